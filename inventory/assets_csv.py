@@ -1,0 +1,511 @@
+"""CSV import and export of assets.
+
+The export writes one row per asset with the columns of ``COLUMNS``; the import reads the same
+columns by header name (any order, any subset as long as ``name`` is there, comma or semicolon
+separated, UTF-8 with or without BOM) and is all or nothing: ``parse`` validates every row and
+collects every error with its line number and column; ``apply`` writes only a file that has none,
+in one transaction, with the change log. Rows are matched to existing assets on manufacturer +
+serial, or on name where the row has no serial; a row that changes nothing writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from inventory import changelog
+from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
+from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Platform, Site, Tag
+from inventory.naming import model_key, name_key, vendor_key
+
+# Columns in export order. Every one of them can be imported, except READ_ONLY ones, which the
+# export adds for people to read and the import accepts and ignores.
+COLUMNS = [
+    "name", "serial", "asset_tag", "manufacturer", "model", "platform", "software_version",
+    "role", "site", "org_unit", "status", "management_address", "purchase_date",
+    "in_service_date", "purchase_cost", "warranty_end", "tags", "comments",
+]
+READ_ONLY = ["source", "first_seen", "last_seen"]
+EXPORT_COLUMNS = COLUMNS + READ_ONLY
+
+# CSV column -> Asset attribute, for the plain (non-reference) fields.
+_PLAIN = {
+    "name": "name", "serial": "serial", "asset_tag": "asset_tag",
+    "software_version": "software_version", "role": "role", "status": "status",
+    "management_address": "management_address", "purchase_date": "purchase_date",
+    "in_service_date": "in_service_date", "purchase_cost": "purchase_cost",
+    "warranty_end": "warranty_end", "comments": "comments",
+}
+_REFS = {"manufacturer": "manufacturer_id", "model": "hardware_model_id",
+         "platform": "platform_id", "site": "site_id", "org_unit": "org_unit_id"}
+_MAX_LEN = {f.name: f.max_length for f in Asset._meta.concrete_fields if f.max_length}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file has errors; nothing was written."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s); nothing was imported")
+
+
+@dataclass
+class ImportPlan:
+    columns: list[str]
+    creates: list[tuple[int, Asset, list[str]]] = field(default_factory=list)
+    updates: list[tuple[int, Asset, Asset, list[str] | None]] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {"created": len(self.creates), "updated": len(self.updates),
+                "unchanged": self.unchanged}
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def export_rows(queryset=None) -> Iterable[list[str]]:
+    """Header and one row per asset, in a stable order."""
+    qs = (queryset if queryset is not None else Asset.objects.all()).select_related(
+        "manufacturer", "hardware_model", "platform", "site", "org_unit"
+    ).prefetch_related("tags").order_by("pk")
+    yield EXPORT_COLUMNS
+    for a in qs.iterator(chunk_size=2000):
+        yield [
+            a.name, a.serial, a.asset_tag,
+            a.manufacturer.name if a.manufacturer else "",
+            a.hardware_model.model if a.hardware_model else "",
+            a.platform.slug if a.platform else "",
+            a.software_version, a.role,
+            a.site.slug if a.site else "",
+            a.org_unit.slug if a.org_unit else "",
+            a.status, _fmt(a.management_address), _fmt(a.purchase_date),
+            _fmt(a.in_service_date), _fmt(a.purchase_cost), _fmt(a.warranty_end),
+            ", ".join(sorted(t.name for t in a.tags.all())), a.comments,
+            a.source, _fmt(a.first_seen), _fmt(a.last_seen),
+        ]
+
+
+def export_csv(out: IO[str], queryset=None) -> int:
+    """Write the assets as CSV to ``out``; returns the number of assets written."""
+    writer = csv.writer(out, lineterminator="\n")
+    count = -1
+    for row in export_rows(queryset):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+class _CellError(ValueError):
+    pass
+
+
+def _date(text: str) -> dt.date | None:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise _CellError(f"“{text}” is not a valid date (expected YYYY-MM-DD or DD.MM.YYYY)")
+
+
+def _money(text: str) -> Decimal | None:
+    if not text:
+        return None
+    cleaned = text.replace("'", "").replace("’", "").replace(" ", "")
+    if cleaned.upper().startswith("CHF"):
+        cleaned = cleaned[3:]
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise _CellError(f"“{text}” is not an amount (expected e.g. 1250.00)") from None
+    if not value.is_finite() or value < 0:
+        raise _CellError(f"“{text}” must be a positive amount")
+    if value != value.quantize(Decimal("0.01")) or value >= Decimal("1e10"):
+        raise _CellError(f"“{text}” must have at most 10 digits before and 2 after the point")
+    return value.quantize(Decimal("0.01"))
+
+
+def _address(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise _CellError(f"“{text}” is not an IPv4 or IPv6 address") from None
+
+
+_STATUS = {name_key(s.value): s.value for s in AssetStatus} | {
+    name_key(str(s.label)): s.value for s in AssetStatus
+}
+
+
+def _status(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return _STATUS[name_key(text)]
+    except KeyError:
+        choices = ", ".join(s.value for s in AssetStatus)
+        raise _CellError(f"“{text}” is not a status (one of: {choices})") from None
+
+
+def _tags(text: str) -> list[str]:
+    return sorted({t.strip() for t in text.split(",") if t.strip()})
+
+
+class _Lookups:
+    """Everything the rows refer to, loaded once."""
+
+    def __init__(self):
+        self.manufacturers = {m.pk: m for m in Manufacturer.objects.all()}
+        self.manufacturer_index = Manufacturer.objects.index()
+        self.model_index = HardwareModel.objects.index()
+        self.model_manufacturer = dict(HardwareModel.objects.values_list("pk", "manufacturer_id"))
+        self.sites = self._by_name_and_slug(Site.objects.all())
+        self.org_units = self._by_name_and_slug(OrgUnit.objects.all(), also=("code",))
+        self.platforms = self._by_name_and_slug(Platform.objects.all())
+
+    @staticmethod
+    def _by_name_and_slug(qs, also=()) -> dict[str, list]:
+        index: dict[str, list] = {}
+        for obj in qs:
+            for spelling in {name_key(obj.name), name_key(obj.slug),
+                             *(name_key(getattr(obj, a)) for a in also)} - {""}:
+                index.setdefault(spelling, []).append(obj.pk)
+        return index
+
+    @staticmethod
+    def ref(index: dict[str, list], text: str, what: str) -> int:
+        pks = index.get(name_key(text), [])
+        if not pks:
+            raise _CellError(f"no {what} named “{text}”")
+        if len(set(pks)) > 1:
+            raise _CellError(f"“{text}” names {len(set(pks))} {what}s; use the slug")
+        return pks[0]
+
+
+def _read(source: IO[str] | str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and ``(line number, cells)`` of every non-empty record."""
+    text = source if isinstance(source, str) else source.read()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    start = 1
+    for cells in reader:
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+        elif any(c.strip() for c in cells):
+            records.append((start, cells))
+        start = reader.line_num + 1
+    return header or [], records
+
+
+def parse(source: IO[str] | str, progress: Progress | None = None) -> ImportPlan:
+    """Validate a CSV file of assets and work out what importing it would change.
+
+    Raises ``ImportFailed`` with every error found. Writes nothing.
+    """
+    try:
+        header, records = _read(source)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise ImportFailed([RowError(1, "", f"not a readable CSV file: {exc}")]) from None
+    errors: list[RowError] = []
+    known = set(COLUMNS) | set(READ_ONLY)
+    for i, col in enumerate(header):
+        if col not in known:
+            errors.append(RowError(1, col or f"#{i + 1}", "unknown column (known: "
+                                   + ", ".join(EXPORT_COLUMNS) + ")"))
+        elif header.index(col) != i:
+            errors.append(RowError(1, col, "column appears twice"))
+    if "name" not in header:
+        errors.append(RowError(1, "name", "the column “name” is required"))
+    if not records and not errors:
+        errors.append(RowError(1, "", "the file has no rows"))
+    if errors:
+        raise ImportFailed(errors)
+
+    columns = [c for c in header if c in COLUMNS]
+    lookups = _Lookups()
+    parsed: list[tuple[int, dict]] = []
+    total = len(records)
+    for n, (line, cells) in enumerate(records, 1):
+        if len(cells) != len(header):
+            errors.append(RowError(line, "", f"has {len(cells)} cells, the header has {len(header)}"))
+            continue
+        values, row_errors = _parse_row(line, dict(zip(header, cells, strict=True)), columns, lookups)
+        errors.extend(row_errors)
+        if not row_errors:
+            parsed.append((line, values))
+        if progress and (n % 5000 == 0 or n == total):
+            progress("validated", n, total)
+
+    plan = ImportPlan(columns=columns)
+    _match(parsed, plan, lookups, errors)
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: (e.line, e.column)))
+    return plan
+
+
+def _parse_row(line: int, row: dict[str, str], columns: list[str], lookups: _Lookups):
+    values: dict = {}
+    errors: list[RowError] = []
+
+    def cell(col: str, parser=None):
+        text = row[col].strip()
+        limit = _MAX_LEN.get(_PLAIN.get(col, ""))
+        if limit and len(text) > limit:
+            errors.append(RowError(line, col, f"longer than {limit} characters"))
+            return
+        try:
+            values[col] = parser(text) if parser else text
+        except _CellError as exc:
+            errors.append(RowError(line, col, str(exc)))
+
+    for col in columns:
+        if col in {"manufacturer", "model", "platform", "site", "org_unit"}:
+            continue
+        parser = {
+            "purchase_date": _date, "in_service_date": _date, "warranty_end": _date,
+            "purchase_cost": _money, "management_address": _address, "status": _status,
+            "tags": _tags,
+        }.get(col)
+        cell(col, parser)
+    if not values.get("name"):
+        errors.append(RowError(line, "name", "is required"))
+
+    manufacturer_id = None
+    if row.get("manufacturer", "").strip():
+        text = row["manufacturer"].strip()
+        manufacturer_id = lookups.manufacturer_index.get(vendor_key(text))
+        if manufacturer_id is None:
+            errors.append(RowError(line, "manufacturer", f"no manufacturer named “{text}”"))
+        values["manufacturer"] = manufacturer_id
+    elif "manufacturer" in columns:
+        values["manufacturer"] = None
+    if row.get("model", "").strip():
+        text = row["model"].strip()
+        if manufacturer_id is None:
+            if "manufacturer" not in row or not row["manufacturer"].strip():
+                errors.append(RowError(line, "model", "a model needs its manufacturer"))
+        else:
+            model_id = lookups.model_index.get((manufacturer_id, model_key(text)))
+            if model_id is None:
+                name = lookups.manufacturers[manufacturer_id].name
+                errors.append(RowError(line, "model", f"{name} has no model “{text}”"))
+            values["model"] = model_id
+    elif "model" in columns:
+        values["model"] = None
+    for col, index, what in (("platform", lookups.platforms, "platform"),
+                             ("site", lookups.sites, "site"),
+                             ("org_unit", lookups.org_units, "organisational unit")):
+        if col not in columns:
+            continue
+        text = row[col].strip()
+        try:
+            values[col] = lookups.ref(index, text, what) if text else None
+        except _CellError as exc:
+            errors.append(RowError(line, col, str(exc)))
+
+    if values.get("serial") and not manufacturer_id and not errors:
+        errors.append(RowError(line, "manufacturer", "a serial number needs its manufacturer"))
+    purchase, in_service = values.get("purchase_date"), values.get("in_service_date")
+    if purchase and in_service and in_service < purchase:
+        errors.append(RowError(line, "in_service_date",
+                               f"{in_service} is before the purchase date {purchase}"))
+    return values, errors
+
+
+def _apply_values(asset: Asset, values: dict) -> None:
+    for col, attr in _PLAIN.items():
+        if col in values:
+            value = values[col]
+            if col == "status" and value is None:
+                continue  # an empty status keeps the current one (new assets: active)
+            setattr(asset, attr, value)
+    for col, attr in _REFS.items():
+        if col in values:
+            setattr(asset, attr, values[col])
+    if values.get("model"):
+        # The manufacturer follows the model (as Asset.save() does).
+        asset.manufacturer_id = values["manufacturer"]
+
+
+def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) -> None:
+    by_serial: dict[tuple[int, str], int] = {}
+    by_name: dict[str, list[int]] = {}
+    for pk, manufacturer_id, serial, name in Asset.objects.values_list(
+        "pk", "manufacturer_id", "serial", "name"
+    ):
+        if serial:
+            by_serial[(manufacturer_id, serial)] = pk
+        by_name.setdefault(name, []).append(pk)
+
+    seen_serial: dict[tuple[int, str], int] = {}
+    seen_name: dict[str, int] = {}
+    targets: list[tuple[int, dict, int | None]] = []
+    for line, values in parsed:
+        serial = values.get("serial", "")
+        if serial:
+            key = (values["manufacturer"], serial)
+            if key in seen_serial:
+                errors.append(RowError(line, "serial", f"“{serial}” is also on line {seen_serial[key]}"))
+                continue
+            seen_serial[key] = line
+            targets.append((line, values, by_serial.get(key)))
+        else:
+            name = values["name"]
+            if name in seen_name:
+                errors.append(RowError(line, "name", f"“{name}” without a serial is also on line "
+                                       f"{seen_name[name]}"))
+                continue
+            seen_name[name] = line
+            pks = by_name.get(name, [])
+            if len(pks) > 1:
+                errors.append(RowError(line, "name", f"{len(pks)} assets are named “{name}”; "
+                                       "add the serial to say which one"))
+                continue
+            targets.append((line, values, pks[0] if pks else None))
+    if errors:
+        return
+
+    existing = {
+        a.pk: a for a in Asset.objects.filter(pk__in=[pk for _, _, pk in targets if pk])
+        .prefetch_related("tags")
+    } if any(pk for _, _, pk in targets) else {}
+    for line, values, pk in targets:
+        if pk is None:
+            asset = Asset(source=AssetSource.IMPORT)
+            _apply_values(asset, values)
+            plan.creates.append((line, asset, values.get("tags", [])))
+            continue
+        old = existing[pk]
+        new = Asset.objects.model(**{f.attname: getattr(old, f.attname)
+                                     for f in Asset._meta.concrete_fields})
+        new._state.adding = False
+        _apply_values(new, values)
+        if new.hardware_model_id and (
+            lookups.model_manufacturer[new.hardware_model_id] != new.manufacturer_id
+        ):
+            errors.append(RowError(line, "manufacturer", "does not match the asset's model; "
+                                   "give the model too"))
+            continue
+        holder = by_serial.get((new.manufacturer_id, new.serial)) if new.serial else None
+        if holder is not None and holder != pk:
+            errors.append(RowError(line, "serial", f"“{new.serial}” already belongs to another asset "
+                                   "of this manufacturer"))
+            continue
+        if new.serial and not new.manufacturer_id:
+            errors.append(RowError(line, "manufacturer", "a serial number needs its manufacturer"))
+            continue
+        old_tags = sorted(t.name for t in old.tags.all())
+        tags = values.get("tags", None)
+        fields_changed = any(getattr(old, f.attname) != getattr(new, f.attname)
+                             for f in Asset._meta.concrete_fields)
+        if fields_changed or (tags is not None and tags != old_tags):
+            old._tag_names = old_tags
+            plan.updates.append((line, old, new, tags))
+        else:
+            plan.unchanged += 1
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def apply(plan: ImportPlan, actor_name: str, user=None, progress: Progress | None = None) -> dict:
+    """Write a validated plan in one transaction, with the change log. Returns the summary."""
+    with changelog.change_actor(ActorKind.IMPORT, actor_name, user=user) as actor, \
+            transaction.atomic():
+        tag_ids = _ensure_tags({t for _, _, tags in plan.creates for t in tags}
+                               | {t for *_, tags in plan.updates if tags for t in tags})
+        new_assets = [asset for _, asset, _ in plan.creates]
+        Asset.objects.bulk_create(new_assets, batch_size=2000)
+        if progress and new_assets:
+            progress("created", len(new_assets), len(new_assets))
+
+        changed = [new for _, _, new, _ in plan.updates]
+        if changed:
+            fields = [f.name for f in Asset._meta.concrete_fields if not f.primary_key]
+            Asset.objects.bulk_update(changed, fields, batch_size=500)
+
+        through = Asset.tags.through
+        tag_updates = [(new, tags) for _, _, new, tags in plan.updates if tags is not None]
+        through.objects.filter(asset_id__in=[new.pk for new, _ in tag_updates]).delete()
+        through.objects.bulk_create(
+            [through(asset_id=a.pk, tag_id=tag_ids[t]) for _, a, tags in plan.creates for t in tags]
+            + [through(asset_id=a.pk, tag_id=tag_ids[t]) for a, tags in tag_updates for t in tags],
+            batch_size=5000,
+        )
+
+        changes = [(ChangeAction.CREATE, a, None, changelog.snapshot(a, {"tags": tags}))
+                   for _, a, tags in plan.creates]
+        changes += [
+            (ChangeAction.UPDATE, new, changelog.snapshot(old, {"tags": old._tag_names}),
+             changelog.snapshot(new, {"tags": tags if tags is not None else old._tag_names}))
+            for _, old, new, tags in plan.updates
+        ]
+        changelog.record_changes(changes, actor=actor)
+        if progress and changes:
+            progress("logged", len(changes), len(changes))
+    return plan.summary
+
+
+def _ensure_tags(names: set[str]) -> dict[str, int]:
+    existing = {t.name: t.pk for t in Tag.objects.filter(name__in=names)}
+    for name in sorted(names - set(existing)):
+        slug, n = slugify(name) or "tag", 1
+        base = slug
+        while Tag.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        existing[name] = Tag.objects.create(name=name, slug=slug).pk
+    return existing
+
+
+def import_csv(source: IO[str] | str, actor_name: str, user=None, dry_run: bool = False,
+               progress: Progress | None = None) -> dict:
+    """Validate and (unless ``dry_run``) import a CSV file of assets. Raises ``ImportFailed``."""
+    plan = parse(source, progress=progress)
+    if dry_run:
+        return plan.summary
+    return apply(plan, actor_name, user=user, progress=progress)

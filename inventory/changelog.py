@@ -1,0 +1,191 @@
+"""Recording the change log.
+
+Every create, update and delete of a tracked model writes an ``ObjectChange`` with the actor
+in force: a person (set per request by ``ChangeActorMiddleware``), an API token, an import or
+a discovery run (set with ``change_actor(...)``), or "system" when nothing else is set (shell,
+migrations). Saves through the ORM are caught by signals; bulk writers (the CSV import, later
+discovery) call ``record_changes`` with the snapshots they already hold, because bulk queries
+send no signals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+
+from inventory.choices import ActorKind, ChangeAction
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    name: str
+    user_id: int | None = None
+    batch: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+SYSTEM = Actor(kind=ActorKind.SYSTEM, name="system")
+_current: ContextVar[Actor | None] = ContextVar("werterhalt_change_actor", default=None)
+
+
+def current_actor() -> Actor:
+    return _current.get() or SYSTEM
+
+
+@contextlib.contextmanager
+def change_actor(kind: str, name: str, user=None) -> Iterator[Actor]:
+    """Attribute every change made inside the block to this actor (one batch)."""
+    actor = Actor(kind=kind, name=name[:200], user_id=getattr(user, "pk", user))
+    token = _current.set(actor)
+    try:
+        yield actor
+    finally:
+        _current.reset(token)
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+_TRACKED: dict[type[models.Model], tuple[str, ...]] = {}
+_EXCLUDED_FIELDS: dict[type[models.Model], frozenset[str]] = {}
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _fields(model: type[models.Model]) -> list[str]:
+    excluded = _EXCLUDED_FIELDS.get(model, frozenset())
+    return [f.attname for f in model._meta.concrete_fields if f.attname not in excluded]
+
+
+def snapshot(instance: models.Model, m2m: dict[str, list[str]] | None = None) -> dict:
+    """The values of ``instance`` as JSON: concrete fields by attname, tracked many-to-many
+    relations as sorted lists of names. Pass ``m2m`` when the caller already knows them."""
+    data = {name: _jsonable(getattr(instance, name)) for name in _fields(type(instance))}
+    for rel in _TRACKED.get(type(instance), ()):
+        if m2m is not None and rel in m2m:
+            data[rel] = sorted(m2m[rel])
+        elif instance.pk:
+            data[rel] = sorted(str(o) for o in getattr(instance, rel).all())
+        else:
+            data[rel] = []
+    return data
+
+
+def _change(action: str, instance: models.Model, before: dict | None, after: dict | None,
+            actor: Actor, content_type: ContentType | None = None):
+    from inventory.models import ObjectChange
+
+    return ObjectChange(
+        actor_kind=actor.kind,
+        actor=actor.name,
+        user_id=actor.user_id,
+        batch=actor.batch,
+        action=action,
+        content_type=content_type or ContentType.objects.get_for_model(instance),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        prechange_data=before,
+        postchange_data=after,
+    )
+
+
+def record_changes(
+    changes: Iterable[tuple[str, models.Model, dict | None, dict | None]],
+    actor: Actor | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """Write ``(action, instance, before, after)`` changes in bulk; updates whose snapshots are
+    equal are skipped. Returns the number of rows written."""
+    actor = actor or current_actor()
+    from inventory.models import ObjectChange
+
+    rows = []
+    ct_cache: dict[type, ContentType] = {}
+    for action, instance, before, after in changes:
+        if action == ChangeAction.UPDATE and before == after:
+            continue
+        model = type(instance)
+        if model not in ct_cache:
+            ct_cache[model] = ContentType.objects.get_for_model(model)
+        rows.append(_change(action, instance, before, after, actor, ct_cache[model]))
+    ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
+# --- signal handlers ---------------------------------------------------------------------------
+
+def _pre_save(sender, instance, raw=False, **kwargs):
+    if raw or instance._state.adding or instance.pk is None:
+        instance._changelog_before = None
+        return
+    old = sender._base_manager.filter(pk=instance.pk).first()
+    instance._changelog_before = snapshot(old) if old is not None else None
+
+
+def _post_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    before = None if created else getattr(instance, "_changelog_before", None)
+    after = snapshot(instance)
+    if created or before is None:
+        _change(ChangeAction.CREATE, instance, None, after, current_actor()).save()
+    elif before != after:
+        _change(ChangeAction.UPDATE, instance, before, after, current_actor()).save()
+    instance._changelog_before = None
+
+
+def _pre_delete(sender, instance, **kwargs):
+    instance._changelog_before = snapshot(instance)
+
+
+def _post_delete(sender, instance, **kwargs):
+    before = getattr(instance, "_changelog_before", None) or snapshot(instance)
+    _change(ChangeAction.DELETE, instance, before, None, current_actor()).save()
+
+
+def _m2m_changed(sender, instance, action, reverse, **kwargs):
+    if reverse or type(instance) not in _TRACKED:
+        return
+    if action in {"pre_add", "pre_remove", "pre_clear"}:
+        instance._changelog_m2m_before = snapshot(instance)
+    elif action in {"post_add", "post_remove", "post_clear"}:
+        before = getattr(instance, "_changelog_m2m_before", None)
+        after = snapshot(instance)
+        if before is not None and before != after:
+            _change(ChangeAction.UPDATE, instance, before, after, current_actor()).save()
+
+
+def track(model: type[models.Model], m2m: tuple[str, ...] = (), exclude: tuple[str, ...] = ()):
+    """Record every change of ``model`` in the change log."""
+    _TRACKED[model] = m2m
+    _EXCLUDED_FIELDS[model] = frozenset(exclude)
+    uid = f"werterhalt-changelog-{model._meta.label_lower}"
+    pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
+    post_save.connect(_post_save, sender=model, dispatch_uid=uid)
+    pre_delete.connect(_pre_delete, sender=model, dispatch_uid=uid)
+    post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
+    for rel in m2m:
+        through = model._meta.get_field(rel).remote_field.through
+        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}-{rel}")

@@ -1,0 +1,63 @@
+"""The change log: who changed what, when, with the values before and after."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.choices import ActorKind, ChangeAction
+
+
+class ObjectChangeQuerySet(models.QuerySet):
+    def for_object(self, obj: models.Model) -> "ObjectChangeQuerySet":
+        """Every change of ``obj`` (also after it was deleted), newest first."""
+        ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        return self.filter(content_type=ct, object_id=obj.pk).order_by("-time", "-pk")
+
+
+class ObjectChange(models.Model):
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True, editable=False)
+    actor_kind = models.CharField(_("actor kind"), max_length=20, choices=ActorKind.choices)
+    actor = models.CharField(
+        _("actor"), max_length=200, help_text=_("User name, token, import file or discovery run.")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    batch = models.UUIDField(
+        _("batch"), db_index=True, help_text=_("Changes made by one request, import or run.")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.BigIntegerField(_("object id"))
+    object_repr = models.CharField(_("object"), max_length=200)
+    prechange_data = models.JSONField(_("before"), null=True, blank=True)
+    postchange_data = models.JSONField(_("after"), null=True, blank=True)
+
+    objects = ObjectChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-time", "-pk"]
+        verbose_name = _("change")
+        verbose_name_plural = _("change log")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="objectchange_object")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr} by {self.actor}"
+
+    def get_action_color(self) -> str:
+        return ChangeAction.color(self.action)
+
+    def changed_fields(self) -> dict[str, tuple]:
+        """{field: (before, after)} for the fields whose value differs."""
+        before = self.prechange_data or {}
+        after = self.postchange_data or {}
+        return {
+            k: (before.get(k), after.get(k))
+            for k in sorted(set(before) | set(after))
+            if before.get(k) != after.get(k)
+        }

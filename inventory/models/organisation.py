@@ -1,0 +1,97 @@
+"""Where assets are and who owns them: organisational units (a tree) and sites."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgUnit(models.Model):
+    """A department, an office within it, and so on: a tree without cycles."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    code = models.CharField(_("cost centre"), max_length=50, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(parent__isnull=True),
+                name="orgunit_unique_top_level_name",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:inventory_orgunit_change", args=[self.pk])
+
+    def ancestors(self) -> list["OrgUnit"]:
+        """Parents from the nearest up to the root. Raises ValidationError on a cycle."""
+        chain: list[OrgUnit] = []
+        seen = {self.pk} if self.pk else set()
+        node = self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError(
+                    {"parent": _("“%(parent)s” cannot be the parent of “%(unit)s”: that would make "
+                                 "a cycle.") % {"parent": self.parent, "unit": self}}
+                )
+            seen.add(node.pk)
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def clean(self) -> None:
+        super().clean()
+        self.ancestors()
+
+    def save(self, *args, **kwargs) -> None:
+        # Forms call clean(); code paths that do not (API, scripts, imports) are checked here too.
+        self.ancestors()
+        super().save(*args, **kwargs)
+
+    @property
+    def path(self) -> str:
+        return " / ".join(u.name for u in reversed([self, *self.ancestors()]))
+
+
+class Site(models.Model):
+    """A building or room where assets are installed."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("organisational unit"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="sites",
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:inventory_site_change", args=[self.pk])

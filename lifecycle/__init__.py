@@ -1,0 +1,1 @@
+"""Lifecycle: end-of-sale/support data, contracts, policies and replacement planning (issue #4, #6)."""
