@@ -1,0 +1,40 @@
+# Werterhalt — `make demo` to try it, `make test` to test it. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# The demo runs on the embedded SQLite database, whatever DATABASE_URL says.
+DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/werterhalt.sqlite3
+
+.PHONY: install demo serve test lint check bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+check: lint
+	SECRET_KEY=check-only $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/import_assets.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

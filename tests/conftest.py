@@ -1,0 +1,23 @@
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` / ``redis`` need those services; without the URL they skip."""
+    db_url = os.environ.get("DATABASE_URL", "")
+    for item in items:
+        if "postgres" in item.keywords and not db_url.startswith(("postgres://", "postgresql://")):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://..."))
+        if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://..."))
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent (the shared fixtures live beside the checkout)")
+    return SHARED

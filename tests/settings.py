@@ -1,0 +1,12 @@
+"""Settings for the test suite: the product's settings with a throwaway key.
+
+DATABASE_URL and REDIS_URL are honoured, so CI runs the same tests on PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-only-not-a-secret")
+
+from werterhalt.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
