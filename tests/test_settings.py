@@ -1,0 +1,73 @@
+"""Settings come from the environment; the services named there are really used."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TIME_ZONE",
+                          "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    code = f"import werterhalt.settings as s; print({expr})"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_secret_key_is_required_without_debug():
+    result = _settings_in_subprocess({}, "s.SECRET_KEY")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_defaults_embedded_sqlite_and_zurich_time():
+    result = _settings_in_subprocess({"SECRET_KEY": "x"}, "s.DATABASES['default']['NAME'], s.TIME_ZONE")
+    assert result.returncode == 0, result.stderr
+    assert str(ROOT / "werterhalt.sqlite3") in result.stdout
+    assert "Europe/Zurich" in result.stdout
+
+
+def test_environment_overrides():
+    result = _settings_in_subprocess(
+        {"DEBUG": "1", "DATABASE_URL": "postgres://u@db.example:5433/inv", "TIME_ZONE": "UTC",
+         "ALLOWED_HOSTS": "inv.example, 10.0.0.5"},
+        "s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['PORT'], s.TIME_ZONE, "
+        "s.ALLOWED_HOSTS",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "True" in out and "postgresql" in out and "5433" in out and " UTC " in out
+    assert "['inv.example', '10.0.0.5']" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_ci_really_runs_on_postgresql():
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("select version()")
+        assert cursor.fetchone()[0].startswith("PostgreSQL")
+
+
+@pytest.mark.redis
+def test_cache_uses_redis_when_redis_url_is_set():
+    import redis
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    key = f"settings-test-{uuid.uuid4()}"
+    cache.set(key, {"answer": 42}, timeout=30)
+    assert cache.get(key) == {"answer": 42}
+    # The value is really in that Redis server, not in a local fallback.
+    raw = redis.Redis.from_url(os.environ["REDIS_URL"])
+    assert any(key in k.decode() for k in raw.scan_iter(match=f"*{key}*"))
+    cache.delete(key)
+    assert cache.get(key) is None
