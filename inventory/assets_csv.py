@@ -22,7 +22,7 @@ from typing import IO
 from django.db import transaction
 from django.utils.text import slugify
 
-from inventory import changelog
+from inventory import bulk, changelog
 from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Platform, Site, Tag
 from inventory.naming import model_key, name_key, vendor_key
@@ -137,11 +137,14 @@ class _CellError(ValueError):
 def _date(text: str) -> dt.date | None:
     if not text:
         return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    try:
+        if len(text) == 10 and text[4] == "-":
+            return dt.date.fromisoformat(text)
+        day, month, year = text.split(".")
+        if len(year) == 4:
+            return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        pass
     raise _CellError(f"“{text}” is not a valid date (expected YYYY-MM-DD or DD.MM.YYYY)")
 
 
@@ -373,14 +376,20 @@ def _apply_values(asset: Asset, values: dict) -> None:
 
 
 def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) -> None:
+    # One pass over the existing assets (plain tuples, no model instances): the matching keys and
+    # the values to compare with. Model instances are built only for the rows that change.
+    attnames = [f.attname for f in Asset._meta.concrete_fields]
+    rows: dict[int, tuple] = {}
     by_serial: dict[tuple[int, str], int] = {}
     by_name: dict[str, list[int]] = {}
-    for pk, manufacturer_id, serial, name in Asset.objects.values_list(
-        "pk", "manufacturer_id", "serial", "name"
-    ):
-        if serial:
-            by_serial[(manufacturer_id, serial)] = pk
-        by_name.setdefault(name, []).append(pk)
+    i_pk, i_mfr, i_serial, i_name = (attnames.index(a) for a in ("id", "manufacturer_id",
+                                                                 "serial", "name"))
+    for row in Asset.objects.order_by().values_list(*attnames).iterator(chunk_size=5000):
+        pk = row[i_pk]
+        rows[pk] = row
+        if row[i_serial]:
+            by_serial[(row[i_mfr], row[i_serial])] = pk
+        by_name.setdefault(row[i_name], []).append(pk)
 
     seen_serial: dict[tuple[int, str], int] = {}
     seen_name: dict[str, int] = {}
@@ -410,20 +419,20 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
     if errors:
         return
 
-    existing = {
-        a.pk: a for a in Asset.objects.filter(pk__in=[pk for _, _, pk in targets if pk])
-        .prefetch_related("tags")
-    } if any(pk for _, _, pk in targets) else {}
+    tags_of: dict[int, list[str]] = {}
+    if any(pk for _, _, pk in targets):
+        for asset_id, tag in Asset.tags.through.objects.order_by("tag__name").values_list(
+            "asset_id", "tag__name"
+        ).iterator(chunk_size=10000):
+            tags_of.setdefault(asset_id, []).append(tag)
     for line, values, pk in targets:
         if pk is None:
             asset = Asset(source=AssetSource.IMPORT)
             _apply_values(asset, values)
             plan.creates.append((line, asset, values.get("tags", [])))
             continue
-        old = existing[pk]
-        new = Asset.objects.model(**{f.attname: getattr(old, f.attname)
-                                     for f in Asset._meta.concrete_fields})
-        new._state.adding = False
+        old = Asset.from_db(None, attnames, rows[pk])
+        new = Asset.from_db(None, attnames, rows[pk])
         _apply_values(new, values)
         if new.hardware_model_id and (
             lookups.model_manufacturer[new.hardware_model_id] != new.manufacturer_id
@@ -439,10 +448,9 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
         if new.serial and not new.manufacturer_id:
             errors.append(RowError(line, "manufacturer", "a serial number needs its manufacturer"))
             continue
-        old_tags = sorted(t.name for t in old.tags.all())
-        tags = values.get("tags", None)
-        fields_changed = any(getattr(old, f.attname) != getattr(new, f.attname)
-                             for f in Asset._meta.concrete_fields)
+        old_tags = tags_of.get(pk, [])
+        tags = values.get("tags")
+        fields_changed = any(getattr(old, a) != getattr(new, a) for a in attnames)
         if fields_changed or (tags is not None and tags != old_tags):
             old._tag_names = old_tags
             plan.updates.append((line, old, new, tags))
@@ -459,7 +467,7 @@ def apply(plan: ImportPlan, actor_name: str, user=None, progress: Progress | Non
         tag_ids = _ensure_tags({t for _, _, tags in plan.creates for t in tags}
                                | {t for *_, tags in plan.updates if tags for t in tags})
         new_assets = [asset for _, asset, _ in plan.creates]
-        Asset.objects.bulk_create(new_assets, batch_size=2000)
+        bulk.insert(Asset, new_assets)
         if progress and new_assets:
             progress("created", len(new_assets), len(new_assets))
 
@@ -471,10 +479,10 @@ def apply(plan: ImportPlan, actor_name: str, user=None, progress: Progress | Non
         through = Asset.tags.through
         tag_updates = [(new, tags) for _, _, new, tags in plan.updates if tags is not None]
         through.objects.filter(asset_id__in=[new.pk for new, _ in tag_updates]).delete()
-        through.objects.bulk_create(
+        bulk.insert(
+            through,
             [through(asset_id=a.pk, tag_id=tag_ids[t]) for _, a, tags in plan.creates for t in tags]
             + [through(asset_id=a.pk, tag_id=tag_ids[t]) for a, tags in tag_updates for t in tags],
-            batch_size=5000,
         )
 
         changes = [(ChangeAction.CREATE, a, None, changelog.snapshot(a, {"tags": tags}))

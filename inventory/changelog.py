@@ -130,7 +130,9 @@ def record_changes(
         if model not in ct_cache:
             ct_cache[model] = ContentType.objects.get_for_model(model)
         rows.append(_change(action, instance, before, after, actor, ct_cache[model]))
-    ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
+    from inventory import bulk
+
+    bulk.insert(ObjectChange, rows, batch_size=batch_size)
     return len(rows)
 
 
