@@ -169,9 +169,12 @@ def _address(text: str) -> str | None:
     if not text:
         return None
     try:
-        return str(ipaddress.ip_address(text))
+        address = ipaddress.ip_address(text)
     except ValueError:
         raise _CellError(f"“{text}” is not an IPv4 or IPv6 address") from None
+    # As the database stores it (GenericIPAddressField with unpack_ipv4): ::ffff:a.b.c.d -> a.b.c.d
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
 
 
 _STATUS = {name_key(s.value): s.value for s in AssetStatus} | {
@@ -189,8 +192,15 @@ def _status(text: str) -> str | None:
         raise _CellError(f"“{text}” is not a status (one of: {choices})") from None
 
 
+_TAG_MAX = Tag._meta.get_field("name").max_length
+
+
 def _tags(text: str) -> list[str]:
-    return sorted({t.strip() for t in text.split(",") if t.strip()})
+    tags = sorted({t.strip() for t in text.split(",") if t.strip()})
+    for tag in tags:
+        if len(tag) > _TAG_MAX:
+            raise _CellError(f"the tag “{tag[:20]}…” is longer than {_TAG_MAX} characters")
+    return tags
 
 
 class _Lookups:
@@ -201,27 +211,33 @@ class _Lookups:
         self.manufacturer_index = Manufacturer.objects.index()
         self.model_index = HardwareModel.objects.index()
         self.model_manufacturer = dict(HardwareModel.objects.values_list("pk", "manufacturer_id"))
-        self.sites = self._by_name_and_slug(Site.objects.all())
-        self.org_units = self._by_name_and_slug(OrgUnit.objects.all(), also=("code",))
-        self.platforms = self._by_name_and_slug(Platform.objects.all())
+        self.sites = _RefIndex(Site.objects.all(), "site")
+        self.org_units = _RefIndex(OrgUnit.objects.all(), "organisational unit", also=("code",))
+        self.platforms = _RefIndex(Platform.objects.all(), "platform")
 
-    @staticmethod
-    def _by_name_and_slug(qs, also=()) -> dict[str, list]:
-        index: dict[str, list] = {}
+
+class _RefIndex:
+    """Objects referred to by slug (exact, unique), else by name (or another field)."""
+
+    def __init__(self, qs, what: str, also: tuple[str, ...] = ()):
+        self.what = what
+        self.by_slug: dict[str, int] = {}
+        self.by_name: dict[str, set[int]] = {}
         for obj in qs:
-            for spelling in {name_key(obj.name), name_key(obj.slug),
-                             *(name_key(getattr(obj, a)) for a in also)} - {""}:
-                index.setdefault(spelling, []).append(obj.pk)
-        return index
+            self.by_slug[obj.slug] = obj.pk
+            for spelling in {name_key(obj.name), *(name_key(getattr(obj, a)) for a in also)} - {""}:
+                self.by_name.setdefault(spelling, set()).add(obj.pk)
 
-    @staticmethod
-    def ref(index: dict[str, list], text: str, what: str) -> int:
-        pks = index.get(name_key(text), [])
+    def get(self, text: str) -> int:
+        if text in self.by_slug:
+            return self.by_slug[text]
+        pks = self.by_name.get(name_key(text)) or {self.by_slug[t] for t in self.by_slug
+                                                   if t.casefold() == text.casefold()}
         if not pks:
-            raise _CellError(f"no {what} named “{text}”")
-        if len(set(pks)) > 1:
-            raise _CellError(f"“{text}” names {len(set(pks))} {what}s; use the slug")
-        return pks[0]
+            raise _CellError(f"no {self.what} named “{text}”")
+        if len(pks) > 1:
+            raise _CellError(f"“{text}” names {len(pks)} {self.what}s; use the slug")
+        return next(iter(pks))
 
 
 def _read(source: IO[str] | str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -266,10 +282,13 @@ def parse(source: IO[str] | str, progress: Progress | None = None) -> ImportPlan
         errors.append(RowError(1, "name", "the column “name” is required"))
     if not records and not errors:
         errors.append(RowError(1, "", "the file has no rows"))
-    if errors:
-        raise ImportFailed(errors)
+    if "name" not in header:
+        raise ImportFailed(errors)  # rows cannot be matched: their errors would only be noise
 
-    columns = [c for c in header if c in COLUMNS]
+    # Rows are still checked when the header has errors, with the known columns (the first of
+    # duplicated ones), so that one run reports everything.
+    first_index = {col: header.index(col) for col in header}
+    columns = [c for c in first_index if c in COLUMNS]
     lookups = _Lookups()
     parsed: list[tuple[int, dict]] = []
     total = len(records)
@@ -277,7 +296,8 @@ def parse(source: IO[str] | str, progress: Progress | None = None) -> ImportPlan
         if len(cells) != len(header):
             errors.append(RowError(line, "", f"has {len(cells)} cells, the header has {len(header)}"))
             continue
-        values, row_errors = _parse_row(line, dict(zip(header, cells, strict=True)), columns, lookups)
+        row = {col: cells[i] for col, i in first_index.items()}
+        values, row_errors = _parse_row(line, row, columns, lookups)
         errors.extend(row_errors)
         if not row_errors:
             parsed.append((line, values))
@@ -315,7 +335,7 @@ def _parse_row(line: int, row: dict[str, str], columns: list[str], lookups: _Loo
             "tags": _tags,
         }.get(col)
         cell(col, parser)
-    if not values.get("name"):
+    if "name" in values and not values["name"]:
         errors.append(RowError(line, "name", "is required"))
 
     manufacturer_id = None
@@ -340,14 +360,13 @@ def _parse_row(line: int, row: dict[str, str], columns: list[str], lookups: _Loo
             values["model"] = model_id
     elif "model" in columns:
         values["model"] = None
-    for col, index, what in (("platform", lookups.platforms, "platform"),
-                             ("site", lookups.sites, "site"),
-                             ("org_unit", lookups.org_units, "organisational unit")):
+    for col, index in (("platform", lookups.platforms), ("site", lookups.sites),
+                       ("org_unit", lookups.org_units)):
         if col not in columns:
             continue
         text = row[col].strip()
         try:
-            values[col] = lookups.ref(index, text, what) if text else None
+            values[col] = index.get(text) if text else None
         except _CellError as exc:
             errors.append(RowError(line, col, str(exc)))
 
@@ -381,7 +400,8 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
     attnames = [f.attname for f in Asset._meta.concrete_fields]
     rows: dict[int, tuple] = {}
     by_serial: dict[tuple[int, str], int] = {}
-    by_name: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}  # every asset by name
+    serialless_by_name: dict[str, list[int]] = {}  # assets without a serial, by name
     i_pk, i_mfr, i_serial, i_name = (attnames.index(a) for a in ("id", "manufacturer_id",
                                                                  "serial", "name"))
     for row in Asset.objects.order_by().values_list(*attnames).iterator(chunk_size=5000):
@@ -389,11 +409,16 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
         rows[pk] = row
         if row[i_serial]:
             by_serial[(row[i_mfr], row[i_serial])] = pk
+        else:
+            serialless_by_name.setdefault(row[i_name], []).append(pk)
         by_name.setdefault(row[i_name], []).append(pk)
 
     seen_serial: dict[tuple[int, str], int] = {}
     seen_name: dict[str, int] = {}
     targets: list[tuple[int, dict, int | None]] = []
+    # A row with an empty serial cell means an asset without a serial; a file without the serial
+    # column matches any asset of that name.
+    name_candidates = serialless_by_name if "serial" in plan.columns else by_name
     for line, values in parsed:
         serial = values.get("serial", "")
         if serial:
@@ -410,7 +435,7 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
                                        f"{seen_name[name]}"))
                 continue
             seen_name[name] = line
-            pks = by_name.get(name, [])
+            pks = name_candidates.get(name, [])
             if len(pks) > 1:
                 errors.append(RowError(line, "name", f"{len(pks)} assets are named “{name}”; "
                                        "add the serial to say which one"))
@@ -447,6 +472,11 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
             continue
         if new.serial and not new.manufacturer_id:
             errors.append(RowError(line, "manufacturer", "a serial number needs its manufacturer"))
+            continue
+        if new.purchase_date and new.in_service_date and new.in_service_date < new.purchase_date:
+            column = "in_service_date" if "in_service_date" in values else "purchase_date"
+            errors.append(RowError(line, column, f"the asset would be in service "
+                                   f"({new.in_service_date}) before its purchase ({new.purchase_date})"))
             continue
         old_tags = tags_of.get(pk, [])
         tags = values.get("tags")

@@ -33,12 +33,12 @@ class Actor:
     batch: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-SYSTEM = Actor(kind=ActorKind.SYSTEM, name="system")
 _current: ContextVar[Actor | None] = ContextVar("werterhalt_change_actor", default=None)
 
 
 def current_actor() -> Actor:
-    return _current.get() or SYSTEM
+    """The actor in force; outside any ``change_actor`` block, "system" (each change its own batch)."""
+    return _current.get() or Actor(kind=ActorKind.SYSTEM, name="system")
 
 
 @contextlib.contextmanager
@@ -74,15 +74,32 @@ def _jsonable(value):
     return str(value)
 
 
-def _fields(model: type[models.Model]) -> list[str]:
-    excluded = _EXCLUDED_FIELDS.get(model, frozenset())
-    return [f.attname for f in model._meta.concrete_fields if f.attname not in excluded]
+_FIELD_CACHE: dict[type[models.Model], list[tuple[str, int | None]]] = {}
+
+
+def _fields(model: type[models.Model]) -> list[tuple[str, int | None]]:
+    """(attname, decimal places or None) of the fields a snapshot holds."""
+    if model not in _FIELD_CACHE:
+        excluded = _EXCLUDED_FIELDS.get(model, frozenset())
+        _FIELD_CACHE[model] = [
+            (f.attname, f.decimal_places if isinstance(f, models.DecimalField) else None)
+            for f in model._meta.concrete_fields if f.attname not in excluded
+        ]
+    return _FIELD_CACHE[model]
+
+
+def _value(instance: models.Model, attname: str, places: int | None):
+    value = getattr(instance, attname)
+    if places is not None and isinstance(value, decimal.Decimal) and value.is_finite():
+        # As the database will hold it: Decimal(7480) and Decimal("7480.00") are one value.
+        value = value.quantize(decimal.Decimal(1).scaleb(-places))
+    return _jsonable(value)
 
 
 def snapshot(instance: models.Model, m2m: dict[str, list[str]] | None = None) -> dict:
     """The values of ``instance`` as JSON: concrete fields by attname, tracked many-to-many
     relations as sorted lists of names. Pass ``m2m`` when the caller already knows them."""
-    data = {name: _jsonable(getattr(instance, name)) for name in _fields(type(instance))}
+    data = {name: _value(instance, name, places) for name, places in _fields(type(instance))}
     for rel in _TRACKED.get(type(instance), ()):
         if m2m is not None and rel in m2m:
             data[rel] = sorted(m2m[rel])
@@ -160,6 +177,8 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
 
 def _pre_delete(sender, instance, **kwargs):
     instance._changelog_before = snapshot(instance)
+    # Django sets pk to None after the delete; keep it so that the history can still be found.
+    instance._deleted_pk = instance.pk
 
 
 def _post_delete(sender, instance, **kwargs):
@@ -183,6 +202,7 @@ def track(model: type[models.Model], m2m: tuple[str, ...] = (), exclude: tuple[s
     """Record every change of ``model`` in the change log."""
     _TRACKED[model] = m2m
     _EXCLUDED_FIELDS[model] = frozenset(exclude)
+    _FIELD_CACHE.pop(model, None)
     uid = f"werterhalt-changelog-{model._meta.label_lower}"
     pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
     post_save.connect(_post_save, sender=model, dispatch_uid=uid)

@@ -1,6 +1,7 @@
 """The assets themselves: devices and servers, the modules inside them, and tags."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,11 @@ from .organisation import OrgUnit, Site
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(
+        _("name"), max_length=100, unique=True,
+        validators=[RegexValidator(r",", inverse_match=True,
+                                   message=_("A tag name cannot contain a comma."))],
+    )
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     color = models.CharField(_("colour"), max_length=7, default="#6c757d")
 
@@ -134,6 +139,9 @@ class Asset(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.serial = self.serial.strip()
+        # Forms give "" for an empty address; the database stores NULL. Keep the instance equal
+        # to what is stored, so that the change log does not see a change that is not there.
+        self.management_address = self.management_address or None
         self.sync_manufacturer()
         super().save(*args, **kwargs)
 

@@ -12,8 +12,11 @@ from inventory.choices import ActorKind, ChangeAction
 class ObjectChangeQuerySet(models.QuerySet):
     def for_object(self, obj: models.Model) -> "ObjectChangeQuerySet":
         """Every change of ``obj`` (also after it was deleted), newest first."""
+        pk = obj.pk if obj.pk is not None else getattr(obj, "_deleted_pk", None)
+        if pk is None:
+            raise ValueError(f"{obj!r} has no primary key: it was never saved")
         ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-        return self.filter(content_type=ct, object_id=obj.pk).order_by("-time", "-pk")
+        return self.filter(content_type=ct, object_id=pk).order_by("-time", "-pk")
 
 
 class ObjectChange(models.Model):

@@ -43,29 +43,39 @@ class OrgUnit(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:inventory_orgunit_change", args=[self.pk])
 
-    def ancestors(self) -> list["OrgUnit"]:
-        """Parents from the nearest up to the root. Raises ValidationError on a cycle."""
-        chain: list[OrgUnit] = []
+    def check_no_cycle(self) -> None:
+        """Raise ValidationError if the parent chain, as the database holds it, leads back here.
+
+        Follows parent ids in the database rather than the objects in memory, which may be stale.
+        """
         seen = {self.pk} if self.pk else set()
-        node = self.parent
-        while node is not None:
-            if node.pk in seen:
+        node_id = self.parent_id
+        while node_id is not None:
+            if node_id in seen:
                 raise ValidationError(
                     {"parent": _("“%(parent)s” cannot be the parent of “%(unit)s”: that would make "
                                  "a cycle.") % {"parent": self.parent, "unit": self}}
                 )
-            seen.add(node.pk)
+            seen.add(node_id)
+            node_id = (OrgUnit.objects.filter(pk=node_id).values_list("parent_id", flat=True)
+                       .first())
+
+    def ancestors(self) -> list["OrgUnit"]:
+        """Parents from the nearest up to the root."""
+        chain: list[OrgUnit] = []
+        node = self.parent
+        while node is not None and node not in chain and node != self:
             chain.append(node)
             node = node.parent
         return chain
 
     def clean(self) -> None:
         super().clean()
-        self.ancestors()
+        self.check_no_cycle()
 
     def save(self, *args, **kwargs) -> None:
         # Forms call clean(); code paths that do not (API, scripts, imports) are checked here too.
-        self.ancestors()
+        self.check_no_cycle()
         super().save(*args, **kwargs)
 
     @property

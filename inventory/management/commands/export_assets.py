@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         if file == "-":
-            count = assets_csv.export_csv(sys.stdout)
+            assets_csv.export_csv(self.stdout)
             return
         path = Path(file)
         tmp = path.with_name(f".{path.name}.part")

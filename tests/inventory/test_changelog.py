@@ -1,0 +1,489 @@
+"""The change log: a row per create, update and delete, with the values before and after and the
+actor in force."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from inventory.changelog import change_actor, current_actor
+from inventory.choices import ActorKind, ChangeAction
+from inventory.models import Asset, Module, ObjectChange, Site, Tag
+from tests.factories import AssetFactory, ModuleFactory, SiteFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _changes(obj) -> list[ObjectChange]:
+    return list(ObjectChange.objects.for_object(obj))
+
+
+def _latest(obj) -> ObjectChange:
+    return ObjectChange.objects.for_object(obj).first()
+
+
+def _admin_form_data(response) -> dict:
+    """The POST data that re-submits an admin change form exactly as it was rendered."""
+    data: dict = {}
+
+    def put(bound):
+        value = bound.value()
+        if isinstance(value, bool):
+            if value:
+                data[bound.html_name] = "on"
+        elif value is None:
+            data[bound.html_name] = ""
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = [str(v) for v in value]
+        else:
+            data[bound.html_name] = str(value)
+
+    for bound in response.context["adminform"].form:
+        put(bound)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for bound in formset.management_form:
+            put(bound)
+        for form in formset.forms:
+            for bound in form:
+                put(bound)
+    return data
+
+
+@pytest.fixture
+def tag_core():
+    return Tag.objects.create(name="core", slug="core")
+
+
+# --- create, update, delete ---------------------------------------------------------------------
+
+
+def test_creating_an_asset_logs_a_create_with_the_values_after():
+    asset = AssetFactory(name="sw-rathaus-01", serial="FOC0001")
+
+    [change] = _changes(asset)
+
+    assert change.action == ChangeAction.CREATE
+    assert change.content_type == ContentType.objects.get_for_model(Asset)
+    assert change.object_id == asset.pk
+    assert change.object_repr == "sw-rathaus-01"
+    assert change.prechange_data is None
+    after = change.postchange_data
+    assert after["name"] == "sw-rathaus-01"
+    assert after["serial"] == "FOC0001"
+    assert after["manufacturer_id"] == asset.hardware_model.manufacturer_id
+    assert after["hardware_model_id"] == asset.hardware_model_id
+    assert after["purchase_date"] == asset.purchase_date.isoformat()
+    assert after["purchase_cost"] == str(asset.purchase_cost)
+    assert after["tags"] == []
+
+
+def test_updating_an_asset_logs_the_values_before_and_after():
+    asset = AssetFactory(name="sw-old", software_version="15.2(7)E4")
+
+    asset.name = "sw-new"
+    asset.software_version = "15.2(7)E8"
+    asset.save()
+
+    changes = _changes(asset)
+    assert [c.action for c in changes] == [ChangeAction.UPDATE, ChangeAction.CREATE]
+    update = changes[0]
+    assert update.prechange_data["name"] == "sw-old"
+    assert update.postchange_data["name"] == "sw-new"
+    assert update.object_repr == "sw-new"
+    assert update.changed_fields() == {
+        "name": ("sw-old", "sw-new"),
+        "software_version": ("15.2(7)E4", "15.2(7)E8"),
+    }
+
+
+def test_update_through_a_freshly_read_instance_logs_only_what_changed():
+    asset = AssetFactory(purchase_cost=Decimal("4200.00"))
+
+    fresh = Asset.objects.get(pk=asset.pk)
+    fresh.purchase_cost = Decimal("3999.95")
+    fresh.save()
+
+    assert _latest(asset).changed_fields() == {"purchase_cost": ("4200.00", "3999.95")}
+
+
+def test_an_update_that_changes_nothing_writes_no_row():
+    asset = AssetFactory()
+    site = SiteFactory()
+    before = ObjectChange.objects.count()
+
+    asset.save()
+    Asset.objects.get(pk=asset.pk).save()
+    site.save()
+
+    assert ObjectChange.objects.count() == before
+
+
+def test_saving_an_equal_value_in_another_form_writes_no_row():
+    """4200 and 4200.00 are the same amount, and the database keeps the same value for both:
+    re-saving must not log a change that did not happen."""
+    asset = AssetFactory(purchase_cost=Decimal("4200.00"))
+    before = ObjectChange.objects.count()
+
+    asset.purchase_cost = Decimal("4200")
+    asset.save()
+
+    asset.refresh_from_db()
+    assert asset.purchase_cost == Decimal("4200.00")
+    assert ObjectChange.objects.count() == before, [
+        c.changed_fields() for c in ObjectChange.objects.all()[: ObjectChange.objects.count() - before]
+    ]
+
+
+def test_deleting_an_asset_logs_a_delete_with_the_values_before():
+    asset = AssetFactory(name="sw-gone", serial="FOC0002")
+    pk = asset.pk
+    ct = ContentType.objects.get_for_model(Asset)
+
+    asset.delete()
+
+    change = ObjectChange.objects.filter(content_type=ct, object_id=pk).first()
+    assert change.action == ChangeAction.DELETE
+    assert change.object_repr == "sw-gone"
+    assert change.prechange_data["name"] == "sw-gone"
+    assert change.prechange_data["serial"] == "FOC0002"
+    assert change.postchange_data is None
+    assert set(change.changed_fields()) >= {"name", "serial", "site_id"}
+
+
+def test_site_create_update_delete_are_logged():
+    site = SiteFactory(name="Stadthaus", address="Marktgasse 1")
+    pk = site.pk
+
+    site.address = "Marktgasse 2"
+    site.save()
+    site_copy = Site.objects.get(pk=pk)
+    site.delete()
+
+    changes = _changes(site_copy)
+    assert [c.action for c in changes] == [ChangeAction.DELETE, ChangeAction.UPDATE, ChangeAction.CREATE]
+    delete, update, create = changes
+    assert create.postchange_data["name"] == "Stadthaus"
+    assert update.changed_fields() == {"address": ("Marktgasse 1", "Marktgasse 2")}
+    assert delete.prechange_data["address"] == "Marktgasse 2"
+    assert delete.postchange_data is None
+    assert {c.content_type.model for c in changes} == {"site"}
+
+
+# --- changed_fields ----------------------------------------------------------------------------
+
+
+def test_changed_fields_lists_only_differing_fields_sorted():
+    change = ObjectChange(
+        prechange_data={"name": "a", "serial": "1", "role": "access", "gone": 1},
+        postchange_data={"name": "b", "serial": "1", "role": "core", "new": [1]},
+    )
+
+    result = change.changed_fields()
+
+    assert result == {"gone": (1, None), "name": ("a", "b"), "new": (None, [1]), "role": ("access", "core")}
+    assert list(result) == sorted(result)
+
+
+def test_changed_fields_of_create_and_delete():
+    after = {"name": "x", "comments": "", "site_id": None}
+
+    assert ObjectChange(prechange_data=None, postchange_data=after).changed_fields() == {
+        "name": (None, "x"), "comments": (None, ""),
+    }
+    assert ObjectChange(prechange_data=after, postchange_data=None).changed_fields() == {
+        "name": ("x", None), "comments": ("", None),
+    }
+    assert ObjectChange(prechange_data=after, postchange_data=dict(after)).changed_fields() == {}
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def test_adding_and_removing_a_tag_is_logged_as_an_update(tag_core):
+    asset = AssetFactory()
+    wan = Tag.objects.create(name="wan", slug="wan")
+
+    asset.tags.add(tag_core)
+    added = _latest(asset)
+    asset.tags.add(wan)
+    added_second = _latest(asset)
+    asset.tags.remove(tag_core)
+    removed = _latest(asset)
+
+    assert added.action == ChangeAction.UPDATE
+    assert added.changed_fields() == {"tags": ([], ["core"])}
+    assert added_second.changed_fields() == {"tags": (["core"], ["core", "wan"])}
+    assert removed.action == ChangeAction.UPDATE
+    assert removed.prechange_data["tags"] == ["core", "wan"]
+    assert removed.postchange_data["tags"] == ["wan"]
+    assert removed.changed_fields() == {"tags": (["core", "wan"], ["wan"])}
+    assert len(_changes(asset)) == 4  # create + three tag changes
+
+
+def test_clearing_tags_is_logged_and_a_no_op_tag_change_is_not(tag_core):
+    asset = AssetFactory()
+    asset.tags.add(tag_core)
+    count = ObjectChange.objects.count()
+
+    asset.tags.add(tag_core)  # already there
+    asset.tags.remove(Tag.objects.create(name="unused", slug="unused"))  # never there
+    assert ObjectChange.objects.count() == count + 1  # only the new tag's own create
+
+    asset.tags.clear()
+    assert _latest(asset).changed_fields() == {"tags": (["core"], [])}
+
+
+# --- the actor --------------------------------------------------------------------------------
+
+
+def test_default_actor_is_system():
+    asset = AssetFactory()
+
+    change = _latest(asset)
+    assert change.actor_kind == ActorKind.SYSTEM
+    assert change.actor == "system"
+    assert change.user is None
+    assert current_actor().kind == ActorKind.SYSTEM
+
+
+def test_changes_inside_change_actor_are_attributed_to_it():
+    asset = AssetFactory()
+
+    with change_actor(ActorKind.IMPORT, "import x.csv") as actor:
+        asset.name = "imported"
+        asset.save()
+        site = SiteFactory()
+    asset.name = "after the block"
+    asset.save()
+
+    inside = ObjectChange.objects.for_object(asset)[1]
+    assert inside.postchange_data["name"] == "imported"
+    assert (inside.actor_kind, inside.actor, inside.user_id) == (ActorKind.IMPORT, "import x.csv", None)
+    site_change = _latest(site)
+    assert (site_change.actor_kind, site_change.actor) == (ActorKind.IMPORT, "import x.csv")
+    assert inside.batch == site_change.batch == actor.batch
+    outside = _latest(asset)
+    assert (outside.actor_kind, outside.actor) == (ActorKind.SYSTEM, "system")
+    assert outside.batch != actor.batch
+
+
+def test_nested_change_actor_restores_the_outer_one():
+    user = UserFactory()
+    with change_actor(ActorKind.DISCOVERY, "discovery run 7"):
+        with change_actor(ActorKind.USER, user.username, user=user):
+            inner = SiteFactory()
+        outer = SiteFactory()
+
+    inner_change, outer_change = _latest(inner), _latest(outer)
+    assert (inner_change.actor_kind, inner_change.user) == (ActorKind.USER, user)
+    assert (outer_change.actor_kind, outer_change.actor) == (ActorKind.DISCOVERY, "discovery run 7")
+    assert outer_change.user is None
+
+
+def _admin_edit(client, user, asset, **changes):
+    url = reverse("admin:inventory_asset_change", args=[asset.pk])
+    client.force_login(user)
+    data = _admin_form_data(client.get(url))
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    return response
+
+
+def test_editing_an_asset_in_the_admin_logs_the_user(client):
+    user = UserFactory(username="erika", groups=["engineer"])
+    asset = AssetFactory(name="sw-before")
+
+    _admin_edit(client, user, asset, name="sw-after")
+
+    change = _latest(asset)
+    assert change.action == ChangeAction.UPDATE
+    assert change.changed_fields()["name"] == ("sw-before", "sw-after")
+    assert change.actor_kind == ActorKind.USER
+    assert change.actor == "erika"
+    assert change.user == user
+    # The request's actor does not outlive the request.
+    SiteFactory()
+    assert ObjectChange.objects.first().actor_kind == ActorKind.SYSTEM
+
+
+def test_admin_edit_logs_only_the_fields_that_changed(client):
+    """An asset without a management address, edited in the admin: only the name changed."""
+    asset = AssetFactory(name="sw-before", management_address=None)
+
+    _admin_edit(client, UserFactory(groups=["engineer"]), asset, name="sw-after")
+
+    asset.refresh_from_db()
+    assert asset.management_address is None
+    assert _latest(asset).changed_fields() == {"name": ("sw-before", "sw-after")}
+
+
+def test_admin_save_without_changes_writes_no_row(client):
+    asset = AssetFactory(management_address=None)
+    count = ObjectChange.objects.count()
+
+    _admin_edit(client, UserFactory(groups=["engineer"]), asset)
+
+    assert ObjectChange.objects.count() == count, [
+        c.changed_fields() for c in ObjectChange.objects.all()[: ObjectChange.objects.count() - count]
+    ]
+
+
+def test_admin_edit_of_an_asset_with_an_address_logs_only_the_change(client):
+    asset = AssetFactory(name="sw-before", management_address="10.1.2.3")
+
+    _admin_edit(client, UserFactory(groups=["engineer"]), asset, name="sw-after")
+
+    assert _latest(asset).changed_fields() == {"name": ("sw-before", "sw-after")}
+
+
+def test_one_admin_request_is_one_batch(client, tag_core):
+    user = UserFactory(groups=["engineer"])
+    asset = AssetFactory()
+    ModuleFactory(asset=asset, name="PSU 1", serial="PSU-A")
+    url = reverse("admin:inventory_asset_change", args=[asset.pk])
+    client.force_login(user)
+    data = _admin_form_data(client.get(url))
+    data["role"] = "core"
+    data["tags"] = [str(tag_core.pk)]
+    data["modules-0-serial"] = "PSU-B"
+    count = ObjectChange.objects.count()
+
+    assert client.post(url, data).status_code == 302
+
+    new = list(ObjectChange.objects.all()[: ObjectChange.objects.count() - count])
+    assert {c.content_type.model for c in new} == {"asset", "module"}
+    assert {c.batch for c in new} == {new[0].batch}
+    assert {c.user_id for c in new} == {user.pk}
+    module_change = next(c for c in new if c.content_type.model == "module")
+    assert module_change.changed_fields() == {"serial": ("PSU-A", "PSU-B")}
+    asset_after = ObjectChange.objects.for_object(asset).first().postchange_data
+    assert (asset_after["role"], asset_after["tags"]) == ("core", ["core"])
+
+
+# --- history of an object ---------------------------------------------------------------------
+
+
+def test_for_object_returns_the_history_newest_first():
+    asset = AssetFactory(name="v1")
+    other = AssetFactory(name="other")
+    for name in ("v2", "v3"):
+        asset.name = name
+        asset.save()
+    other.name = "other2"
+    other.save()
+
+    history = _changes(asset)
+
+    assert [c.action for c in history] == [ChangeAction.UPDATE, ChangeAction.UPDATE, ChangeAction.CREATE]
+    assert [c.object_repr for c in history] == ["v3", "v2", "v1"]
+    assert all(c.object_id == asset.pk for c in history)
+    assert [c.time for c in history] == sorted((c.time for c in history), reverse=True)
+
+
+def test_for_object_does_not_mix_types_with_the_same_id():
+    asset = AssetFactory()
+    # A change row of another type that happens to carry the asset's id.
+    ObjectChange.objects.create(
+        actor_kind=ActorKind.SYSTEM, actor="system", batch=_latest(asset).batch,
+        action=ChangeAction.CREATE, content_type=ContentType.objects.get_for_model(Site),
+        object_id=asset.pk, object_repr="some site", postchange_data={},
+    )
+
+    assert [c.content_type.model for c in _changes(asset)] == ["asset"]
+
+
+def test_for_object_works_after_delete_with_a_copy_read_before():
+    asset = AssetFactory(name="sw-short-lived")
+    copy = Asset.objects.get(pk=asset.pk)
+    asset.name = "sw-renamed"
+    asset.save()
+
+    asset.delete()
+
+    history = _changes(copy)
+    assert [c.action for c in history] == [ChangeAction.DELETE, ChangeAction.UPDATE, ChangeAction.CREATE]
+    assert history[0].prechange_data["name"] == "sw-renamed"
+
+
+def test_for_object_works_with_the_deleted_instance_itself():
+    """for_object() promises the history "also after it was deleted"; the caller then holds the
+    instance it deleted."""
+    asset = AssetFactory(name="sw-short-lived")
+    asset.delete()
+
+    history = _changes(asset)
+
+    assert [c.action for c in history] == [ChangeAction.DELETE, ChangeAction.CREATE]
+
+
+def test_deleting_an_asset_cascades_to_its_modules_and_logs_their_deletes():
+    asset = AssetFactory(name="sw-with-parts")
+    modules = [ModuleFactory(asset=asset, name=f"PSU {i}") for i in (1, 2)]
+    other_module = ModuleFactory()
+    module_pks = {m.pk for m in modules}
+    module_ct = ContentType.objects.get_for_model(Module)
+
+    with change_actor(ActorKind.USER, "erika") as actor:
+        asset.delete()
+
+    assert not Module.objects.filter(pk__in=module_pks).exists()
+    assert Module.objects.filter(pk=other_module.pk).exists()
+    deletes = ObjectChange.objects.filter(
+        content_type=module_ct, object_id__in=module_pks, action=ChangeAction.DELETE
+    )
+    assert {c.object_id for c in deletes} == module_pks
+    assert {c.object_repr for c in deletes} == {"sw-with-parts PSU 1", "sw-with-parts PSU 2"}
+    assert all(c.prechange_data["asset_id"] is not None and c.postchange_data is None for c in deletes)
+    assert {c.batch for c in deletes} == {actor.batch}
+    assert not ObjectChange.objects.filter(
+        content_type=module_ct, object_id=other_module.pk, action=ChangeAction.DELETE
+    ).exists()
+    asset_delete = ObjectChange.objects.get(
+        content_type=ContentType.objects.get_for_model(Asset), action=ChangeAction.DELETE
+    )
+    assert asset_delete.object_repr == "sw-with-parts"
+    assert asset_delete.batch == actor.batch
+
+
+def test_admin_history_page_shows_the_change_log(client):
+    user = UserFactory(username="hist", groups=["viewer"])
+    asset = AssetFactory(name="sw-hist-1", software_version="17.3.1")
+    with change_actor(ActorKind.IMPORT, "import inventory.csv"):
+        asset.software_version = "17.9.4"
+        asset.save()
+    client.force_login(user)
+
+    response = client.get(reverse("admin:inventory_asset_history", args=[asset.pk]))
+
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["changes"]] == [c.pk for c in _changes(asset)]
+    html = response.content.decode()
+    assert "import inventory.csv" in html
+    assert "17.3.1 → 17.9.4" in html
+    assert "<code>software_version</code>" in html
+    assert "Created" in html and "Updated" in html
+    assert html.index("17.9.4") < html.index("Created")  # newest first
+
+
+def test_admin_history_page_of_a_site(client):
+    client.force_login(UserFactory(groups=["engineer"]))
+    site = SiteFactory(address="Alt")
+    site.address = "Neu"
+    site.save()
+
+    response = client.get(reverse("admin:inventory_site_history", args=[site.pk]))
+
+    assert response.status_code == 200
+    assert "Alt → Neu" in response.content.decode()
+
+
+def test_times_are_recorded():
+    start = dt.datetime.now(dt.UTC)
+    asset = AssetFactory()
+
+    change = _latest(asset)
+    assert start <= change.time <= dt.datetime.now(dt.UTC)
