@@ -21,3 +21,14 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (the shared fixtures live beside the checkout)")
     return SHARED
+
+
+@pytest.fixture
+def catalogue(db):
+    """Cisco (with an alias), its C9300-48P and the site Stadthaus."""
+    from tests.factories import HardwareModelFactory, ManufacturerFactory, SiteFactory
+
+    cisco = ManufacturerFactory(name="Cisco", slug="cisco", aliases=["Cisco Systems, Inc."])
+    HardwareModelFactory(manufacturer=cisco, model="C9300-48P")
+    SiteFactory(name="Stadthaus", slug="stadthaus")
+    return cisco

@@ -11,9 +11,6 @@ from inventory.choices import ActorKind
 from inventory.models import Asset, ObjectChange, Tag
 from tests.factories import (
     AssetFactory,
-    HardwareModelFactory,
-    ManufacturerFactory,
-    SiteFactory,
     UserFactory,
 )
 
@@ -35,14 +32,6 @@ BAD = (
     "bad-site,S5,cisco,Mars,\n"  # 5
     "short,S6\n"  # 6
 )
-
-
-@pytest.fixture
-def catalogue():
-    cisco = ManufacturerFactory(name="Cisco", slug="cisco", aliases=["Cisco Systems, Inc."])
-    HardwareModelFactory(manufacturer=cisco, model="C9300-48P")
-    SiteFactory(name="Stadthaus", slug="stadthaus")
-    return cisco
 
 
 @pytest.fixture

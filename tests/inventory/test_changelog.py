@@ -12,6 +12,7 @@ from inventory.changelog import change_actor, current_actor
 from inventory.choices import ActorKind, ChangeAction
 from inventory.models import Asset, Module, ObjectChange, Site, Tag
 from tests.factories import AssetFactory, ModuleFactory, SiteFactory, UserFactory
+from tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -22,34 +23,6 @@ def _changes(obj) -> list[ObjectChange]:
 
 def _latest(obj) -> ObjectChange:
     return ObjectChange.objects.for_object(obj).first()
-
-
-def _admin_form_data(response) -> dict:
-    """The POST data that re-submits an admin change form exactly as it was rendered."""
-    data: dict = {}
-
-    def put(bound):
-        value = bound.value()
-        if isinstance(value, bool):
-            if value:
-                data[bound.html_name] = "on"
-        elif value is None:
-            data[bound.html_name] = ""
-        elif isinstance(value, list | tuple):
-            data[bound.html_name] = [str(v) for v in value]
-        else:
-            data[bound.html_name] = str(value)
-
-    for bound in response.context["adminform"].form:
-        put(bound)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for bound in formset.management_form:
-            put(bound)
-        for form in formset.forms:
-            for bound in form:
-                put(bound)
-    return data
 
 
 @pytest.fixture
@@ -286,7 +259,7 @@ def test_nested_change_actor_restores_the_outer_one():
 def _admin_edit(client, user, asset, **changes):
     url = reverse("admin:inventory_asset_change", args=[asset.pk])
     client.force_login(user)
-    data = _admin_form_data(client.get(url))
+    data = admin_form_data(client.get(url))
     data.update(changes)
     response = client.post(url, data)
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
@@ -346,7 +319,7 @@ def test_one_admin_request_is_one_batch(client, tag_core):
     ModuleFactory(asset=asset, name="PSU 1", serial="PSU-A")
     url = reverse("admin:inventory_asset_change", args=[asset.pk])
     client.force_login(user)
-    data = _admin_form_data(client.get(url))
+    data = admin_form_data(client.get(url))
     data["role"] = "core"
     data["tags"] = [str(tag_core.pk)]
     data["modules-0-serial"] = "PSU-B"

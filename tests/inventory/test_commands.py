@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from inventory import assets_csv
 from inventory.choices import ActorKind
 from inventory.models import Asset, ObjectChange, Tag
-from tests.factories import AssetFactory, HardwareModelFactory, ManufacturerFactory, SiteFactory
+from tests.factories import AssetFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,14 +45,6 @@ def run(*args) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command(*args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def catalogue(db):
-    cisco = ManufacturerFactory(name="Cisco", slug="cisco", aliases=["Cisco Systems, Inc."])
-    HardwareModelFactory(manufacturer=cisco, model="C9300-48P")
-    SiteFactory(name="Stadthaus", slug="stadthaus")
-    return cisco
 
 
 @pytest.fixture

@@ -12,38 +12,11 @@ from inventory import roles
 from inventory.choices import AssetStatus
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site
 from tests.factories import AssetFactory, UserFactory
+from tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "pw-for-tests"  # what UserFactory sets
-
-
-def _admin_form_data(response) -> dict:
-    """The POST data that re-submits an admin change form exactly as it was rendered."""
-    data: dict = {}
-
-    def put(bound):
-        value = bound.value()
-        if isinstance(value, bool):
-            if value:
-                data[bound.html_name] = "on"
-        elif value is None:
-            data[bound.html_name] = ""
-        elif isinstance(value, list | tuple):
-            data[bound.html_name] = [str(v) for v in value]
-        else:
-            data[bound.html_name] = str(value)
-
-    for bound in response.context["adminform"].form:
-        put(bound)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for bound in formset.management_form:
-            put(bound)
-        for form in formset.forms:
-            for bound in form:
-                put(bound)
-    return data
 
 
 def _perm_names(perms) -> set[str]:
@@ -81,7 +54,7 @@ def edit_data(asset):
     """A valid edit of ``asset`` (role -> core), as the admin change form would post it."""
     su = Client()
     su.force_login(_user(is_superuser=True))
-    data = _admin_form_data(su.get(reverse("admin:inventory_asset_change", args=[asset.pk])))
+    data = admin_form_data(su.get(reverse("admin:inventory_asset_change", args=[asset.pk])))
     data["role"] = "core"
     return data
 
