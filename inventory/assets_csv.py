@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from inventory import bulk, changelog
@@ -59,8 +59,9 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        where = ", ".join(filter(None, [f"line {self.line}" if self.line else "",
+                                        f"column {self.column}" if self.column else ""]))
+        return f"{where}: {self.message}" if where else self.message
 
 
 class ImportFailed(Exception):
@@ -491,7 +492,20 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
 # --- writing -----------------------------------------------------------------------------------
 
 def apply(plan: ImportPlan, actor_name: str, user=None, progress: Progress | None = None) -> dict:
-    """Write a validated plan in one transaction, with the change log. Returns the summary."""
+    """Write a validated plan in one transaction, with the change log. Returns the summary.
+
+    If the database refuses it (another writer created a conflicting asset since ``parse``),
+    nothing is written and ``ImportFailed`` says so."""
+    try:
+        return _apply(plan, actor_name, user, progress)
+    except IntegrityError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImportFailed([RowError(0, "", "the database refused the import, probably because "
+                                     "another change happened meanwhile; nothing was written. "
+                                     f"Try again. ({detail})")]) from exc
+
+
+def _apply(plan: ImportPlan, actor_name: str, user, progress: Progress | None) -> dict:
     with changelog.change_actor(ActorKind.IMPORT, actor_name, user=user) as actor, \
             transaction.atomic():
         tag_ids = _ensure_tags({t for _, _, tags in plan.creates for t in tags}

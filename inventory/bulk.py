@@ -43,7 +43,8 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], batch_size: 
         table = connection.ops.quote_name(meta.db_table)
         preparers = [(f.attname, f.get_db_prep_save) for f in fields]
         raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        # Raise Django's IntegrityError & co., as bulk_create would, not psycopg's own.
+        with connection.wrap_database_errors, raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 copy.write_row([prep(getattr(obj, attname), connection) for attname, prep in preparers])
     for obj in objs:

@@ -607,3 +607,22 @@ def test_round_trip_org_unit_whose_slug_is_the_name_of_another_unit(cat):
     summary = assets_csv.import_csv(first, actor_name="import export.csv")
 
     assert summary == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_conflict_created_between_check_and_write_writes_nothing(cat):
+    """Another writer takes the serial after the file was checked: the database refuses the
+    import as a whole and the error says so; nothing of the file is written."""
+    plan = assets_csv.parse(
+        "name,serial,manufacturer,model,tags\nsw-a,RACE1,cisco,C9300-48P,core\n"
+        "sw-b,RACE2,cisco,C9300-48P,\n"
+    )
+    AssetFactory(name="someone-else", hardware_model=cat.c9300, serial="RACE2")
+    before = counts()
+
+    with pytest.raises(ImportFailed) as info:
+        assets_csv.apply(plan, actor_name="import race.csv")
+
+    assert "another change happened meanwhile" in str(info.value.errors[0])
+    assert counts() == before
+    assert not Asset.objects.filter(serial="RACE1").exists()
