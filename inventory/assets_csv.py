@@ -516,9 +516,10 @@ def _apply(plan: ImportPlan, actor_name: str, user, progress: Progress | None) -
             progress("created", len(new_assets), len(new_assets))
 
         changed = [new for _, _, new, _ in plan.updates]
-        if changed:
-            fields = [f.name for f in Asset._meta.concrete_fields if not f.primary_key]
-            Asset.objects.bulk_update(changed, fields, batch_size=500)
+        fields = [f.name for f in Asset._meta.concrete_fields if not f.primary_key
+                  and any(getattr(old, f.attname) != getattr(new, f.attname)
+                          for _, old, new, _ in plan.updates)]
+        bulk.update(Asset, changed, fields)
 
         through = Asset.tags.through
         tag_updates = [(new, tags) for _, _, new, tags in plan.updates if tags is not None]

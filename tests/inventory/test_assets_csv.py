@@ -626,3 +626,30 @@ def test_conflict_created_between_check_and_write_writes_nothing(cat):
     assert "another change happened meanwhile" in str(info.value.errors[0])
     assert counts() == before
     assert not Asset.objects.filter(serial="RACE1").exists()
+
+
+def test_rows_changing_different_fields_each_keep_their_other_values(cat):
+    """Updates are written for the union of changed fields; every row keeps what it did not
+    change (the PostgreSQL path writes them through a temporary table)."""
+    a = AssetFactory(name="sw-a", hardware_model=cat.c9300, serial="U1", site=cat.stadthaus,
+                     comments="keep me", purchase_cost=Decimal("100.00"))
+    b = AssetFactory(name="sw-b", hardware_model=cat.c9300, serial="U2", site=cat.rz,
+                     comments="old", purchase_cost=Decimal("200.00"))
+    untouched = AssetFactory(name="sw-c", hardware_model=cat.c9300, serial="U3", site=cat.rz)
+
+    summary = assets_csv.import_csv(
+        "name,serial,manufacturer,site,comments\n"
+        "sw-a,U1,cisco,werkhof-sued,keep me\n"
+        "sw-b,U2,cisco,rz-nord,new comment\n",
+        actor_name="import",
+    )
+
+    assert summary == {"created": 0, "updated": 2, "unchanged": 0}
+    a.refresh_from_db()
+    b.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (a.site, a.comments, a.purchase_cost) == (cat.werkhof, "keep me", Decimal("100.00"))
+    assert (b.site, b.comments, b.purchase_cost) == (cat.rz, "new comment", Decimal("200.00"))
+    assert untouched.site == cat.rz
+    assert set(ObjectChange.objects.for_object(a).first().changed_fields()) == {"site_id"}
+    assert set(ObjectChange.objects.for_object(b).first().changed_fields()) == {"comments"}
