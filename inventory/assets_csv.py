@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.text import slugify
 
 from inventory import bulk, changelog
@@ -161,7 +161,9 @@ def _money(text: str) -> Decimal | None:
         raise _CellError(f"“{text}” is not an amount (expected e.g. 1250.00)") from None
     if not value.is_finite() or value < 0:
         raise _CellError(f"“{text}” must be a positive amount")
-    if value != value.quantize(Decimal("0.01")) or value >= Decimal("1e10"):
+    if value >= Decimal("1e10") or value.as_tuple().exponent < -2 and value != value.quantize(
+        Decimal("0.01")
+    ):
         raise _CellError(f"“{text}” must have at most 10 digits before and 2 after the point")
     return value.quantize(Decimal("0.01"))
 
@@ -173,6 +175,8 @@ def _address(text: str) -> str | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         raise _CellError(f"“{text}” is not an IPv4 or IPv6 address") from None
+    if getattr(address, "scope_id", None):
+        raise _CellError(f"“{text}”: a zone (%{address.scope_id}) cannot be stored; leave it out")
     # As the database stores it (GenericIPAddressField with unpack_ipv4): ::ffff:a.b.c.d -> a.b.c.d
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
@@ -247,6 +251,9 @@ def _read(source: IO[str] | str) -> tuple[list[str], list[tuple[int, list[str]]]
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise csv.Error(f"line {line} holds a NUL byte (is it a binary or UTF-16 file?)")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -479,7 +486,7 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
             errors.append(RowError(line, column, f"the asset would be in service "
                                    f"({new.in_service_date}) before its purchase ({new.purchase_date})"))
             continue
-        old_tags = tags_of.get(pk, [])
+        old_tags = sorted(tags_of.get(pk, []))  # Python's order, as the file's tags
         tags = values.get("tags")
         fields_changed = any(getattr(old, a) != getattr(new, a) for a in attnames)
         if fields_changed or (tags is not None and tags != old_tags):
@@ -498,7 +505,7 @@ def apply(plan: ImportPlan, actor_name: str, user=None, progress: Progress | Non
     nothing is written and ``ImportFailed`` says so."""
     try:
         return _apply(plan, actor_name, user, progress)
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ImportFailed([RowError(0, "", "the database refused the import, probably because "
                                      "another change happened meanwhile; nothing was written. "
@@ -510,6 +517,7 @@ def _apply(plan: ImportPlan, actor_name: str, user, progress: Progress | None) -
             transaction.atomic():
         tag_ids = _ensure_tags({t for _, _, tags in plan.creates for t in tags}
                                | {t for *_, tags in plan.updates if tags for t in tags})
+        _check_unchanged_since_parse(plan)
         new_assets = [asset for _, asset, _ in plan.creates]
         bulk.insert(Asset, new_assets)
         if progress and new_assets:
@@ -543,14 +551,43 @@ def _apply(plan: ImportPlan, actor_name: str, user, progress: Progress | None) -
     return plan.summary
 
 
+def _check_unchanged_since_parse(plan: ImportPlan) -> None:
+    """Lock the assets the plan updates and make sure nobody changed them since ``parse``:
+    otherwise the import would silently undo that change."""
+    if not plan.updates:
+        return
+    attnames = [f.attname for f in Asset._meta.concrete_fields]
+    olds = {old.pk: (line, old) for line, old, _, _ in plan.updates}
+    pks = list(olds)
+    stale: list[RowError] = []
+    for start in range(0, len(pks), 5000):
+        chunk = pks[start:start + 5000]
+        current = Asset.objects.select_for_update().filter(pk__in=chunk).values_list(*attnames)
+        found = set()
+        for row in current:
+            pk = row[0]
+            found.add(pk)
+            line, old = olds[pk]
+            if any(getattr(old, a) != v for a, v in zip(attnames, row, strict=True)):
+                stale.append(RowError(line, "", f"“{old.name}” was changed by someone else since "
+                                      "the file was checked"))
+        stale += [RowError(olds[pk][0], "", f"“{olds[pk][1].name}” was deleted since the file was "
+                           "checked") for pk in set(chunk) - found]
+    if stale:
+        raise ImportFailed(sorted(stale, key=lambda e: e.line)
+                           + [RowError(0, "", "nothing was written; import the file again")])
+
+
 def _ensure_tags(names: set[str]) -> dict[str, int]:
     existing = {t.name: t.pk for t in Tag.objects.filter(name__in=names)}
     for name in sorted(names - set(existing)):
-        slug, n = slugify(name) or "tag", 1
-        base = slug
+        limit = Tag._meta.get_field("slug").max_length
+        base = (slugify(name) or "tag")[:limit]
+        slug, n = base, 1
         while Tag.objects.filter(slug=slug).exists():
             n += 1
-            slug = f"{base}-{n}"
+            suffix = f"-{n}"
+            slug = base[:limit - len(suffix)] + suffix
         existing[name] = Tag.objects.create(name=name, slug=slug).pk
     return existing
 

@@ -163,11 +163,15 @@ def _pre_save(sender, instance, raw=False, **kwargs):
     instance._changelog_before = snapshot(old) if old is not None else None
 
 
-def _post_save(sender, instance, created, raw=False, **kwargs):
+def _post_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     before = None if created else getattr(instance, "_changelog_before", None)
     after = snapshot(instance)
+    if before is not None and update_fields is not None:
+        # Only these fields were written; the rest of the instance may hold unsaved values.
+        written = {sender._meta.get_field(name).attname for name in update_fields}
+        after = {k: (after[k] if k in written else v) for k, v in before.items()}
     if created or before is None:
         _change(ChangeAction.CREATE, instance, None, after, current_actor()).save()
     elif before != after:
@@ -186,8 +190,23 @@ def _post_delete(sender, instance, **kwargs):
     _change(ChangeAction.DELETE, instance, before, None, current_actor()).save()
 
 
-def _m2m_changed(sender, instance, action, reverse, **kwargs):
-    if reverse or type(instance) not in _TRACKED:
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if reverse:
+        # tag.assets.add(...): the assets are the objects that change.
+        if model not in _TRACKED:
+            return
+        if action in {"pre_add", "pre_remove", "pre_clear"}:
+            if pk_set is not None:
+                targets = model._base_manager.filter(pk__in=pk_set)
+            else:  # clear(): every object linked to instance through this relation
+                rel = next(r for r in _TRACKED[model]
+                           if model._meta.get_field(r).remote_field.through is sender)
+                targets = model._base_manager.filter(**{rel: instance})
+            instance._changelog_m2m_related = [(t, snapshot(t)) for t in targets]
+        elif action in {"post_add", "post_remove", "post_clear"}:
+            _log_related_updates(getattr(instance, "_changelog_m2m_related", []))
+        return
+    if type(instance) not in _TRACKED:
         return
     if action in {"pre_add", "pre_remove", "pre_clear"}:
         instance._changelog_m2m_before = snapshot(instance)
@@ -196,6 +215,28 @@ def _m2m_changed(sender, instance, action, reverse, **kwargs):
         after = snapshot(instance)
         if before is not None and before != after:
             _change(ChangeAction.UPDATE, instance, before, after, current_actor()).save()
+
+
+def _log_related_updates(pairs) -> None:
+    actor = current_actor()
+    for obj, before in pairs:
+        after = snapshot(obj)
+        if before != after:
+            _change(ChangeAction.UPDATE, obj, before, after, actor).save()
+
+
+def _related_pre_delete(sender, instance, **kwargs):
+    # Deleting a tag removes it from assets by cascade, without m2m signals: log those assets.
+    pairs = []
+    for model, rels in _TRACKED.items():
+        for rel in rels:
+            if model._meta.get_field(rel).related_model is sender:
+                pairs += [(obj, snapshot(obj)) for obj in model._base_manager.filter(**{rel: instance})]
+    instance._changelog_related = pairs
+
+
+def _related_post_delete(sender, instance, **kwargs):
+    _log_related_updates(getattr(instance, "_changelog_related", []))
 
 
 def track(model: type[models.Model], m2m: tuple[str, ...] = (), exclude: tuple[str, ...] = ()):
@@ -209,5 +250,10 @@ def track(model: type[models.Model], m2m: tuple[str, ...] = (), exclude: tuple[s
     pre_delete.connect(_pre_delete, sender=model, dispatch_uid=uid)
     post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
     for rel in m2m:
-        through = model._meta.get_field(rel).remote_field.through
-        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}-{rel}")
+        field = model._meta.get_field(rel)
+        m2m_changed.connect(_m2m_changed, sender=field.remote_field.through,
+                            dispatch_uid=f"{uid}-{rel}")
+        related_uid = f"werterhalt-changelog-related-{field.related_model._meta.label_lower}"
+        pre_delete.connect(_related_pre_delete, sender=field.related_model, dispatch_uid=related_uid)
+        post_delete.connect(_related_post_delete, sender=field.related_model,
+                            dispatch_uid=related_uid)

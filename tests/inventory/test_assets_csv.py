@@ -653,3 +653,41 @@ def test_rows_changing_different_fields_each_keep_their_other_values(cat):
     assert untouched.site == cat.rz
     assert set(ObjectChange.objects.for_object(a).first().changed_fields()) == {"site_id"}
     assert set(ObjectChange.objects.for_object(b).first().changed_fields()) == {"comments"}
+
+
+@pytest.mark.parametrize("cell", ["12345678901234567890123456789", "1e30"])
+def test_absurd_amount_is_a_row_error_not_a_crash(cat, cell):
+    assert failed(f"name,purchase_cost\nsw1,{cell}\n") == [(2, "purchase_cost")]
+
+
+def test_nul_byte_is_reported_with_its_line(cat):
+    with pytest.raises(ImportFailed) as info:
+        assets_csv.import_csv("name,comments\nsw1,ok\nsw2,a\x00b\n", actor_name="import")
+    assert "line 3" in str(info.value.errors[0]) and "NUL" in str(info.value.errors[0])
+    assert Asset.objects.count() == 0
+
+
+def test_ipv6_zone_is_rejected_since_it_cannot_be_stored(cat):
+    assert failed("name,management_address\nsw1,fe80::1%eth0\n") == [(2, "management_address")]
+
+
+def test_new_tag_with_a_long_name_gets_a_slug_that_fits(cat):
+    Tag.objects.create(name="existing", slug="a" * 100)
+    assets_csv.import_csv(f'name,tags\nsw1,{"a" * 100}\n', actor_name="import")
+    tag = Tag.objects.get(name="a" * 100)
+    assert len(tag.slug) <= 100 and tag.slug != "a" * 100
+
+
+def test_asset_changed_by_someone_else_after_the_check_is_not_overwritten(cat):
+    sw = AssetFactory(name="sw1", hardware_model=cat.c9300, serial="S1", role="access")
+    plan = assets_csv.parse("name,serial,manufacturer,role\nsw1,S1,cisco,core\n")
+    Asset.objects.filter(pk=sw.pk).update(comments="edited meanwhile")
+    before = counts()
+
+    with pytest.raises(ImportFailed) as info:
+        assets_csv.apply(plan, actor_name="import")
+
+    assert info.value.errors[0].line == 2 and "changed by someone else" in info.value.errors[0].message
+    assert counts() == before
+    sw.refresh_from_db()
+    assert (sw.role, sw.comments) == ("access", "edited meanwhile")

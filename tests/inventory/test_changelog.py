@@ -460,3 +460,38 @@ def test_times_are_recorded():
 
     change = _latest(asset)
     assert start <= change.time <= dt.datetime.now(dt.UTC)
+
+
+# --- found in review: partial saves, reverse tag changes, tag deletion ---------------------------
+
+def test_save_with_update_fields_logs_only_what_was_written():
+    asset = AssetFactory(role="access", comments="")
+    asset.comments = "not saved"
+    asset.role = "core"
+    asset.save(update_fields=["role"])
+
+    assert _latest(asset).changed_fields() == {"role": ("access", "core")}
+
+
+def test_adding_and_removing_assets_from_the_tag_side_is_logged_on_the_assets():
+    a, b = AssetFactory(), AssetFactory()
+    tag = Tag.objects.create(name="critical", slug="critical")
+
+    tag.assets.add(a, b)
+    assert _latest(a).changed_fields() == {"tags": ([], ["critical"])}
+    assert _latest(b).changed_fields() == {"tags": ([], ["critical"])}
+
+    tag.assets.clear()
+    assert _latest(a).changed_fields() == {"tags": (["critical"], [])}
+    assert _latest(b).changed_fields() == {"tags": (["critical"], [])}
+
+
+def test_deleting_a_tag_logs_the_assets_that_lose_it():
+    asset = AssetFactory()
+    keep = Tag.objects.create(name="keep", slug="keep")
+    gone = Tag.objects.create(name="gone", slug="gone")
+    asset.tags.add(keep, gone)
+
+    gone.delete()
+
+    assert _latest(asset).changed_fields() == {"tags": (["gone", "keep"], ["keep"])}
