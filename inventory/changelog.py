@@ -202,9 +202,9 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
                 rel = next(r for r in _TRACKED[model]
                            if model._meta.get_field(r).remote_field.through is sender)
                 targets = model._base_manager.filter(**{rel: instance})
-            instance._changelog_m2m_related = [(t, snapshot(t)) for t in targets]
+            instance._changelog_m2m_related = _snapshots(model, targets)
         elif action in {"post_add", "post_remove", "post_clear"}:
-            _log_related_updates(getattr(instance, "_changelog_m2m_related", []))
+            _log_updates(model, getattr(instance, "_changelog_m2m_related", {}))
         return
     if type(instance) not in _TRACKED:
         return
@@ -217,26 +217,34 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
             _change(ChangeAction.UPDATE, instance, before, after, current_actor()).save()
 
 
-def _log_related_updates(pairs) -> None:
+def _snapshots(model: type[models.Model], queryset) -> dict[int, tuple[models.Model, dict]]:
+    """{pk: (object, snapshot)} of many objects, tracked relations fetched in one query each."""
+    return {obj.pk: (obj, snapshot(obj)) for obj in queryset.prefetch_related(*_TRACKED[model])}
+
+
+def _log_updates(model: type[models.Model], befores: dict[int, tuple[models.Model, dict]]) -> None:
+    """Log an update for each object whose snapshot, read afresh, differs from ``befores``."""
+    if not befores:
+        return
     actor = current_actor()
-    for obj, before in pairs:
-        after = snapshot(obj)
+    for obj_pk, (obj, after) in _snapshots(model, model._base_manager.filter(pk__in=befores)).items():
+        before = befores[obj_pk][1]
         if before != after:
             _change(ChangeAction.UPDATE, obj, before, after, actor).save()
 
 
 def _related_pre_delete(sender, instance, **kwargs):
     # Deleting a tag removes it from assets by cascade, without m2m signals: log those assets.
-    pairs = []
-    for model, rels in _TRACKED.items():
-        for rel in rels:
-            if model._meta.get_field(rel).related_model is sender:
-                pairs += [(obj, snapshot(obj)) for obj in model._base_manager.filter(**{rel: instance})]
-    instance._changelog_related = pairs
+    instance._changelog_related = [
+        (model, _snapshots(model, model._base_manager.filter(**{rel: instance})))
+        for model, rels in _TRACKED.items() for rel in rels
+        if model._meta.get_field(rel).related_model is sender
+    ]
 
 
 def _related_post_delete(sender, instance, **kwargs):
-    _log_related_updates(getattr(instance, "_changelog_related", []))
+    for model, befores in getattr(instance, "_changelog_related", []):
+        _log_updates(model, befores)
 
 
 def track(model: type[models.Model], m2m: tuple[str, ...] = (), exclude: tuple[str, ...] = ()):

@@ -495,3 +495,21 @@ def test_deleting_a_tag_logs_the_assets_that_lose_it():
     gone.delete()
 
     assert _latest(asset).changed_fields() == {"tags": (["gone", "keep"], ["keep"])}
+
+
+def test_deleting_a_tag_costs_the_same_queries_for_3_or_20_assets():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_delete_tag_on(n: int) -> int:
+        tag = Tag.objects.create(name=f"t{n}", slug=f"t{n}")
+        for asset in AssetFactory.create_batch(n):
+            asset.tags.add(tag)
+        with CaptureQueriesContext(connection) as ctx:
+            tag.delete()
+        # Each asset still gets its own change-log row (one INSERT each); nothing else grows.
+        return len(ctx.captured_queries) - n
+
+    assert queries_to_delete_tag_on(20) == queries_to_delete_tag_on(3)
+    assert ObjectChange.objects.filter(action=ChangeAction.UPDATE, content_type__model="asset",
+                                       postchange_data__tags=[]).count() >= 23
