@@ -108,14 +108,14 @@ class ModuleInline(admin.TabularInline):
 class AssetAdmin(ChangeLoggedAdmin):
     list_display = ["name", "serial", "hardware_model", "manufacturer", "site", "org_unit",
                     "status", "software_version", "management_address", "last_seen"]
-    list_filter = ["status", "source", "hardware_model__category", "manufacturer",
+    list_filter = ["status", "source", "needs_review", "hardware_model__category", "manufacturer",
                    ("site", admin.RelatedOnlyFieldListFilter),
                    ("org_unit", admin.RelatedOnlyFieldListFilter),
                    ("platform", admin.RelatedOnlyFieldListFilter), "tags"]
     search_fields = ["name", "serial", "asset_tag", "hardware_model__model",
                      "hardware_model__name", "management_address"]
     list_select_related = ["hardware_model", "manufacturer", "site", "org_unit"]
-    autocomplete_fields = ["hardware_model", "platform", "site", "org_unit", "manufacturer"]
+    autocomplete_fields = ["hardware_model", "platform", "site", "org_unit", "manufacturer", "replaces"]
     readonly_fields = ["first_seen", "last_seen", "source"]
     filter_horizontal = ["tags"]
     date_hierarchy = "purchase_date"
@@ -129,7 +129,8 @@ class AssetAdmin(ChangeLoggedAdmin):
                                                  "management_address"]}),
         (_("Purchase"), {"fields": ["purchase_date", "in_service_date", "purchase_cost",
                                     "warranty_end"]}),
-        (_("Discovery"), {"fields": ["source", "first_seen", "last_seen"]}),
+        (_("Discovery"), {"fields": ["source", "first_seen", "last_seen", "replaces", "needs_review",
+                                     "review_reason"]}),
         (None, {"fields": ["comments"]}),
     ]
 

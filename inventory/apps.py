@@ -22,6 +22,7 @@ class InventoryConfig(AppConfig):
         for model in (models.OrgUnit, models.Site, models.Manufacturer, models.HardwareModel,
                       models.Platform, models.Tag, models.Module):
             track(model)
-        track(models.Asset, m2m=("tags",))
+        # last_seen moves on every discovery run; it is not a change worth a change-log row.
+        track(models.Asset, m2m=("tags",), exclude=("last_seen",))
         # Runs after django.contrib.auth has created each app's permissions (auth is listed first).
         post_migrate.connect(_grant_role_permissions, dispatch_uid="werterhalt-roles")

@@ -145,5 +145,27 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # SSH libraries log every session; the lab's FakeNOS logs each closed socket as an error.
+        # discovery classifies and records every failed host itself (collectors.tasks.classify);
+        # paramiko's tracebacks and NAPALM's template errors would only repeat it, louder.
+        "paramiko": {"level": "CRITICAL"},
+        "napalm": {"level": "CRITICAL"},
+        "netmiko": {"level": "WARNING"},
+        "nornir": {"level": "WARNING"},
+        "fakenos": {"level": "CRITICAL"},
+    },
 }
+
+# --- discovery (collectors) ---------------------------------------------------------------------
+# Device credentials: environment (DEVICE_USERNAME, DEVICE_PASSWORD, DEVICE_ENABLE_SECRET) or a
+# YAML secrets file (see collectors/hosts.py). Never in the database.
+DEVICE_SECRETS_FILE = os.environ.get("DEVICE_SECRETS_FILE", "")
+DISCOVERY_WORKERS = int(os.environ.get("DISCOVERY_WORKERS", "20"))
+DISCOVERY_TIMEOUT = int(os.environ.get("DISCOVERY_TIMEOUT", "15"))  # seconds: connect, banner, auth
+DISCOVERY_ALLOW = env_list("DISCOVERY_ALLOW", "")  # prefixes an LLDP crawl may enter
+DISCOVERY_CRAWL_DEPTH = int(os.environ.get("DISCOVERY_CRAWL_DEPTH", "4"))
+# SSH port of hosts that come from the database or from a crawl
+DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
+LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))

@@ -80,6 +80,16 @@ class Asset(models.Model):
     source = models.CharField(
         _("source"), max_length=20, choices=AssetSource.choices, default=AssetSource.MANUAL
     )
+    replaces = models.ForeignKey(
+        "self", verbose_name=_("replaces"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="replaced_by",
+        help_text=_("The asset this one took the place of (e.g. a chassis swapped under the same name)."),
+    )
+    needs_review = models.BooleanField(
+        _("needs review"), default=False, db_index=True,
+        help_text=_("Set by discovery when something needs a person's decision."),
+    )
+    review_reason = models.CharField(_("review reason"), max_length=250, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="assets")
 

@@ -1,0 +1,161 @@
+#!/usr/bin/env python
+"""Benchmark: discovery of 50 / 100 / 200 lab devices, Werterhalt vs bare Nornir + NAPALM.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/werterhalt_bench .venv/bin/python bench/discovery.py
+    .venv/bin/python bench/discovery.py --sizes 50 --workers 1 24     # SQLite in a temporary file
+
+Starts the lab in its own process (``manage.py lab serve``, 200+ healthy devices on 127.77.x.y),
+then for each size and worker count runs, on the same hosts:
+  bare   Nornir ThreadedRunner + nornir-napalm: get_facts, get_lldp_neighbors_detail and
+         cli("show inventory") per host, results kept in memory, nothing else;
+  first  Werterhalt's discovery into an empty inventory (normalise + sync + change log);
+  again  Werterhalt's discovery once more (everything known: the daily case).
+Prints devices/second and the ratio to bare. Targets (issue #3, 2-core machine): 200 devices in
+under 30 s; Werterhalt within 1.2x of bare. The database named by DATABASE_URL is DROPPED and
+recreated (PostgreSQL), else a temporary SQLite file is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def prepare_database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import dj_database_url
+        import psycopg
+
+        cfg = dj_database_url.parse(url)
+        admin = psycopg.connect(
+            host=cfg["HOST"],
+            port=cfg["PORT"] or 5432,
+            user=cfg["USER"],
+            password=cfg["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+        admin.close()
+        return f"PostgreSQL {cfg['NAME']}"
+    path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    return f"SQLite {path}"
+
+
+def reset_inventory() -> None:
+    from collectors.models import DiscoveryRun
+    from inventory.models import Asset, HardwareModel, Manufacturer, Module, ObjectChange, Platform
+
+    for model in (Module, Asset, HardwareModel, Platform, Manufacturer, DiscoveryRun, ObjectChange):
+        model.objects.all().delete()
+
+
+def bare_nornir(inventory, workers: int) -> tuple[float, int]:
+    from nornir.core import Nornir
+    from nornir.plugins.runners import ThreadedRunner
+    from nornir_napalm.plugins.tasks import napalm_cli, napalm_get
+
+    def task(t):
+        t.run(task=napalm_get, getters=["facts", "lldp_neighbors_detail"])
+        t.run(task=napalm_cli, commands=["show inventory"])
+        t.host.close_connection("napalm")
+
+    nr = Nornir(inventory=inventory, runner=ThreadedRunner(num_workers=workers))
+    start = time.perf_counter()
+    result = nr.run(task=task)
+    elapsed = time.perf_counter() - start
+    return elapsed, sum(1 for r in result.values() if not r.failed)
+
+
+def werterhalt(inventory, workers: int, creds) -> tuple[float, int]:
+    from collectors.runner import discover
+
+    start = time.perf_counter()
+    report = discover(inventory, source="bench", workers=workers, credentials=creds)
+    elapsed = time.perf_counter() - start
+    return elapsed, report.run.hosts_succeeded
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 24])
+    parser.add_argument(
+        "--single-worker-max",
+        type=int,
+        default=50,
+        help="run 1 worker only up to this many devices (200 devices take ~8 min at 1)",
+    )
+    args = parser.parse_args()
+
+    label = prepare_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from collectors import hosts as host_sources
+    from collectors.lab import server
+    from collectors.runner import _register_napalm
+
+    _register_napalm()
+    lab_dir = Path(tempfile.mkdtemp(prefix="werterhalt-bench-lab-"))
+    biggest = max(args.sizes)
+    print(f"Database: {label}; starting a lab of {biggest}+ devices in {lab_dir} ...", flush=True)
+    t = time.perf_counter()
+    state = server.start_background(lab_dir, access=biggest, broken=False)
+    print(
+        f"Lab up in {time.perf_counter() - t:.1f} s: {state['devices']} devices, pid {state['pid']}",
+        flush=True,
+    )
+    try:
+        creds = host_sources.load_credentials(lab_dir / "secrets.yaml", env={})
+        full = host_sources.from_folder(lab_dir / "inventory", creds)
+        names = list(full.hosts)
+        print(
+            f"{'devices':>7} {'workers':>7} {'bare s':>8} {'bare dev/s':>10} {'first s':>8} {'dev/s':>7} "
+            f"{'ratio':>6} {'again s':>8} {'dev/s':>7} {'ratio':>6}"
+        )
+        for size in args.sizes:
+            for workers in args.workers:
+                if workers == 1 and size > args.single_worker_max:
+                    continue
+                subset = names[:size]
+
+                def inv(subset=subset):
+                    return host_sources.from_hosts([full.hosts[n] for n in subset])
+
+                reset_inventory()
+                bare_s, bare_ok = bare_nornir(inv(), workers)
+                first_s, first_ok = werterhalt(inv(), workers, creds)
+                again_s, again_ok = werterhalt(inv(), workers, creds)
+                assert bare_ok == first_ok == again_ok == size, (bare_ok, first_ok, again_ok, size)
+                print(
+                    f"{size:>7} {workers:>7} {bare_s:>8.1f} {size / bare_s:>10.1f} {first_s:>8.1f} "
+                    f"{size / first_s:>7.1f} {first_s / bare_s:>6.2f} {again_s:>8.1f} {size / again_s:>7.1f} "
+                    f"{again_s / bare_s:>6.2f}",
+                    flush=True,
+                )
+    finally:
+        was, how = server.stop_background(lab_dir)
+        print(f"Lab {how}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Which devices to talk to, and with which credentials: Nornir inventories.
+
+Two sources: a standard Nornir SimpleInventory folder (hosts.yaml, groups.yaml, defaults.yaml)
+and the Django inventory itself (assets with a management address and a platform that has a
+NAPALM driver). Credentials never come from the database: from the environment
+(DEVICE_USERNAME / DEVICE_PASSWORD / DEVICE_ENABLE_SECRET) or a secrets file named in settings
+(DEVICE_SECRETS_FILE), YAML of the form::
+
+    default: {username: netops, password: "...", secret: "..."}
+    groups:  {nexus: {username: admin, password: "..."}}
+    hosts:   {core-1: {password: "..."}}
+
+A host in the inventory folder that carries its own username/password keeps them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from nornir.core.inventory import ConnectionOptions, Defaults, Groups, Host, Hosts, Inventory
+from nornir.plugins.inventory.simple import SimpleInventory
+
+from collectors.normalize import SUPPORTED_DRIVERS
+
+
+class InventoryError(Exception):
+    """The host list or the secrets cannot be read; the message says which file and why."""
+
+
+@dataclass
+class Credentials:
+    default: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
+    hosts: dict = field(default_factory=dict)
+
+    def for_host(self, name: str, groups: list[str] = ()) -> dict:
+        creds = dict(self.default)
+        for g in groups:
+            creds.update(self.groups.get(g) or {})
+        creds.update(self.hosts.get(name) or {})
+        return creds
+
+    def secrets(self) -> set[str]:
+        """Every password and secret, for scrubbing messages."""
+        values = set()
+        for block in [self.default, *self.groups.values(), *self.hosts.values()]:
+            for key in ("password", "secret"):
+                if block and block.get(key):
+                    values.add(str(block[key]))
+        return values
+
+    def __repr__(self) -> str:  # never print what it holds
+        return f"Credentials(hosts={len(self.hosts)}, groups={len(self.groups)})"
+
+
+def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) -> Credentials:
+    env = os.environ if env is None else env
+    path = secrets_file or getattr(settings, "DEVICE_SECRETS_FILE", "") or ""
+    creds = Credentials()
+    if path:
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise InventoryError(f"secrets file {p} does not exist") from None
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            # the YAML error text can quote the file's content: say where, never what
+            raise InventoryError(f"secrets file {p} is not valid YAML{where}") from None
+        if not isinstance(data, dict) or not set(data) <= {"default", "groups", "hosts"}:
+            raise InventoryError(f"secrets file {p}: expected the keys default, groups, hosts")
+        for key in ("default", "groups", "hosts"):
+            if data.get(key) is not None and not isinstance(data[key], dict):
+                raise InventoryError(f"secrets file {p}: {key!r} must be a mapping")
+        creds = Credentials(data.get("default") or {}, data.get("groups") or {}, data.get("hosts") or {})
+        if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            import logging
+
+            logging.getLogger(__name__).warning("secrets file %s is readable by others (chmod 600 it)", p)
+    for key, var in (
+        ("username", "DEVICE_USERNAME"),
+        ("password", "DEVICE_PASSWORD"),
+        ("secret", "DEVICE_ENABLE_SECRET"),
+    ):
+        if env.get(var):
+            creds.default[key] = env[var]
+    return creds
+
+
+def napalm_extras(driver: str, creds: dict | None = None, port: int | None = None) -> dict:
+    """NAPALM constructor arguments for a driver, with the timeouts from settings."""
+    timeout = settings.DISCOVERY_TIMEOUT
+    optional = {"conn_timeout": timeout, "auth_timeout": timeout, "banner_timeout": timeout}
+    if driver == "eos":
+        optional["transport"] = "ssh"
+    if creds and creds.get("secret"):
+        optional["secret"] = creds["secret"]
+    if driver == "junos":
+        optional = {}
+    if port:
+        optional["port"] = port
+    return {"timeout": max(timeout * 2, 10), "optional_args": optional}
+
+
+def _apply(host: Host, creds: Credentials) -> None:
+    c = creds.for_host(host.name, [g.name for g in host.groups])
+    if not host.username and c.get("username"):
+        host.username = c["username"]
+    if not host.password and c.get("password"):
+        host.password = c["password"]
+    opts = host.connection_options.get("napalm") or ConnectionOptions()
+    extras = napalm_extras(host.platform or "", c, host.port)
+    given = opts.extras or {}
+    extras["optional_args"].update(given.get("optional_args") or {})
+    extras.update({k: v for k, v in given.items() if k != "optional_args"})
+    opts.extras = extras
+    host.connection_options["napalm"] = opts
+
+
+def from_folder(folder: str | os.PathLike, creds: Credentials) -> Inventory:
+    """A Nornir SimpleInventory folder, with credentials applied."""
+    d = Path(folder)
+    if not (d / "hosts.yaml").is_file():
+        raise InventoryError(f"{d} is not a Nornir inventory folder: {d / 'hosts.yaml'} is missing")
+    try:
+        inv = SimpleInventory(
+            host_file=str(d / "hosts.yaml"),
+            group_file=str(d / "groups.yaml"),
+            defaults_file=str(d / "defaults.yaml"),
+        ).load()
+    except yaml.YAMLError as e:
+        raise InventoryError(f"{d}: invalid YAML: {str(e).splitlines()[0]}") from None
+    except (KeyError, TypeError, AttributeError) as e:
+        raise InventoryError(f"{d}: not a valid SimpleInventory ({type(e).__name__}: {e})") from None
+    for host in inv.hosts.values():
+        if not host.hostname:
+            host.hostname = host.name
+        _apply(host, creds)
+    return inv
+
+
+def make_host(name: str, address: str, driver: str, creds: Credentials, port: int | None = None) -> Host:
+    host = Host(name=name, hostname=address, port=port, platform=driver, defaults=Defaults())
+    _apply(host, creds)
+    return host
+
+
+def from_hosts(hosts: list[Host]) -> Inventory:
+    return Inventory(hosts=Hosts({h.name: h for h in hosts}), groups=Groups(), defaults=Defaults())
+
+
+def from_database(creds: Credentials, queryset=None) -> Inventory:
+    """Assets with a management address and a platform with a NAPALM driver (not decommissioned)."""
+    from inventory.choices import AssetStatus
+    from inventory.models import Asset
+
+    qs = queryset if queryset is not None else Asset.objects.all()
+    qs = (
+        qs.exclude(status=AssetStatus.DECOMMISSIONED)
+        .filter(management_address__isnull=False, platform__napalm_driver__in=SUPPORTED_DRIVERS)
+        .select_related("platform")
+        .order_by("name", "pk")
+    )
+    hosts: dict[str, Host] = {}
+    for asset in qs:
+        name = asset.name if asset.name not in hosts else f"{asset.name}#{asset.pk}"
+        hosts[name] = make_host(
+            name,
+            asset.management_address,
+            asset.platform.napalm_driver,
+            creds,
+            port=settings.DISCOVERY_SSH_PORT,
+        )
+    return from_hosts(list(hosts.values()))

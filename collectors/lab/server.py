@@ -1,0 +1,328 @@
+"""Serve the lab with FakeNOS on loopback, write its Nornir inventory, run it in the background.
+
+Every device gets its own loopback address (127.77.x.y) on one port, like a real network where
+every switch answers on port 22 of its own management address. FakeNOS checks port clashes
+per port only, so ``LabNOS`` checks (address, port) instead.
+
+Broken devices: ``auth`` expects another password, ``silent`` accepts TCP and never speaks,
+``garbage`` answers every command with junk; hosts.yaml may also list a device nobody serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+from fakenos import FakeNOS
+from fakenos.core.nos import Nos
+from fakenos.plugins.nos import nos_plugins
+
+from collectors.lab import topology
+from collectors.lab.topology import Device
+
+FAKENOS_PLATFORM = {"ios": "cisco_ios", "nxos_ssh": "cisco_nxos", "eos": "arista_eos"}
+PROMPTS = ["{base_prompt}>", "{base_prompt}#"]
+
+
+class LabError(Exception):
+    pass
+
+
+class LabNOS(FakeNOS):
+    """FakeNOS whose hosts may share a port on different addresses."""
+
+    def _allocate_port(self, port) -> None:  # (address, port) uniqueness is checked by Lab
+        return None
+
+
+class SilentServer:
+    """Accepts TCP connections and never says a word: a device that hangs before the SSH banner."""
+
+    def __init__(self, address: str, port: int) -> None:
+        self.sock = socket.create_server((address, port), reuse_port=False)
+        self.sock.settimeout(0.5)
+        self.clients: list[socket.socket] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True, name=f"silent-{address}")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.sock.accept()
+                self.clients.append(client)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.sock.close()
+        for c in self.clients:
+            with contextlib.suppress(OSError):
+                c.close()
+        self.thread.join(timeout=5)
+
+
+def _shared_nos() -> list[Nos]:
+    """One NOS definition per platform, shared by all hosts (each host adds its own commands)."""
+    result = []
+    for platform in FAKENOS_PLATFORM.values():
+        paths = nos_plugins[platform]
+        yaml_paths = [
+            p for p in (paths if isinstance(paths, list) else [paths]) if p.endswith((".yaml", ".yml"))
+        ]
+        nos = Nos(name=platform, filename=yaml_paths)
+        nos.name = platform
+        result.append(nos)
+    return result
+
+
+class Lab:
+    """The lab's devices served in this process. ``start()`` binds every address before returning."""
+
+    def __init__(self, devices: list[Device], *, serve_down: bool = False) -> None:
+        from collectors.lab.outputs import commands_for
+
+        self.devices = devices
+        self.commands: dict[str, dict[str, dict]] = {}
+        hosts = {}
+        seen = set()
+        for d in devices:
+            if (d.address, d.port) in seen:
+                raise LabError(f"{d.name}: {d.address}:{d.port} is used twice")
+            seen.add((d.address, d.port))
+            if d.broken in ("silent", "down"):
+                continue
+            platform = FAKENOS_PLATFORM[d.driver]
+            commands = {cmd: {"output": out, "prompt": PROMPTS} for cmd, out in commands_for(d).items()}
+            self.commands[d.name] = commands
+            hosts[d.name] = {
+                "username": topology.USERNAME,
+                "password": topology.WRONG_PASSWORD if d.broken == "auth" else topology.PASSWORD,
+                "port": d.port,
+                "platform": platform,
+                "server": {
+                    "plugin": "ParamikoSshServer",
+                    "configuration": {"address": d.address, "timeout": 1},
+                },
+                "nos": {"plugin": platform, "configuration": {"commands": commands}},
+            }
+        self.fakenos = LabNOS(inventory={"hosts": hosts}, plugins=_shared_nos()) if hosts else None
+        if self.fakenos:
+            # FakeNOS deep-copies its inventory: keep hold of the dicts its servers read per session
+            for name, host in self.fakenos.hosts.items():
+                self.commands[name] = host.nos_inventory["configuration"]["commands"]
+        self.silent = [SilentServer(d.address, d.port) for d in devices if d.broken == "silent"]
+
+    def start(self) -> None:
+        try:
+            if self.fakenos:
+                self.fakenos.start()
+                # FakeNOS calls listen() in its accept thread; do it now so that every device
+                # accepts connections once start() returns (listen() twice is harmless)
+                for host in self.fakenos.hosts.values():
+                    host.server._socket.listen()
+            for s in self.silent:
+                s.start()
+        except OSError as e:
+            self.stop()
+            raise LabError(f"cannot bind the lab's addresses: {e}") from e
+
+    def stop(self) -> None:
+        if self.fakenos:
+            self.fakenos.stop()
+        for s in self.silent:
+            with contextlib.suppress(Exception):
+                s.stop()
+
+    def __enter__(self) -> Lab:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def set_output(self, host: str, command: str, output: str) -> None:
+        """Change what a device answers from its next SSH session on (tests: a removed module)."""
+        self.commands[host][command] = {"output": output, "prompt": PROMPTS}
+
+    def replace_device(self, device: Device) -> None:
+        """Make ``device.name`` answer as ``device`` (e.g. a chassis swap: same name, new serial)."""
+        from collectors.lab.outputs import commands_for
+
+        commands = self.commands[device.name]
+        commands.clear()
+        commands.update(
+            {cmd: {"output": out, "prompt": PROMPTS} for cmd, out in commands_for(device).items()}
+        )
+
+
+# --- the lab's Nornir inventory ------------------------------------------------------------------
+
+
+def write_inventory(devices: list[Device], folder: Path, *, include_outside: bool = False) -> Path:
+    """hosts.yaml / groups.yaml / defaults.yaml (no credentials) + secrets.yaml (mode 600)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    hosts = {}
+    for d in devices:
+        if d.role == "outside" and not include_outside:
+            continue
+        hosts[d.name] = {
+            "hostname": d.address,
+            "port": d.port,
+            "platform": d.driver,
+            "groups": [d.role],
+            "data": {"model": d.spec.model, "role": d.role},
+        }
+    groups = {role: {"data": {"role": role}} for role in sorted({h["groups"][0] for h in hosts.values()})}
+    (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
+    (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=True), encoding="utf-8")
+    (folder / "defaults.yaml").write_text(yaml.safe_dump({"data": {"lab": True}}), encoding="utf-8")
+    secrets = folder.parent / "secrets.yaml"
+    fd = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        yaml.safe_dump({"default": {"username": topology.USERNAME, "password": topology.PASSWORD}}, f)
+    return folder
+
+
+# --- running in the background -------------------------------------------------------------------
+
+
+def state_file(lab_dir: Path) -> Path:
+    return lab_dir / "lab.json"
+
+
+def serve(lab_dir: Path, access: int, broken: bool = True) -> None:
+    """Foreground: serve until SIGTERM/SIGINT, then stop every server and remove the state file."""
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    devices = topology.build_topology(access=access, broken=broken)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    lab = Lab(devices)
+    lab.start()
+    try:
+        write_inventory(devices, lab_dir / "inventory")
+        served = [d for d in devices if d.broken != "down"]
+        state = {
+            "pid": os.getpid(),
+            "devices": len(served),
+            "started": time.time(),
+            "endpoints": [[d.address, d.port] for d in served],
+        }
+        tmp = state_file(lab_dir).with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(state_file(lab_dir))
+        stop.wait()
+    finally:
+        lab.stop()
+        with contextlib.suppress(FileNotFoundError):
+            state_file(lab_dir).unlink()
+
+
+def read_state(lab_dir: Path) -> dict | None:
+    try:
+        state = json.loads(state_file(lab_dir).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return state if _alive(state.get("pid", 0)) else None
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie (exited, not yet reaped) is not alive
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
+    return True
+
+
+def listening(endpoints) -> int:
+    """How many of ``endpoints`` accept a TCP connection right now."""
+    count = 0
+    for address, port in endpoints:
+        with contextlib.suppress(OSError), socket.create_connection((address, port), timeout=0.5):
+            count += 1
+    return count
+
+
+def _wait(condition, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+def start_background(lab_dir: Path, access: int, broken: bool = True, timeout: float = 120) -> dict:
+    """Start ``manage.py lab serve`` detached; return its state once every device listens."""
+    state = read_state(lab_dir)
+    if state:
+        return state
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        state_file(lab_dir).unlink()
+    manage = Path(__file__).resolve().parents[2] / "manage.py"
+    args = [sys.executable, str(manage), "lab", "serve", "--dir", str(lab_dir), "--access", str(access)]
+    if not broken:
+        args.append("--no-broken")
+    log = open(lab_dir / "lab.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py, no user input
+        args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd=manage.parent
+    )
+    log.close()
+    if not _wait(lambda: read_state(lab_dir) is not None or proc.poll() is not None, timeout):
+        proc.kill()
+        raise LabError(f"the lab did not come up within {timeout:.0f} s (see {lab_dir / 'lab.log'})")
+    state = read_state(lab_dir)
+    if state is None:
+        raise LabError(f"the lab exited with code {proc.poll()} (see {lab_dir / 'lab.log'})")
+    if listening(state["endpoints"]) != len(state["endpoints"]):
+        raise LabError("the lab started, but not every device accepts connections")
+    return state
+
+
+def stop_background(lab_dir: Path, timeout: float = 20) -> tuple[bool, str]:
+    """SIGTERM, wait for the process to exit and its ports to close; SIGKILL if it will not.
+    Returns (was running, how it ended)."""
+    try:
+        state = json.loads(state_file(lab_dir).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False, "not running"
+    pid = int(state.get("pid", 0))
+    if not _alive(pid):
+        state_file(lab_dir).unlink(missing_ok=True)
+        return False, "not running (stale state removed)"
+    os.kill(pid, signal.SIGTERM)
+    how = "stopped"
+    if not _wait(lambda: not _alive(pid), timeout):
+        os.kill(pid, signal.SIGKILL)
+        how = "killed after it ignored SIGTERM"
+        if not _wait(lambda: not _alive(pid), 10):
+            raise LabError(f"lab process {pid} survived SIGKILL")
+    state_file(lab_dir).unlink(missing_ok=True)
+    endpoints = state.get("endpoints", [])
+    if not _wait(lambda: listening(endpoints) == 0, 10):
+        raise LabError("the lab process is gone but some of its ports still accept connections")
+    return True, how

@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from collectors import hosts as host_sources
+from collectors.normalize import parse_prefixes
+from collectors.runner import HostReport, discover
+
+
+def _positive(value: str) -> int:
+    import argparse
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
+
+
+class Command(BaseCommand):
+    help = (
+        "Discover network devices over SSH (NAPALM) and sync them into the inventory. Hosts come from "
+        "a Nornir SimpleInventory folder (--inventory) or, without it, from assets with a management "
+        "address and a platform. Exit 0: every host succeeded; 1: some failed (the others were saved); "
+        "2: bad usage."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--inventory",
+            metavar="DIR",
+            help="Nornir SimpleInventory folder (hosts.yaml, groups.yaml, defaults.yaml)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=None,
+            help=f"parallel SSH sessions (default DISCOVERY_WORKERS={settings.DISCOVERY_WORKERS})",
+        )
+        parser.add_argument(
+            "--crawl",
+            action="store_true",
+            help="follow LLDP neighbours' management addresses to devices not in the list",
+        )
+        parser.add_argument(
+            "--allow",
+            nargs="+",
+            metavar="PREFIX",
+            default=None,
+            help="prefixes the crawl may enter (default DISCOVERY_ALLOW)",
+        )
+        parser.add_argument(
+            "--depth",
+            type=_positive,
+            default=None,
+            help=f"crawl at most this many hops (default {settings.DISCOVERY_CRAWL_DEPTH})",
+        )
+        parser.add_argument(
+            "--secrets", metavar="FILE", help="device credentials YAML (default DEVICE_SECRETS_FILE)"
+        )
+
+    def handle(self, *args, inventory, workers, crawl, allow, depth, secrets, **options):
+        if allow is not None and not crawl:
+            raise CommandError("--allow only makes sense with --crawl", returncode=2)
+        try:
+            prefixes = parse_prefixes(allow if allow is not None else settings.DISCOVERY_ALLOW)
+        except ValueError as e:
+            raise CommandError(f"--allow: {e}", returncode=2) from None
+        if crawl and not prefixes:
+            raise CommandError(
+                "--crawl needs --allow PREFIX (or DISCOVERY_ALLOW): a crawl never leaves "
+                "the prefixes you name",
+                returncode=2,
+            )
+        try:
+            creds = host_sources.load_credentials(secrets)
+            if inventory:
+                nornir_inventory = host_sources.from_folder(inventory, creds)
+                source = f"inventory folder {inventory}"
+            else:
+                nornir_inventory = host_sources.from_database(creds)
+                source = "inventory database"
+        except host_sources.InventoryError as e:
+            raise CommandError(str(e), returncode=2) from None
+        if not nornir_inventory.hosts:
+            raise CommandError(f"no hosts to discover in the {source}", returncode=2)
+
+        width = max(len(h) for h in nornir_inventory.hosts) + 2
+
+        def progress(h: HostReport) -> None:
+            if h.outcome == "success":
+                what = "created" if h.created else "updated" if h.updated else "unchanged"
+                if h.replaced:
+                    what += f", replaces serial {h.replaced}"
+                line = f"ok      {h.name:<{width}} {h.address:<16} {what} ({h.seconds:.1f} s)"
+                self.stdout.write(line)
+            else:
+                line = f"FAILED  {h.name:<{width}} {h.address:<16} {h.reason}: {h.message}"
+                self.stdout.write(self.style.ERROR(line))
+
+        self.stdout.write(
+            f"Discovering {len(nornir_inventory.hosts)} hosts from the {source} "
+            f"({workers or settings.DISCOVERY_WORKERS} workers"
+            f"{', crawl inside ' + ', '.join(prefixes) if crawl else ''})"
+        )
+        report = discover(
+            nornir_inventory,
+            source=source,
+            workers=workers,
+            crawl=crawl,
+            allow=prefixes,
+            depth=depth,
+            credentials=creds,
+            progress=progress,
+        )
+        run = report.run
+        seconds = (run.finished - run.started).total_seconds()
+        self.stdout.write(
+            f"Run {run.pk}: {run.hosts_tried} hosts tried, {run.hosts_succeeded} succeeded, "
+            f"{run.hosts_failed} failed; {run.assets_created} assets created, {run.assets_updated} updated "
+            f"in {seconds:.1f} s"
+        )
+        if report.failed:
+            raise CommandError(
+                f"{len(report.failed)} of {run.hosts_tried} hosts failed (the others were saved)",
+                returncode=1,
+            )

@@ -1,0 +1,301 @@
+"""One discovery run: collect in parallel with Nornir, sync each device as its answer arrives.
+
+Nornir's threaded runner talks to the devices (no database work in its threads); this thread
+takes each finished host off a queue and syncs it in its own transaction, so saving overlaps
+with collecting. A host that fails is recorded with its reason and nothing of it is written.
+With ``crawl``, LLDP neighbours' management addresses inside the allowed prefixes become the
+next round's hosts, up to ``depth`` hops from the seeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from nornir.core import Nornir
+from nornir.core.inventory import Host, Inventory
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.plugins.runners import ThreadedRunner
+
+from collectors import hosts as host_sources
+from collectors.choices import HostOutcome, HostReason, RunStatus
+from collectors.models import DiscoveryHost, DiscoveryRun
+from collectors.normalize import driver_from_description, in_prefixes
+from collectors.sync import Catalogue, sync_device
+from collectors.tasks import Collected, Failure, Outcome, collect
+from inventory.changelog import change_actor, current_actor
+from inventory.choices import ActorKind
+from inventory.models import ObjectChange
+
+log = logging.getLogger(__name__)
+_DONE = object()
+
+
+def _register_napalm() -> None:
+    if "napalm" not in ConnectionPluginRegister.available:
+        from nornir_napalm.plugins.connections import Napalm
+
+        ConnectionPluginRegister.register("napalm", Napalm)
+
+
+@dataclass
+class HostReport:
+    name: str
+    address: str
+    outcome: str
+    reason: str = ""
+    message: str = ""
+    seconds: float = 0.0
+    depth: int = 0
+    created: bool = False
+    updated: bool = False
+    changes: int = 0
+    replaced: str = ""
+    asset_id: int | None = None
+
+
+@dataclass
+class RunReport:
+    run: DiscoveryRun
+    hosts: list[HostReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[HostReport]:
+        return [h for h in self.hosts if h.outcome != HostOutcome.SUCCESS]
+
+
+def discover(
+    inventory: Inventory,
+    *,
+    source: str,
+    workers: int | None = None,
+    crawl: bool = False,
+    allow: list[str] | None = None,
+    depth: int | None = None,
+    credentials: host_sources.Credentials | None = None,
+    user=None,
+    progress: Callable[[HostReport], None] | None = None,
+) -> RunReport:
+    """Discover every host of ``inventory`` (and, with ``crawl``, what LLDP leads to)."""
+    from django.conf import settings
+
+    _register_napalm()
+    workers = workers or settings.DISCOVERY_WORKERS
+    allow = list(allow if allow is not None else settings.DISCOVERY_ALLOW)
+    depth = settings.DISCOVERY_CRAWL_DEPTH if depth is None else depth
+    credentials = credentials or host_sources.Credentials()
+    secrets = credentials.secrets() | {h.password for h in inventory.hosts.values() if h.password}
+
+    run = DiscoveryRun.objects.create(
+        started=timezone.now(),
+        source=source[:250],
+        workers=workers,
+        crawl=crawl,
+        allowed_prefixes=allow,
+        user=user,
+    )
+    report = RunReport(run=run)
+    label = f"discovery run {run.pk}"
+    catalogue = Catalogue()
+    visited_names: set[str] = set()
+    visited_addresses: set[str] = set()
+    round_hosts = list(inventory.hosts.values())
+    level = 0
+    try:
+        with change_actor(ActorKind.DISCOVERY, label, user=user):
+            while round_hosts:
+                for h in round_hosts:
+                    visited_names.add(h.name)
+                    visited_addresses.add(str(h.hostname))
+                found = _round(
+                    round_hosts,
+                    inventory,
+                    workers,
+                    crawl,
+                    secrets,
+                    run,
+                    report,
+                    catalogue,
+                    level,
+                    label,
+                    progress,
+                )
+                level += 1
+                if not crawl or level > depth:
+                    break
+                round_hosts = _next_hosts(
+                    found, allow, visited_names, visited_addresses, credentials, inventory, level
+                )
+    except BaseException as exc:
+        run.status = RunStatus.FAILED
+        run.message = f"{type(exc).__name__}: {str(exc)[:400]}"
+        _finish(run, report)
+        raise
+    _finish(run, report)
+    return report
+
+
+def _finish(run: DiscoveryRun, report: RunReport) -> None:
+    run.finished = timezone.now()
+    run.hosts_tried = len(report.hosts)
+    run.hosts_failed = len(report.failed)
+    run.hosts_succeeded = run.hosts_tried - run.hosts_failed
+    run.assets_created = sum(h.created for h in report.hosts)
+    run.assets_updated = sum(h.updated for h in report.hosts)
+    if run.status != RunStatus.FAILED:
+        run.status = RunStatus.PARTIAL if run.hosts_failed else RunStatus.COMPLETED
+    run.save()
+
+
+def _round(
+    hosts: list[Host],
+    inventory: Inventory,
+    workers: int,
+    crawl: bool,
+    secrets: set[str],
+    run: DiscoveryRun,
+    report: RunReport,
+    catalogue: Catalogue,
+    level: int,
+    label: str,
+    progress,
+) -> list[tuple[Host, Collected]]:
+    """Collect ``hosts`` in parallel; sync each as it arrives. Returns the successes."""
+    round_inventory = host_sources.from_hosts(hosts)
+    nr = Nornir(inventory=round_inventory, runner=ThreadedRunner(num_workers=workers))
+    outcomes: queue.Queue = queue.Queue()
+    errors: list[BaseException] = []
+
+    def collect_all() -> None:
+        try:
+            nr.run(
+                task=collect,
+                sink=outcomes.put,
+                lldp_addresses=crawl,
+                secrets=secrets,
+                on_failed=True,
+                name="discover",
+            )
+        except BaseException as exc:  # a bug in the runner itself: surface it in the caller
+            errors.append(exc)
+        finally:
+            outcomes.put(_DONE)
+
+    worker = threading.Thread(target=collect_all, name=f"discovery-{run.pk}", daemon=True)
+    worker.start()
+    by_name = {h.name: h for h in hosts}
+    changes_seen = [ObjectChange.objects.filter(batch=current_actor().batch).count()]
+    found: list[tuple[Host, Collected]] = []
+    while True:
+        item = outcomes.get()
+        if item is _DONE:
+            break
+        host = by_name[item.host]
+        hr = _record(item, host, run, catalogue, level, label, changes_seen)
+        report.hosts.append(hr)
+        if isinstance(item, Collected) and hr.outcome == HostOutcome.SUCCESS:
+            found.append((host, item))
+        if progress:
+            progress(hr)
+    worker.join()
+    if errors:
+        raise errors[0]
+    return found
+
+
+def _record(
+    item: Outcome,
+    host: Host,
+    run: DiscoveryRun,
+    catalogue: Catalogue,
+    level: int,
+    label: str,
+    changes_seen: list[int],
+) -> HostReport:
+    address = str(host.hostname or "")
+    hr = HostReport(
+        name=host.name, address=address, outcome=HostOutcome.FAILED, seconds=item.seconds, depth=level
+    )
+    found_via = str(host.data.get("found_via", "")) if host.data else ""
+    if isinstance(item, Failure):
+        hr.reason, hr.message = item.reason, item.message
+    else:
+        started = time.monotonic()
+        try:
+            result = sync_device(
+                item.facts, address=address, now=timezone.now(), catalogue=catalogue, run_label=label
+            )
+            hr.outcome = HostOutcome.SUCCESS
+            hr.created, hr.updated, hr.asset_id = result.created, result.updated, result.asset.pk
+            hr.replaced = result.replaced.serial if result.replaced else ""
+            if result.created or result.updated:
+                total = ObjectChange.objects.filter(batch=current_actor().batch).count()
+                hr.changes, changes_seen[0] = total - changes_seen[0], total
+        except (IntegrityError, DatabaseError) as exc:
+            hr.reason = HostReason.CONFLICT
+            hr.message = f"not saved, the inventory refused it: {str(exc).splitlines()[0][:300]}"
+            catalogue.__init__()  # the rolled-back transaction may have held new catalogue rows
+        hr.seconds += time.monotonic() - started
+    try:
+        with transaction.atomic():
+            DiscoveryHost.objects.create(
+                run=run,
+                name=host.name[:100],
+                address=address[:255],
+                driver=host.platform or "",
+                depth=level,
+                found_via=found_via[:100],
+                outcome=hr.outcome,
+                reason=hr.reason,
+                message=hr.message[:500],
+                asset_id=hr.asset_id,
+                changes=hr.changes,
+                seconds=round(hr.seconds, 3),
+            )
+    except IntegrityError:
+        log.warning("host %s appears twice in run %s; recorded once", host.name, run.pk)
+    return hr
+
+
+def _next_hosts(
+    found: list[tuple[Host, Collected]],
+    allow: list[str],
+    visited_names: set[str],
+    visited_addresses: set[str],
+    credentials,
+    inventory: Inventory,
+    level: int,
+) -> list[Host]:
+    """Neighbours not yet visited whose management address lies inside an allowed prefix."""
+    port = _common_port(inventory)
+    nxt: dict[str, Host] = {}
+    for host, collected in found:
+        for nb in collected.facts.neighbours:
+            if not nb.address or nb.address in visited_addresses or not in_prefixes(nb.address, allow):
+                continue
+            name = nb.name or nb.address
+            if name in visited_names or name in nxt:
+                continue
+            driver = driver_from_description(nb.description) or "unknown"
+            h = host_sources.make_host(name, nb.address, driver, credentials, port=port)
+            h.data = {"found_via": host.name}
+            nxt[name] = h
+            visited_addresses.add(nb.address)
+    return list(nxt.values())
+
+
+def _common_port(inventory: Inventory) -> int | None:
+    """Hosts found by crawl are reached on the port the inventory's hosts use when they all agree
+    (a lab, or a network that moved SSH), else on DISCOVERY_SSH_PORT."""
+    from django.conf import settings
+
+    ports = {h.port for h in inventory.hosts.values() if h.port}
+    if len(ports) == 1:
+        return ports.pop()
+    return inventory.defaults.port or settings.DISCOVERY_SSH_PORT

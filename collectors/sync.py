@@ -1,0 +1,211 @@
+"""Write what discovery learnt into the inventory: idempotent, one transaction per device.
+
+Rules (docs/architecture.md):
+- Upsert keyed on (manufacturer, serial). A field is never overwritten with an empty value.
+- Software version, hostname, platform, address and modules follow the device; every change goes
+  through the ORM, so the change log records it under the discovery run's actor.
+- ``last_seen`` moves on every successful contact and is not a change-log event.
+- A module that is no longer reported is marked not present, never deleted.
+- A new serial under the same hostname and management address is a hardware replacement: a
+  new asset linked to the old one (``replaces``), the old one flagged for review.
+- Nothing here runs for a device that was not reached: unreached assets are left untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from collectors.normalize import PLATFORM_NAMES, DeviceFacts, guess_category, model_keys
+from inventory.choices import AssetSource, AssetStatus
+from inventory.models import Asset, HardwareModel, Manufacturer, Module, Platform
+from inventory.naming import model_key, vendor_key
+
+
+class SyncConflict(Exception):
+    """The device's facts contradict the inventory in a way a person must resolve."""
+
+
+@dataclass
+class SyncResult:
+    asset: Asset
+    created: bool = False
+    updated: bool = False
+    replaced: Asset | None = None
+
+
+class Catalogue:
+    """Manufacturer / hardware model / platform lookups for one run, loaded once."""
+
+    def __init__(self) -> None:
+        self.manufacturers = Manufacturer.objects.index()
+        self.models = HardwareModel.objects.index()
+        self.platforms = {p.slug: p for p in Platform.objects.all()}
+
+    def manufacturer(self, vendor: str) -> Manufacturer:
+        key = vendor_key(vendor)
+        pk = self.manufacturers.get(key)
+        if pk:
+            return Manufacturer(pk=pk)
+        slug = slugify(vendor)[:100] or "vendor"
+        mfr, _ = Manufacturer.objects.get_or_create(slug=slug, defaults={"name": vendor[:100]})
+        self.manufacturers[key] = mfr.pk
+        return mfr
+
+    def hardware_model(self, manufacturer_id: int, facts: DeviceFacts) -> HardwareModel:
+        for k in model_keys(facts):
+            pk = self.models.get((manufacturer_id, k))
+            if pk:
+                return HardwareModel(pk=pk, manufacturer_id=manufacturer_id)
+        aliases = (
+            [facts.model_name]
+            if facts.model_name and model_key(facts.model_name) != model_key(facts.model)
+            else []
+        )
+        hm, created = HardwareModel.objects.get_or_create(
+            manufacturer_id=manufacturer_id,
+            model=facts.model[:100],
+            defaults={
+                "name": (facts.model_name or facts.model)[:100],
+                "aliases": aliases,
+                "category": guess_category(facts.model, facts.driver),
+                "discovered": True,
+            },
+        )
+        for k in {model_key(hm.model), *(model_key(a) for a in aliases)}:
+            self.models[(manufacturer_id, k)] = hm.pk
+        return hm
+
+    def platform(self, slug: str, driver: str) -> Platform:
+        if slug not in self.platforms:
+            name, napalm_driver = PLATFORM_NAMES.get(slug, (slug, driver))
+            self.platforms[slug], _ = Platform.objects.get_or_create(
+                slug=slug, defaults={"name": name, "napalm_driver": napalm_driver}
+            )
+        return self.platforms[slug]
+
+
+def _set(asset: Asset, field: str, value, changed: list[str]) -> None:
+    """Set a field if the device gave a value and it differs: never blank a field."""
+    if value in (None, ""):
+        return
+    if getattr(asset, field) != value:
+        setattr(asset, field, value)
+        changed.append(field)
+
+
+def _find_predecessor(facts: DeviceFacts, address: str, manufacturer_id: int) -> Asset | None:
+    """An asset in the same place (hostname + management address) with another or no serial."""
+    if not address:
+        return None
+    return (
+        Asset.objects.filter(name__iexact=facts.hostname, management_address=address)
+        .exclude(status=AssetStatus.DECOMMISSIONED)
+        .exclude(serial=facts.serial)
+        .filter(replaced_by__isnull=True)
+        .order_by("-last_seen", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def sync_device(
+    facts: DeviceFacts, *, address: str, now: dt.datetime, catalogue: Catalogue, run_label: str = "discovery"
+) -> SyncResult:
+    """Upsert one device and its modules. Raises SyncConflict (nothing written) on a contradiction."""
+    mfr = catalogue.manufacturer(facts.vendor)
+    hm = catalogue.hardware_model(mfr.pk, facts)
+    platform = catalogue.platform(facts.platform, facts.driver)
+    hostname = facts.hostname
+    asset = Asset.objects.select_for_update().filter(manufacturer_id=mfr.pk, serial=facts.serial).first()
+    result = SyncResult(asset=asset)
+    if asset is None:
+        previous = _find_predecessor(facts, address, mfr.pk)
+        if previous is not None and not previous.serial:
+            asset = previous  # the same box, entered by hand without a serial: adopt it
+        else:
+            asset = Asset(
+                name=hostname or address,
+                status=AssetStatus.ACTIVE,
+                source=AssetSource.DISCOVERY,
+                first_seen=now,
+            )
+            if previous is not None:
+                asset.replaces = previous
+                asset.site_id, asset.org_unit_id, asset.role = (
+                    previous.site_id,
+                    previous.org_unit_id,
+                    previous.role,
+                )
+            result.created = True
+            result.replaced = previous
+        result.asset = asset
+    changed: list[str] = []
+    _set(asset, "serial", facts.serial, changed)
+    _set(asset, "hardware_model_id", hm.pk, changed)
+    _set(asset, "manufacturer_id", mfr.pk, changed)
+    _set(asset, "platform_id", platform.pk, changed)
+    _set(asset, "software_version", facts.os_version[:50], changed)
+    _set(asset, "name", hostname[:100], changed)
+    _set(asset, "management_address", address or None, changed)
+    if asset.first_seen is None:
+        _set(asset, "first_seen", now, changed)
+    if asset.status == AssetStatus.DECOMMISSIONED and not asset.needs_review:
+        asset.needs_review = True
+        asset.review_reason = f"Decommissioned, but answered {run_label}"[:250]
+        changed += ["needs_review", "review_reason"]
+    asset.last_seen = now
+    if result.created:
+        asset.save()
+    elif changed:
+        asset.save(update_fields=[*dict.fromkeys(changed)])
+        result.updated = True
+    Asset.objects.filter(pk=asset.pk).update(last_seen=now)  # not a change-log event
+    if result.replaced is not None:
+        old = result.replaced
+        old.needs_review = True
+        old.review_reason = f"Replaced by serial {facts.serial} (seen by {run_label})"[:250]
+        old.save(update_fields=["needs_review", "review_reason"])
+    if facts.modules is not None and _sync_modules(asset, facts, now):
+        result.updated = result.updated or not result.created
+    return result
+
+
+def _sync_modules(asset: Asset, facts: DeviceFacts, now: dt.datetime) -> bool:
+    """Upsert modules by slot name; slots no longer reported are marked not present."""
+    existing = {m.name: m for m in asset.modules.all()} if asset.pk else {}
+    seen = set()
+    touched = False
+    for mf in facts.modules or []:
+        seen.add(mf.name)
+        module = existing.get(mf.name)
+        if module is None:
+            Module.objects.create(
+                asset=asset,
+                name=mf.name,
+                part_number=mf.part_number[:100],
+                serial=mf.serial[:100],
+                description=mf.description[:250],
+                present=True,
+            )
+            touched = True
+            continue
+        changed: list[str] = []
+        _set(module, "part_number", mf.part_number[:100], changed)
+        _set(module, "serial", mf.serial[:100], changed)
+        _set(module, "description", mf.description[:250], changed)
+        if not module.present:
+            module.present = True
+            changed.append("present")
+        if changed:
+            module.save(update_fields=changed)
+            touched = True
+    for name, module in existing.items():
+        if name not in seen and module.present:
+            module.present = False
+            module.save(update_fields=["present"])
+            touched = True
+    return touched

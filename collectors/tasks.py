@@ -1,0 +1,196 @@
+"""Nornir tasks that talk to devices, and the classification of what went wrong.
+
+Floor 1: no Django. A task returns the raw getter outputs turned into ``DeviceFacts``
+(``collectors.normalize``) or a ``Failure`` with a classified reason; it never raises, so one
+broken host cannot stop the others, and it always closes its connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from nornir.core.task import Result, Task
+
+from collectors import normalize
+from collectors.normalize import DeviceFacts, UnparsableOutput
+
+
+class Reason:
+    """Why a host failed (values equal ``collectors.choices.HostReason``)."""
+
+    AUTH = "auth"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    UNSUPPORTED = "unsupported"
+    UNPARSABLE = "unparsable"
+    ERROR = "error"
+
+
+class UnsupportedPlatform(Exception):
+    pass
+
+
+# driver -> (command that lists the hardware, ntc-templates platform)
+INVENTORY_COMMAND = {
+    "ios": ("show inventory", "cisco_ios"),
+    "nxos_ssh": ("show inventory", "cisco_nxos"),
+    "eos": ("show inventory", "arista_eos"),
+    "junos": ("show chassis hardware", "juniper_junos"),
+}
+# driver -> (text command with neighbours' management addresses, ntc-templates platform)
+LLDP_TEXT_COMMAND = {
+    "ios": ("show lldp neighbors detail", "cisco_ios"),
+    "nxos_ssh": ("show lldp neighbors detail", "cisco_nxos"),
+    "eos": ("show lldp neighbors detail", "arista_eos"),
+    "junos": ("show lldp neighbors", "juniper_junos"),
+}
+
+
+@dataclass
+class Collected:
+    host: str
+    facts: DeviceFacts
+    seconds: float
+
+
+@dataclass
+class Failure:
+    host: str
+    reason: str
+    message: str
+    seconds: float
+
+
+Outcome = Collected | Failure
+
+
+def redact(message: str, secrets: Iterable[str]) -> str:
+    """``message`` with every secret replaced; secrets shorter than 3 characters are too
+    ambiguous to search for and are never put into messages by this module anyway."""
+    for s in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
+        message = message.replace(s, "********")
+    return message
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 10:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(e).__name__)[:200]
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """(reason, short message) for an exception raised while collecting one host."""
+    from napalm.base.exceptions import UnsupportedVersion
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+    from paramiko.ssh_exception import AuthenticationException, NoValidConnectionsError, SSHException
+
+    chain = _chain(exc)
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    for e in chain:
+        if isinstance(e, UnsupportedPlatform):
+            return Reason.UNSUPPORTED, str(e)
+        if isinstance(e, UnsupportedVersion):
+            return Reason.UNSUPPORTED, f"software version not supported by the NAPALM driver: {e}"
+        if isinstance(e, NetmikoAuthenticationException | AuthenticationException):
+            return Reason.AUTH, "authentication failed: the device refused the username or password"
+    for e in chain:
+        if isinstance(e, ConnectionRefusedError | NoValidConnectionsError | socket.gaierror):
+            return Reason.UNREACHABLE, f"connection refused or no route: {_line(e)}"
+        if isinstance(e, OSError) and e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED):
+            return Reason.UNREACHABLE, f"no route to host: {_line(e)}"
+    for e in chain:
+        if isinstance(e, NetmikoTimeoutException | ReadTimeout | TimeoutError | socket.timeout):
+            return Reason.TIMEOUT, f"no answer in time: {first_line}"
+        if isinstance(e, SSHException) and "banner" in str(e).lower():
+            return Reason.TIMEOUT, f"no SSH banner in time: {_line(e)}"
+    for e in chain:
+        if isinstance(e, UnparsableOutput):
+            return Reason.UNPARSABLE, str(e)[:300]
+        if isinstance(
+            e, ValueError | KeyError | IndexError | TypeError | AttributeError | json.JSONDecodeError
+        ):
+            return (
+                Reason.UNPARSABLE,
+                f"could not read the device's output ({type(e).__name__}: {str(e)[:200]})",
+            )
+    if "cannot connect" in first_line.lower():
+        return Reason.UNREACHABLE, first_line
+    return Reason.ERROR, f"{type(exc).__name__}: {first_line}"
+
+
+def parse_text(platform: str, command: str, output: str) -> list[dict]:
+    """ntc-templates records, or UnparsableOutput naming the command."""
+    from ntc_templates.parse import parse_output
+
+    if not isinstance(output, str) or "% Invalid" in output or "Unknown command" in output:
+        raise UnparsableOutput(f"{command}: the device did not accept the command")
+    try:
+        return parse_output(platform=platform, command=command, data=output)
+    except Exception as e:  # textfsm raises its own error types
+        raise UnparsableOutput(f"{command}: {type(e).__name__}: {str(e)[:200]}") from e
+
+
+def read_device(device, driver: str, *, lldp_addresses: bool = False) -> DeviceFacts:
+    """Run the getters on an open NAPALM device and normalise the answers."""
+    facts = device.get_facts()
+    try:
+        lldp = device.get_lldp_neighbors_detail()
+    except NotImplementedError:
+        lldp = {}
+    inv_command, inv_platform = INVENTORY_COMMAND[driver]
+    inv_text = device.cli([inv_command]).get(inv_command, "")
+    try:
+        inventory = parse_text(inv_platform, inv_command, inv_text)
+    except UnparsableOutput:
+        inventory = None  # facts still count; modules are left as they are
+    addresses: list[dict] = []
+    if lldp_addresses:
+        cmd, platform = LLDP_TEXT_COMMAND[driver]
+        try:
+            addresses = parse_text(platform, cmd, device.cli([cmd]).get(cmd, ""))
+        except UnparsableOutput:
+            addresses = []
+    return normalize.device_facts(driver, facts, inventory, lldp, addresses)
+
+
+def collect(
+    task: Task,
+    sink: Callable[[Outcome], None] | None = None,
+    lldp_addresses: bool = False,
+    secrets: Iterable[str] = (),
+) -> Result:
+    """Nornir task: facts, modules and neighbours of one host. Never raises."""
+    host = task.host
+    start = time.monotonic()
+    outcome: Outcome
+    try:
+        if host.platform not in normalize.SUPPORTED_DRIVERS:
+            raise UnsupportedPlatform(
+                f"platform {host.platform!r} has no NAPALM driver here "
+                f"(supported: {', '.join(normalize.SUPPORTED_DRIVERS)})"
+            )
+        device = host.get_connection("napalm", task.nornir.config)
+        facts = read_device(device, host.platform, lldp_addresses=lldp_addresses)
+        outcome = Collected(host.name, facts, time.monotonic() - start)
+    except Exception as exc:  # every failure is classified and recorded, none stops the run
+        reason, message = classify(exc)
+        outcome = Failure(host.name, reason, redact(message, secrets), time.monotonic() - start)
+    finally:
+        with contextlib.suppress(Exception):  # a connection that never opened or is already gone
+            host.close_connection("napalm")
+    if sink is not None:
+        sink(outcome)
+    return Result(host=host, result=outcome, failed=isinstance(outcome, Failure))
