@@ -7,8 +7,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The demo runs on the embedded SQLite database, whatever DATABASE_URL says.
 DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/werterhalt.sqlite3
+LAB_DIR  := $(CURDIR)/var/lab
 
-.PHONY: install demo serve test lint check bench clean
+.PHONY: install demo lab-stop serve test lint check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +23,15 @@ install: $(STAMP)
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo
+	$(DEMO_ENV) $(BIN)/python manage.py lab start --dir $(LAB_DIR)
+	@# exit 1 = some hosts failed: the lab has broken devices on purpose
+	$(DEMO_ENV) DEVICE_SECRETS_FILE=$(LAB_DIR)/secrets.yaml $(BIN)/python manage.py discover \
+		--inventory $(LAB_DIR)/inventory; test $$? -le 1
+	@echo "The lab keeps running in the background: 'make lab-stop' ends it."
 	$(DEMO_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+lab-stop: install
+	$(DEMO_ENV) $(BIN)/python manage.py lab stop --dir $(LAB_DIR)
 
 test: install
 	$(BIN)/python -m pytest
@@ -35,6 +44,7 @@ check: lint
 
 bench: install
 	$(BIN)/python bench/import_assets.py
+	$(BIN)/python bench/discovery.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -136,7 +136,11 @@ def from_folder(folder: str | os.PathLike, creds: Credentials) -> Inventory:
         ).load()
     except yaml.YAMLError as e:
         raise InventoryError(f"{d}: invalid YAML: {str(e).splitlines()[0]}") from None
-    except (KeyError, TypeError, AttributeError) as e:
+    except KeyError as e:
+        raise InventoryError(
+            f"{d}: a host or group names the group {e}, which groups.yaml does not define"
+        ) from None
+    except (TypeError, AttributeError) as e:
         raise InventoryError(f"{d}: not a valid SimpleInventory ({type(e).__name__}: {e})") from None
     for host in inv.hosts.values():
         if not host.hostname:

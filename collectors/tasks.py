@@ -91,6 +91,26 @@ def _line(e: BaseException) -> str:
     return (lines[0] if lines else type(e).__name__)[:200]
 
 
+def _classify_junos(chain: list[BaseException]) -> tuple[str, str] | None:
+    """Junos (PyEZ over NETCONF) raises its own connection errors."""
+    try:
+        from jnpr.junos import exception as jex
+    except ImportError:  # pragma: no cover - junos-eznc comes with napalm
+        return None
+    for e in chain:
+        if isinstance(e, jex.ConnectAuthError):
+            return Reason.AUTH, "authentication failed: the device refused the username or password"
+        if isinstance(e, jex.ConnectTimeoutError):
+            return Reason.TIMEOUT, "no NETCONF answer in time"
+        if isinstance(e, jex.ConnectRefusedError | jex.ConnectUnknownHostError | jex.ConnectNotMasterError):
+            return Reason.UNREACHABLE, f"NETCONF connection refused: {_line(e)}"
+        if isinstance(e, jex.ConnectError):
+            if "subsystem" in repr(e.__dict__).lower() or "channel closed" in str(e).lower():
+                return Reason.UNSUPPORTED, "the device does not offer NETCONF over SSH (Junos: netconf ssh)"
+            return Reason.UNREACHABLE, f"NETCONF connection failed: {_line(e)}"
+    return None
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(reason, short message) for an exception raised while collecting one host."""
     from napalm.base.exceptions import UnsupportedVersion
@@ -98,12 +118,17 @@ def classify(exc: BaseException) -> tuple[str, str]:
     from paramiko.ssh_exception import AuthenticationException, NoValidConnectionsError, SSHException
 
     chain = _chain(exc)
+    junos = _classify_junos(chain)
+    if junos:
+        return junos
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     for e in chain:
         if isinstance(e, UnsupportedPlatform):
             return Reason.UNSUPPORTED, str(e)
         if isinstance(e, UnsupportedVersion):
-            return Reason.UNSUPPORTED, f"software version not supported by the NAPALM driver: {e}"
+            arg = e.args[0] if e.args else ""
+            version = getattr(arg, "version", arg)  # napalm's eos driver passes an EOSVersion
+            return Reason.UNSUPPORTED, f"software version {version} is not supported by the NAPALM driver"
         if isinstance(e, NetmikoAuthenticationException | AuthenticationException):
             return Reason.AUTH, "authentication failed: the device refused the username or password"
     for e in chain:

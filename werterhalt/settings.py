@@ -152,6 +152,7 @@ LOGGING = {
         # paramiko's tracebacks and NAPALM's template errors would only repeat it, louder.
         "paramiko": {"level": "CRITICAL"},
         "napalm": {"level": "CRITICAL"},
+        "ncclient": {"level": "WARNING"},
         "netmiko": {"level": "WARNING"},
         "nornir": {"level": "WARNING"},
         "fakenos": {"level": "CRITICAL"},

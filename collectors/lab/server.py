@@ -48,13 +48,15 @@ class SilentServer:
     """Accepts TCP connections and never says a word: a device that hangs before the SSH banner."""
 
     def __init__(self, address: str, port: int) -> None:
-        self.sock = socket.create_server((address, port), reuse_port=False)
-        self.sock.settimeout(0.5)
+        self.address, self.port = address, port
+        self.sock: socket.socket | None = None
         self.clients: list[socket.socket] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True, name=f"silent-{address}")
 
     def start(self) -> None:
+        self.sock = socket.create_server((self.address, self.port))
+        self.sock.settimeout(0.5)
         self.thread.start()
 
     def _accept(self) -> None:
@@ -69,11 +71,14 @@ class SilentServer:
 
     def stop(self) -> None:
         self.stopping.set()
+        if self.sock is None:
+            return
         self.sock.close()
         for c in self.clients:
             with contextlib.suppress(OSError):
                 c.close()
-        self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
 
 
 def _shared_nos() -> list[Nos]:
@@ -93,7 +98,9 @@ def _shared_nos() -> list[Nos]:
 class Lab:
     """The lab's devices served in this process. ``start()`` binds every address before returning."""
 
-    def __init__(self, devices: list[Device], *, serve_down: bool = False) -> None:
+    def __init__(self, devices: list[Device], *, answers: dict[str, dict[str, str]] | None = None) -> None:
+        """``answers`` replaces the generated outputs of the devices it names (e.g. recorded
+        outputs of real devices)."""
         from collectors.lab.outputs import commands_for
 
         self.devices = devices
@@ -107,8 +114,8 @@ class Lab:
             if d.broken in ("silent", "down"):
                 continue
             platform = FAKENOS_PLATFORM[d.driver]
-            commands = {cmd: {"output": out, "prompt": PROMPTS} for cmd, out in commands_for(d).items()}
-            self.commands[d.name] = commands
+            outputs = answers[d.name] if answers and d.name in answers else commands_for(d)
+            commands = {cmd: {"output": out, "prompt": PROMPTS} for cmd, out in outputs.items()}
             hosts[d.name] = {
                 "username": topology.USERNAME,
                 "password": topology.WRONG_PASSWORD if d.broken == "auth" else topology.PASSWORD,
@@ -205,10 +212,10 @@ def state_file(lab_dir: Path) -> Path:
     return lab_dir / "lab.json"
 
 
-def serve(lab_dir: Path, access: int, broken: bool = True) -> None:
+def serve(lab_dir: Path, access: int, broken: bool = True, port: int = topology.DEFAULT_PORT) -> None:
     """Foreground: serve until SIGTERM/SIGINT, then stop every server and remove the state file."""
     lab_dir.mkdir(parents=True, exist_ok=True)
-    devices = topology.build_topology(access=access, broken=broken)
+    devices = topology.build_topology(access=access, broken=broken, port=port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -275,7 +282,9 @@ def _wait(condition, timeout: float, interval: float = 0.05) -> bool:
     return condition()
 
 
-def start_background(lab_dir: Path, access: int, broken: bool = True, timeout: float = 120) -> dict:
+def start_background(
+    lab_dir: Path, access: int, broken: bool = True, port: int = topology.DEFAULT_PORT, timeout: float = 120
+) -> dict:
     """Start ``manage.py lab serve`` detached; return its state once every device listens."""
     state = read_state(lab_dir)
     if state:
@@ -284,7 +293,8 @@ def start_background(lab_dir: Path, access: int, broken: bool = True, timeout: f
     with contextlib.suppress(FileNotFoundError):
         state_file(lab_dir).unlink()
     manage = Path(__file__).resolve().parents[2] / "manage.py"
-    args = [sys.executable, str(manage), "lab", "serve", "--dir", str(lab_dir), "--access", str(access)]
+    args = [sys.executable, str(manage), "lab", "serve", "--dir", str(lab_dir), "--access", str(access),
+            "--port", str(port)]
     if not broken:
         args.append("--no-broken")
     log = open(lab_dir / "lab.log", "ab")  # noqa: SIM115 - handed to the child

@@ -201,3 +201,34 @@ def test_crawl_depth_limit(lab_devices, credentials):
     names = set(DiscoveryHost.objects.filter(run=report.run).values_list("name", flat=True))
     neighbours = {link.remote_name for link in seed.links}
     assert names == {seed.name} | neighbours
+
+
+def test_junos_driver_runs_and_a_device_without_netconf_is_unsupported(lab_devices, credentials):
+    # The lab speaks SSH CLI only; NAPALM's junos driver needs NETCONF: recorded, not crashed.
+    device = next(d for d in lab_devices if d.name == "access-002")
+    inv = host_sources.from_hosts([host_sources.make_host("mx-1", device.address, "junos", credentials,
+                                                          port=device.port)])
+    report = discover(inv, source="test", credentials=credentials)
+    host = DiscoveryHost.objects.get(run=report.run)
+    assert (host.outcome, host.reason) == (HostOutcome.FAILED, HostReason.UNSUPPORTED)
+    assert "NETCONF" in host.message
+
+
+def test_hosts_from_the_database_are_rediscovered(lab_devices, folder_inventory, credentials, settings):
+    run(folder_inventory, credentials)
+    settings.DISCOVERY_SSH_PORT = lab_devices[0].port
+    from_db = host_sources.from_database(credentials)
+    assert set(from_db.hosts) == {d.name for d in healthy(lab_devices)}
+    report = run(from_db, credentials)
+    assert report.run.hosts_failed == 0
+    assert report.run.assets_created == report.run.assets_updated == 0
+
+
+def test_discovery_run_pages_in_the_admin(admin_client, lab_devices, folder_inventory, credentials):
+    report = run(only(folder_inventory, "core-1", "broken-auth"), credentials)
+    listing = admin_client.get("/admin/collectors/discoveryrun/")
+    assert listing.status_code == 200
+    page = admin_client.get(f"/admin/collectors/discoveryrun/{report.run.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "broken-auth" in body and "Authentication failed" in body and topology.PASSWORD not in body

@@ -72,10 +72,14 @@ def test_the_four_groups_exist_after_migrations():
 
 
 def test_viewer_may_read_the_inventory_and_nothing_else():
-    expected = {f"inventory.view_{m}" for m in _inventory_models()}
+    from django.apps import apps
+
+    expected = {f"{app}.view_{m._meta.model_name}" for app in ("inventory", "lifecycle", "collectors")
+                for m in apps.get_app_config(app).get_models()}
 
     assert _group_perms("viewer") == expected
     assert "inventory.view_asset" in expected and "inventory.view_objectchange" in expected
+    assert "collectors.view_discoveryrun" in expected
 
 
 def test_engineer_may_edit_the_inventory_but_not_the_change_log():

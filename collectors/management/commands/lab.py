@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from collectors.lab import server
+from collectors.lab import server, topology
 
 
 class Command(BaseCommand):
@@ -20,16 +20,20 @@ class Command(BaseCommand):
             "--access", type=int, default=26, help="number of access switches (default 26: 37 devices in all)"
         )
         parser.add_argument("--no-broken", action="store_true", help="leave out the broken devices")
+        parser.add_argument("--port", type=int, default=topology.DEFAULT_PORT,
+                            help=f"SSH port every device listens on (default {topology.DEFAULT_PORT})")
 
-    def handle(self, *args, action, dir, access, no_broken, **options):
+    def handle(self, *args, action, dir, access, no_broken, port, **options):
         lab_dir = Path(dir) if dir else Path(settings.LAB_DIR)
         if access < 1 or access > 5000:
             raise CommandError("--access must be between 1 and 5000", returncode=2)
+        if not 1 <= port <= 65535:
+            raise CommandError("--port must be between 1 and 65535", returncode=2)
         try:
             if action == "serve":
-                server.serve(lab_dir, access, broken=not no_broken)
+                server.serve(lab_dir, access, broken=not no_broken, port=port)
             elif action == "start":
-                state = server.start_background(lab_dir, access, broken=not no_broken)
+                state = server.start_background(lab_dir, access, broken=not no_broken, port=port)
                 self.stdout.write(
                     f"Lab running (pid {state['pid']}): {state['devices']} devices on 127.77.0.0/16 port "
                     f"{state['endpoints'][0][1]}\n"

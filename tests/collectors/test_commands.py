@@ -1,0 +1,150 @@
+"""`manage.py lab start|status|stop` and `manage.py discover`, run as real subprocesses."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from collectors.lab import topology
+from tests.collectors.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PORT = free_port()  # not the default: a developer's demo lab may be running
+
+
+def manage(*args, env=None, timeout=180):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    """A migrated SQLite file: the subprocess cannot see the test database."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cmd.sqlite3'}",
+        "SECRET_KEY": "tests-only",
+        "DISCOVERY_TIMEOUT": "3",
+        "DEVICE_USERNAME": "",
+        "DEVICE_PASSWORD": "",
+    }
+    result = manage("migrate", "--noinput", "-v0", env=env)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+@pytest.fixture
+def background_lab(tmp_path):
+    lab_dir = tmp_path / "lab"
+    started = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", "--port", str(PORT))
+    assert started.returncode == 0, started.stderr
+    yield lab_dir, started
+    stopped = manage("lab", "stop", "--dir", str(lab_dir))
+    assert stopped.returncode == 0, stopped.stderr
+
+
+def test_lab_start_status_stop(tmp_path):
+    lab_dir = tmp_path / "lab"
+    assert manage("lab", "status", "--dir", str(lab_dir)).returncode == 3
+
+    started = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", "--port", str(PORT))
+    assert started.returncode == 0, started.stderr
+    state = json.loads((lab_dir / "lab.json").read_text())
+    devices = topology.build_topology(access=3, port=PORT)
+    served = [d for d in devices if d.broken != "down"]
+    assert state["devices"] == len(served)
+    assert all(address.startswith("127.") for address, _port in state["endpoints"])  # loopback only
+    hosts = (lab_dir / "inventory" / "hosts.yaml").read_text()
+    assert "core-1" in hosts and "partner-edge" not in hosts and topology.PASSWORD not in hosts
+    assert oct((lab_dir / "secrets.yaml").stat().st_mode & 0o777) == "0o600"
+    # starting again is harmless: the running lab is reported
+    again = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", "--port", str(PORT))
+    assert again.returncode == 0 and f"pid {state['pid']}" in again.stdout
+
+    status = manage("lab", "status", "--dir", str(lab_dir))
+    assert status.returncode == 0 and f"{len(served)} of {len(served)} devices" in status.stdout
+
+    stopped = manage("lab", "stop", "--dir", str(lab_dir))
+    assert stopped.returncode == 0, stopped.stderr
+    assert "stopped" in stopped.stdout or "killed" in stopped.stdout
+    # the process is gone (at most a zombie waiting for init to reap it) and nothing listens
+    from collectors.lab.server import _alive, listening
+
+    assert not _alive(state["pid"])
+    assert listening(state["endpoints"]) == 0
+    assert manage("lab", "status", "--dir", str(lab_dir)).returncode == 3
+    assert manage("lab", "stop", "--dir", str(lab_dir)).stdout.strip() == "Lab not running."
+
+
+def test_discover_command_exit_codes_and_summary(background_lab, sqlite_db):
+    lab_dir, _ = background_lab
+    env = {**sqlite_db, "DEVICE_SECRETS_FILE": str(lab_dir / "secrets.yaml")}
+    result = manage("discover", "--inventory", str(lab_dir / "inventory"), "--workers", "8", env=env)
+
+    assert result.returncode == 1, result.stderr  # the broken devices failed, the rest was saved
+    lines = result.stdout.splitlines()
+    ok = [ln for ln in lines if ln.startswith("ok ")]
+    failed = [ln for ln in lines if ln.startswith("FAILED ")]
+    healthy = [d for d in topology.build_topology(access=3) if not d.broken and d.role != "outside"]
+    assert len(ok) == len(healthy)
+    assert {ln.split()[1] for ln in failed} == {
+        "broken-auth",
+        "broken-silent",
+        "broken-garbage",
+        "broken-down",
+    }
+    assert any("auth:" in ln for ln in failed) and any("unreachable:" in ln for ln in failed)
+    assert f"{len(healthy)} succeeded, 4 failed" in result.stdout
+    assert topology.PASSWORD not in result.stdout + result.stderr
+
+    # only the healthy ones: exit 0
+    inv = lab_dir / "healthy"
+    inv.mkdir()
+    import yaml
+
+    hosts = yaml.safe_load((lab_dir / "inventory" / "hosts.yaml").read_text())
+    (inv / "hosts.yaml").write_text(yaml.safe_dump({k: v for k, v in hosts.items() if "broken" not in k}))
+    (inv / "groups.yaml").write_text((lab_dir / "inventory" / "groups.yaml").read_text())
+    result = manage("discover", "--inventory", str(inv), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        result.stdout.count(" unchanged (") == len(healthy) and "0 assets created, 0 updated" in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--inventory", "/nonexistent/folder"],
+        ["--workers", "0", "--inventory", "x"],
+        ["--allow", "10.0.0.0/8"],
+        ["--crawl", "--allow", "10.0.0.300/8"],
+        ["--crawl"],
+        ["--bogus"],
+    ],
+)
+def test_discover_bad_usage_exits_2(args, sqlite_db, tmp_path):
+    env = {**sqlite_db, "DISCOVERY_ALLOW": ""}
+    result = manage("discover", *args, env=env)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.strip()
+
+
+def test_discover_bad_secrets_file_never_shows_its_content(sqlite_db, tmp_path):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("default: {username: a, password: 'hunter2-secret\n")
+    (tmp_path / "inv").mkdir()
+    (tmp_path / "inv" / "hosts.yaml").write_text("r1: {hostname: 127.0.0.1, platform: ios}\n")
+    result = manage(
+        "discover", "--inventory", str(tmp_path / "inv"), "--secrets", str(secrets), env=sqlite_db
+    )
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr and "hunter2" not in result.stderr + result.stdout
