@@ -60,6 +60,24 @@ def reset_inventory() -> None:
         model.objects.all().delete()
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of this process, or of the lab's process."""
+    if pid is None:
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(lab_pid: int, fn, *args):
+    """(wall seconds, hosts that succeeded, our CPU seconds, the lab's CPU seconds) of fn(*args)."""
+    mine, lab = cpu_seconds(), cpu_seconds(lab_pid)
+    elapsed, ok = fn(*args)
+    return elapsed, ok, cpu_seconds() - mine, cpu_seconds(lab_pid) - lab
+
+
 def bare_nornir(inventory, workers: int) -> tuple[float, int]:
     from nornir.core import Nornir
     from nornir.plugins.runners import ThreadedRunner
@@ -130,7 +148,7 @@ def main() -> None:
         names = list(full.hosts)
         print(
             f"{'devices':>7} {'workers':>7} {'bare s':>8} {'bare dev/s':>10} {'first s':>8} {'dev/s':>7} "
-            f"{'ratio':>6} {'again s':>8} {'dev/s':>7} {'ratio':>6}"
+            f"{'ratio':>6} {'again s':>8} {'dev/s':>7} {'ratio':>6}   CPU s client/lab: bare, first, again"
         )
         for size in args.sizes:
             for workers in args.workers:
@@ -142,14 +160,16 @@ def main() -> None:
                     return host_sources.from_hosts([full.hosts[n] for n in subset])
 
                 reset_inventory()
-                bare_s, bare_ok = bare_nornir(inv(), workers)
-                first_s, first_ok = werterhalt(inv(), workers, creds)
-                again_s, again_ok = werterhalt(inv(), workers, creds)
+                pid = state["pid"]
+                bare_s, bare_ok, bare_c, bare_l = measured(pid, bare_nornir, inv(), workers)
+                first_s, first_ok, first_c, first_l = measured(pid, werterhalt, inv(), workers, creds)
+                again_s, again_ok, again_c, again_l = measured(pid, werterhalt, inv(), workers, creds)
                 assert bare_ok == first_ok == again_ok == size, (bare_ok, first_ok, again_ok, size)
                 print(
                     f"{size:>7} {workers:>7} {bare_s:>8.1f} {size / bare_s:>10.1f} {first_s:>8.1f} "
                     f"{size / first_s:>7.1f} {first_s / bare_s:>6.2f} {again_s:>8.1f} {size / again_s:>7.1f} "
-                    f"{again_s / bare_s:>6.2f}",
+                    f"{again_s / bare_s:>6.2f}   {bare_c:.0f}/{bare_l:.0f}, {first_c:.0f}/{first_l:.0f}, "
+                    f"{again_c:.0f}/{again_l:.0f}",
                     flush=True,
                 )
     finally:

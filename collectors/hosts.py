@@ -96,7 +96,9 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
 def napalm_extras(driver: str, creds: dict | None = None, port: int | None = None) -> dict:
     """NAPALM constructor arguments for a driver, with the timeouts from settings."""
     timeout = settings.DISCOVERY_TIMEOUT
-    optional = {"conn_timeout": timeout, "auth_timeout": timeout, "banner_timeout": timeout}
+    optional = {"conn_timeout": timeout, "auth_timeout": timeout, "banner_timeout": timeout,
+                # a busy device may take long to print a big table; netmiko's default is 10 s
+                "read_timeout_override": settings.DISCOVERY_COMMAND_TIMEOUT}
     if driver == "eos":
         optional["transport"] = "ssh"
     if creds and creds.get("secret"):

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 from nornir.core import Nornir
 from nornir.core.inventory import Host, Inventory
@@ -29,9 +29,8 @@ from collectors.models import DiscoveryHost, DiscoveryRun
 from collectors.normalize import driver_from_description, in_prefixes
 from collectors.sync import Catalogue, sync_device
 from collectors.tasks import Collected, Failure, Outcome, collect
-from inventory.changelog import change_actor, current_actor
+from inventory.changelog import change_actor
 from inventory.choices import ActorKind
-from inventory.models import ObjectChange
 
 log = logging.getLogger(__name__)
 _DONE = object()
@@ -190,14 +189,13 @@ def _round(
     worker = threading.Thread(target=collect_all, name=f"discovery-{run.pk}", daemon=True)
     worker.start()
     by_name = {h.name: h for h in hosts}
-    changes_seen = [ObjectChange.objects.filter(batch=current_actor().batch).count()]
     found: list[tuple[Host, Collected]] = []
     while True:
         item = outcomes.get()
         if item is _DONE:
             break
         host = by_name[item.host]
-        hr = _record(item, host, run, catalogue, level, label, changes_seen)
+        hr = _record(item, host, run, catalogue, level, label)
         report.hosts.append(hr)
         if isinstance(item, Collected) and hr.outcome == HostOutcome.SUCCESS:
             found.append((host, item))
@@ -216,7 +214,6 @@ def _record(
     catalogue: Catalogue,
     level: int,
     label: str,
-    changes_seen: list[int],
 ) -> HostReport:
     address = str(host.hostname or "")
     hr = HostReport(
@@ -234,32 +231,27 @@ def _record(
             hr.outcome = HostOutcome.SUCCESS
             hr.created, hr.updated, hr.asset_id = result.created, result.updated, result.asset.pk
             hr.replaced = result.replaced.serial if result.replaced else ""
-            if result.created or result.updated:
-                total = ObjectChange.objects.filter(batch=current_actor().batch).count()
-                hr.changes, changes_seen[0] = total - changes_seen[0], total
+            hr.changes = result.changes
         except (IntegrityError, DatabaseError) as exc:
             hr.reason = HostReason.CONFLICT
             hr.message = f"not saved, the inventory refused it: {str(exc).splitlines()[0][:300]}"
             catalogue.__init__()  # the rolled-back transaction may have held new catalogue rows
         hr.seconds += time.monotonic() - started
-    try:
-        with transaction.atomic():
-            DiscoveryHost.objects.create(
-                run=run,
-                name=host.name[:100],
-                address=address[:255],
-                driver=host.platform or "",
-                depth=level,
-                found_via=found_via[:100],
-                outcome=hr.outcome,
-                reason=hr.reason,
-                message=hr.message[:500],
-                asset_id=hr.asset_id,
-                changes=hr.changes,
-                seconds=round(hr.seconds, 3),
-            )
-    except IntegrityError:
-        log.warning("host %s appears twice in run %s; recorded once", host.name, run.pk)
+    # host names are unique within a run (Nornir's inventory keys; crawl skips visited names)
+    DiscoveryHost.objects.create(
+        run=run,
+        name=host.name[:100],
+        address=address[:255],
+        driver=host.platform or "",
+        depth=level,
+        found_via=found_via[:100],
+        outcome=hr.outcome,
+        reason=hr.reason,
+        message=hr.message[:500],
+        asset_id=hr.asset_id,
+        changes=hr.changes,
+        seconds=round(hr.seconds, 3),
+    )
     return hr
 
 

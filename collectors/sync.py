@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from collectors.normalize import PLATFORM_NAMES, DeviceFacts, guess_category, model_keys
-from inventory.choices import AssetSource, AssetStatus
+from inventory.changelog import record_changes, snapshot
+from inventory.choices import AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, Module, Platform
 from inventory.naming import model_key, vendor_key
 
@@ -35,6 +36,7 @@ class SyncResult:
     created: bool = False
     updated: bool = False
     replaced: Asset | None = None
+    changes: int = 0  # change-log rows written
 
 
 class Catalogue:
@@ -145,7 +147,9 @@ def sync_device(
         result.asset = asset
     changed: list[str] = []
     _set(asset, "serial", facts.serial, changed)
-    _set(asset, "hardware_model_id", hm.pk, changed)
+    if asset.hardware_model_id != hm.pk:
+        asset.hardware_model = hm  # the catalogue's instance knows its manufacturer: no query on save
+        changed.append("hardware_model")
     _set(asset, "manufacturer_id", mfr.pk, changed)
     _set(asset, "platform_id", platform.pk, changed)
     _set(asset, "software_version", facts.os_version[:50], changed)
@@ -157,41 +161,50 @@ def sync_device(
         asset.needs_review = True
         asset.review_reason = f"Decommissioned, but answered {run_label}"[:250]
         changed += ["needs_review", "review_reason"]
-    asset.last_seen = now
+    asset.last_seen = now  # not in the change log (excluded from its snapshots)
     if result.created:
         asset.save()
+        result.changes += 1
     elif changed:
-        asset.save(update_fields=[*dict.fromkeys(changed)])
+        asset.save(update_fields=[*dict.fromkeys(changed), "last_seen"])
         result.updated = True
-    Asset.objects.filter(pk=asset.pk).update(last_seen=now)  # not a change-log event
+        result.changes += 1
+    else:
+        Asset.objects.filter(pk=asset.pk).update(last_seen=now)
     if result.replaced is not None:
         old = result.replaced
         old.needs_review = True
         old.review_reason = f"Replaced by serial {facts.serial} (seen by {run_label})"[:250]
         old.save(update_fields=["needs_review", "review_reason"])
-    if facts.modules is not None and _sync_modules(asset, facts, now):
-        result.updated = result.updated or not result.created
+        result.changes += 1
+    if facts.modules is not None:
+        module_changes = _sync_modules(asset, facts, known=not result.created)
+        result.changes += module_changes
+        result.updated = result.updated or (module_changes > 0 and not result.created)
     return result
 
 
-def _sync_modules(asset: Asset, facts: DeviceFacts, now: dt.datetime) -> bool:
-    """Upsert modules by slot name; slots no longer reported are marked not present."""
-    existing = {m.name: m for m in asset.modules.all()} if asset.pk else {}
+def _sync_modules(asset: Asset, facts: DeviceFacts, known: bool = True) -> int:
+    """Upsert modules by slot name; slots no longer reported are marked not present.
+    Returns the number of change-log rows written. New modules go in one INSERT."""
+    existing = {m.name: m for m in asset.modules.all()} if known else {}
     seen = set()
-    touched = False
+    touched = 0
+    new: list[Module] = []
     for mf in facts.modules or []:
         seen.add(mf.name)
         module = existing.get(mf.name)
         if module is None:
-            Module.objects.create(
-                asset=asset,
-                name=mf.name,
-                part_number=mf.part_number[:100],
-                serial=mf.serial[:100],
-                description=mf.description[:250],
-                present=True,
+            new.append(
+                Module(
+                    asset=asset,
+                    name=mf.name,
+                    part_number=mf.part_number[:100],
+                    serial=mf.serial[:100],
+                    description=mf.description[:250],
+                    present=True,
+                )
             )
-            touched = True
             continue
         changed: list[str] = []
         _set(module, "part_number", mf.part_number[:100], changed)
@@ -202,10 +215,13 @@ def _sync_modules(asset: Asset, facts: DeviceFacts, now: dt.datetime) -> bool:
             changed.append("present")
         if changed:
             module.save(update_fields=changed)
-            touched = True
+            touched += 1
     for name, module in existing.items():
         if name not in seen and module.present:
             module.present = False
             module.save(update_fields=["present"])
-            touched = True
+            touched += 1
+    if new:
+        Module.objects.bulk_create(new)
+        touched += record_changes([(ChangeAction.CREATE, m, None, snapshot(m)) for m in new])
     return touched

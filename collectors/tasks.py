@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import io
 import json
 import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from nornir.core.task import Result, Task
 
@@ -156,14 +159,34 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return Reason.ERROR, f"{type(exc).__name__}: {first_line}"
 
 
+@functools.cache
+def _template(platform: str, command: str) -> str | None:
+    """The text of ntc-templates' template for this platform and command, if it has one by the
+    index's file naming (``cisco_ios_show_inventory.textfsm``)."""
+    import ntc_templates
+
+    name = f"{platform}_{command.replace(' ', '_')}.textfsm"
+    path = Path(ntc_templates.__file__).parent / "templates" / name
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def parse_text(platform: str, command: str, output: str) -> list[dict]:
-    """ntc-templates records, or UnparsableOutput naming the command."""
-    from ntc_templates.parse import parse_output
+    """ntc-templates records (keys in lower case), or UnparsableOutput naming the command.
+
+    The template is read once per process and run directly: ntc-templates' ``parse_output``
+    re-reads its whole index on every call (12 ms against 0.9 ms per ``show inventory``)."""
+    import textfsm
 
     if not isinstance(output, str) or "% Invalid" in output or "Unknown command" in output:
         raise UnparsableOutput(f"{command}: the device did not accept the command")
     try:
-        return parse_output(platform=platform, command=command, data=output)
+        template = _template(platform, command)
+        if template is None:
+            from ntc_templates.parse import parse_output
+
+            return parse_output(platform=platform, command=command, data=output)
+        records = textfsm.TextFSM(io.StringIO(template)).ParseTextToDicts(output)
+        return [{k.lower(): v for k, v in r.items()} for r in records]
     except Exception as e:  # textfsm raises its own error types
         raise UnparsableOutput(f"{command}: {type(e).__name__}: {str(e)[:200]}") from e
 

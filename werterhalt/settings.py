@@ -165,6 +165,7 @@ LOGGING = {
 DEVICE_SECRETS_FILE = os.environ.get("DEVICE_SECRETS_FILE", "")
 DISCOVERY_WORKERS = int(os.environ.get("DISCOVERY_WORKERS", "20"))
 DISCOVERY_TIMEOUT = int(os.environ.get("DISCOVERY_TIMEOUT", "15"))  # seconds: connect, banner, auth
+DISCOVERY_COMMAND_TIMEOUT = int(os.environ.get("DISCOVERY_COMMAND_TIMEOUT", "60"))  # seconds per command
 DISCOVERY_ALLOW = env_list("DISCOVERY_ALLOW", "")  # prefixes an LLDP crawl may enter
 DISCOVERY_CRAWL_DEPTH = int(os.environ.get("DISCOVERY_CRAWL_DEPTH", "4"))
 # SSH port of hosts that come from the database or from a crawl

@@ -81,6 +81,10 @@ def test_first_run_records_every_device_and_every_failure(lab_devices, folder_in
     assert creates.filter(content_type__model="module", action="create").count() == sum(
         len(d.modules) for d in good
     )
+    # each host's count of its own change-log rows adds up (catalogue rows belong to no host)
+    catalogue = creates.filter(content_type__model__in=["manufacturer", "hardwaremodel", "platform"]).count()
+    hosts = DiscoveryHost.objects.filter(run=report.run)
+    assert sum(h.changes for h in hosts) + catalogue == creates.count()
 
 
 def test_second_run_changes_nothing_but_last_seen(lab_devices, folder_inventory, credentials):
