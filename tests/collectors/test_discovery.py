@@ -236,3 +236,28 @@ def test_discovery_run_pages_in_the_admin(admin_client, lab_devices, folder_inve
     assert page.status_code == 200
     body = page.content.decode()
     assert "broken-auth" in body and "Authentication failed" in body and topology.PASSWORD not in body
+
+
+@pytest.mark.parametrize("error", ["integrity", "bug"])
+def test_a_host_the_inventory_refuses_costs_only_that_host(monkeypatch, folder_inventory, credentials, error):
+    from django.db import IntegrityError, transaction
+
+    from collectors import runner
+
+    real = runner.sync_device
+
+    def refusing(facts, **kwargs):
+        if facts.hostname == "core-2":
+            with transaction.atomic():  # as inside sync_device: writes, then fails, rolls back
+                real(facts, **kwargs)
+                raise IntegrityError("duplicate key value") if error == "integrity" else KeyError("oops")
+        return real(facts, **kwargs)
+
+    monkeypatch.setattr(runner, "sync_device", refusing)
+    report = run(only(folder_inventory, "core-1", "core-2", "wan-1"), credentials)
+
+    assert report.run.hosts_succeeded == 2 and report.run.status == RunStatus.PARTIAL
+    host = DiscoveryHost.objects.get(run=report.run, name="core-2")
+    assert host.reason == (HostReason.CONFLICT if error == "integrity" else HostReason.ERROR)
+    assert host.message.startswith("not saved")
+    assert set(Asset.objects.values_list("name", flat=True)) == {"core-1", "wan-1"}
