@@ -24,6 +24,7 @@ import yaml
 from django.conf import settings
 from nornir.core.inventory import ConnectionOptions, Defaults, Groups, Host, Hosts, Inventory
 from nornir.plugins.inventory.simple import SimpleInventory
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
 
 from collectors.normalize import SUPPORTED_DRIVERS
 
@@ -136,8 +137,10 @@ def from_folder(folder: str | os.PathLike, creds: Credentials) -> Inventory:
             group_file=str(d / "groups.yaml"),
             defaults_file=str(d / "defaults.yaml"),
         ).load()
-    except yaml.YAMLError as e:
-        raise InventoryError(f"{d}: invalid YAML: {str(e).splitlines()[0]}") from None
+    except (yaml.YAMLError, RuamelYAMLError) as e:  # SimpleInventory reads with ruamel.yaml
+        mark = getattr(e, "problem_mark", None)
+        where = f" ({Path(mark.name).name} line {mark.line + 1})" if mark else ""
+        raise InventoryError(f"{d}: invalid YAML{where}: {getattr(e, 'problem', None) or e}") from None
     except KeyError as e:
         raise InventoryError(
             f"{d}: a host or group names the group {e}, which groups.yaml does not define"

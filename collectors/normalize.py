@@ -172,15 +172,20 @@ def chassis_from_inventory(
 def modules_from_inventory(
     records: Iterable[Mapping[str, str]], chassis: Mapping[str, str] | None
 ) -> list[ModuleFacts]:
-    """Parts other than the chassis; parts with neither part number nor serial are left out."""
+    """Parts other than the chassis; parts with neither part number nor serial are left out, and
+    so is the chassis listed again as a module (fixed Nexus switches print "Slot 1" with the
+    chassis's own part number and serial)."""
     modules: list[ModuleFacts] = []
     seen: dict[str, int] = {}
+    chassis_part = None
+    if chassis is not None:
+        chassis_part = (value_or_blank(chassis.get("pid")).rstrip("="), value_or_blank(chassis.get("sn")))
     for r in records:
         if chassis is not None and r is chassis:
             continue
         pid = value_or_blank(r.get("pid")).rstrip("=")
         sn = value_or_blank(r.get("sn"))
-        if not pid and not sn:
+        if not pid and not sn or (sn and (pid, sn) == chassis_part):
             continue
         name = _module_name(r) or pid or sn
         seen[name] = seen.get(name, 0) + 1
