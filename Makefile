@@ -22,12 +22,13 @@ install: $(STAMP)
 
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo
 	$(DEMO_ENV) $(BIN)/python manage.py lab start --dir $(LAB_DIR)
 	@# exit 1 = some hosts failed: the lab has broken devices on purpose
 	$(DEMO_ENV) DEVICE_SECRETS_FILE=$(LAB_DIR)/secrets.yaml $(BIN)/python manage.py discover \
 		--inventory $(LAB_DIR)/inventory; test $$? -le 1
 	@echo "The lab keeps running in the background: 'make lab-stop' ends it."
+	@# last before serving, so that the login it prints is the last thing on the screen
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo --url http://$(HOST):$(PORT)/
 	$(DEMO_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 lab-stop: install

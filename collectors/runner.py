@@ -236,12 +236,12 @@ def _record(
             hr.reason = HostReason.CONFLICT
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             hr.message = f"not saved, the inventory refused it: {first[:300]}"
-            catalogue.__init__()  # the rolled-back transaction may have held new catalogue rows
+            catalogue.reload()  # the rolled-back transaction may have held new catalogue rows
         except Exception as exc:  # a bug must cost one host, not the run; it is logged in full
             log.exception("sync of %s failed in %s", host.name, label)
             hr.reason = HostReason.ERROR
             hr.message = f"not saved: {type(exc).__name__}: {str(exc)[:300]}"
-            catalogue.__init__()
+            catalogue.reload()
         hr.seconds += time.monotonic() - started
     # host names are unique within a run (Nornir's inventory keys; crawl skips visited names)
     DiscoveryHost.objects.create(

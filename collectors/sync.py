@@ -43,6 +43,10 @@ class Catalogue:
     """Manufacturer / hardware model / platform lookups for one run, loaded once."""
 
     def __init__(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Forget everything (after a rollback that may have undone rows created through it)."""
         self.manufacturers = Manufacturer.objects.index()
         self.models = HardwareModel.objects.index()
         self.platforms = {p.slug: p for p in Platform.objects.all()}

@@ -13,8 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--user", default="", help="also create or reset this demo user")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="where the demo is served")
 
-    def handle(self, *args, user, **options):
+    def handle(self, *args, user, url, **options):
         counts = demo.load()
         self.stdout.write("Sample inventory: " + ", ".join(f"{v} {k.replace('_', ' ')}"
                                                            for k, v in counts.items()))
@@ -26,4 +27,4 @@ class Command(BaseCommand):
             account.save()
             account.groups.add(Group.objects.get(name=ADMIN))
             self.stdout.write(self.style.SUCCESS(
-                f"\n  Werterhalt demo: http://127.0.0.1:8000/\n  Log in as {user} / {password}\n"))
+                f"\n  Werterhalt demo: {url}\n  Log in as {user} / {password}\n"))
