@@ -25,32 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def prepare_database() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import dj_database_url
-        import psycopg
-
-        cfg = dj_database_url.parse(url)
-        admin = psycopg.connect(
-            host=cfg["HOST"],
-            port=cfg["PORT"] or 5432,
-            user=cfg["USER"],
-            password=cfg["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-        admin.close()
-        return f"PostgreSQL {cfg['NAME']}"
-    path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return f"SQLite {path}"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import prepare_database  # noqa: E402
 
 
 def reset_inventory() -> None:

@@ -30,6 +30,12 @@ def only(inventory, *names):
     return host_sources.from_hosts([inventory.hosts[n] for n in names])
 
 
+def seed_inventory(device, credentials):
+    return host_sources.from_hosts(
+        [host_sources.make_host(device.name, device.address, device.driver, credentials, port=device.port)]
+    )
+
+
 def run(inventory, credentials, **kwargs):
     return discover(inventory, source="test", credentials=credentials, **kwargs)
 
@@ -174,9 +180,7 @@ def test_swapped_chassis_is_recorded_as_replacement(lab, lab_devices, folder_inv
 
 def test_crawl_from_one_seed_finds_the_topology_and_stays_inside(lab_devices, credentials):
     seed = topology.seed(lab_devices)
-    inv = host_sources.from_hosts(
-        [host_sources.make_host(seed.name, seed.address, seed.driver, credentials, port=seed.port)]
-    )
+    inv = seed_inventory(seed, credentials)
     report = discover(
         inv, source="test", credentials=credentials, crawl=True, allow=[topology.LAB_PREFIX], depth=5
     )
@@ -196,9 +200,7 @@ def test_crawl_from_one_seed_finds_the_topology_and_stays_inside(lab_devices, cr
 
 def test_crawl_depth_limit(lab_devices, credentials):
     seed = topology.seed(lab_devices)
-    inv = host_sources.from_hosts(
-        [host_sources.make_host(seed.name, seed.address, seed.driver, credentials, port=seed.port)]
-    )
+    inv = seed_inventory(seed, credentials)
     report = discover(
         inv, source="test", credentials=credentials, crawl=True, allow=[topology.LAB_PREFIX], depth=1
     )

@@ -1,0 +1,32 @@
+"""What every benchmark script needs: the project on sys.path and a fresh database."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def prepare_database() -> str:
+    """DROP and recreate the PostgreSQL database DATABASE_URL names, or point DATABASE_URL at a
+    new temporary SQLite file. Returns what was prepared, for the report."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import dj_database_url
+        import psycopg
+
+        cfg = dj_database_url.parse(url)
+        admin = psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"],
+                                password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True)
+        admin.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+        admin.close()
+        return f"PostgreSQL {cfg['NAME']}"
+    path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    return f"SQLite {path}"
