@@ -1,0 +1,60 @@
+"""Lifecycle choices. Status values equal the constants in ``lifecycle.rules`` (floor 1)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inventory.choices import ColoredChoices
+
+
+class ContractKind(models.TextChoices):
+    SUPPORT = "support", _("Support")
+    WARRANTY = "warranty", _("Warranty")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    LICENCE = "licence", _("Licence")
+
+
+class SupportMilestone(models.TextChoices):
+    LAST_DATE_OF_SUPPORT = "last_date_of_support", _("Last date of support")
+    END_OF_SECURITY_SUPPORT = "end_of_security_support", _("End of security support")
+    END_OF_SW_MAINTENANCE = "end_of_sw_maintenance", _("End of software maintenance")
+
+
+class SupportStatus(ColoredChoices):
+    SUPPORTED = "supported", _("Supported")
+    SUPPORTED_NO_END = "supported_no_end", _("Supported, end not announced")
+    END_OF_SALE = "end_of_sale", _("End of sale")
+    MAINTENANCE_ENDING = "maintenance_ending", _("Support ending")
+    SECURITY_ONLY = "security_only", _("Security fixes only")
+    UNSUPPORTED = "unsupported", _("Unsupported")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+SupportStatus._colors = {
+    "supported": "success",
+    "supported_no_end": "success",
+    "end_of_sale": "info",
+    "maintenance_ending": "warning",
+    "security_only": "warning",
+    "unsupported": "danger",
+    "unknown": "secondary",
+}
+
+
+class Coverage(ColoredChoices):
+    COVERED = "covered", _("Covered")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+    NONE = "none", _("No contract")
+
+
+Coverage._colors = {"covered": "success", "expiring": "warning", "expired": "danger", "none": "secondary"}
+
+
+class Risk(ColoredChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+Risk._colors = {"low": "success", "medium": "info", "high": "warning", "critical": "danger"}

@@ -1,0 +1,207 @@
+"""Lifecycle data: vendors' end-of-life notices, software release cycles, contracts, policies.
+
+A milestone date left empty means "not announced"; the software milestones also carry a
+``*_reached`` flag for sources that say "already over" without a date (endoflife.date's
+``true``). The rules that read these live in ``lifecycle.rules`` (pure functions).
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inventory.choices import HardwareCategory
+from inventory.models import Asset, HardwareModel, OrgUnit, Platform
+from lifecycle.choices import ContractKind, SupportMilestone
+
+
+class HardwareNotice(models.Model):
+    """A vendor's end-of-sale / end-of-support bulletin; one notice may cover several models."""
+
+    hardware_models = models.ManyToManyField(
+        HardwareModel, verbose_name=_("hardware models"), related_name="notices"
+    )
+    end_of_sale_announced = models.DateField(_("end of sale announced"), null=True, blank=True)
+    end_of_sale = models.DateField(_("end of sale"), null=True, blank=True)
+    end_of_sw_maintenance = models.DateField(_("end of software maintenance"), null=True, blank=True)
+    end_of_security_support = models.DateField(_("end of security support"), null=True, blank=True)
+    last_date_of_support = models.DateField(_("last date of support"), null=True, blank=True)
+    replacement_model = models.ForeignKey(
+        HardwareModel,
+        verbose_name=_("replacement model"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces_notices",
+    )
+    bulletin = models.CharField(
+        _("bulletin"), max_length=100, blank=True, help_text=_("The vendor's bulletin number, e.g. EOL11111.")
+    )
+    source = models.CharField(_("source"), max_length=500, blank=True, help_text=_("URL or text"))
+    sample = models.BooleanField(
+        _("sample data"), default=False, help_text=_("Loaded by the demo: not real vendor data.")
+    )
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["last_date_of_support", "pk"]
+        verbose_name = _("hardware notice")
+        verbose_name_plural = _("hardware notices")
+
+    def __str__(self) -> str:
+        return self.bulletin or f"Notice {self.pk}"
+
+    def clean(self) -> None:
+        super().clean()
+        order = [
+            ("end_of_sale_announced", self.end_of_sale_announced),
+            ("end_of_sale", self.end_of_sale),
+            ("last_date_of_support", self.last_date_of_support),
+        ]
+        known = [(f, d) for f, d in order if d]
+        for (f1, d1), (f2, d2) in zip(known, known[1:], strict=False):
+            if d2 < d1:
+                raise ValidationError(
+                    {f2: _("Cannot be before %(other)s.") % {"other": f1.replace("_", " ")}}
+                )
+
+
+class SoftwareRelease(models.Model):
+    """One release cycle of a platform (IOS-XE 17.9, EOS 4.30, PAN-OS 11.1, …)."""
+
+    platform = models.ForeignKey(
+        Platform, verbose_name=_("platform"), on_delete=models.CASCADE, related_name="releases"
+    )
+    cycle = models.CharField(_("cycle"), max_length=50, help_text=_("e.g. 17.9, 4.30, 11.1, 7.0(3)I7"))
+    release_date = models.DateField(_("release date"), null=True, blank=True)
+    end_of_maintenance = models.DateField(_("end of maintenance"), null=True, blank=True)
+    maintenance_ended = models.BooleanField(_("maintenance over (no date)"), default=False)
+    end_of_security_support = models.DateField(_("end of security support"), null=True, blank=True)
+    security_ended = models.BooleanField(_("security support over (no date)"), default=False)
+    end_of_life = models.DateField(_("end of life"), null=True, blank=True)
+    life_ended = models.BooleanField(_("end of life reached (no date)"), default=False)
+    lts = models.BooleanField(_("long-term support"), default=False)
+    latest_version = models.CharField(_("latest version"), max_length=50, blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    sample = models.BooleanField(_("sample data"), default=False)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["platform", "-release_date", "cycle"]
+        verbose_name = _("software release")
+        verbose_name_plural = _("software releases")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "cycle"], name="softwarerelease_unique_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.cycle}"
+
+
+class Contract(models.Model):
+    provider = models.CharField(_("provider"), max_length=100)
+    number = models.CharField(_("contract number"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ContractKind.choices, default=ContractKind.SUPPORT
+    )
+    service_level = models.CharField(
+        _("service level"), max_length=100, blank=True, help_text=_("e.g. 8x5xNBD, 24x7x4")
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    yearly_cost = models.DecimalField(
+        _("yearly cost (CHF)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    notice_days = models.PositiveIntegerField(_("notice period (days)"), default=90)
+    assets = models.ManyToManyField(Asset, verbose_name=_("assets"), blank=True, related_name="contracts")
+    comments = models.TextField(_("comments"), blank=True)
+
+    class Meta:
+        ordering = ["end", "provider", "number"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "number"], name="contract_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="contract_end_after_start",
+                violation_error_message=_("A contract cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(yearly_cost__isnull=True) | models.Q(yearly_cost__gte=0),
+                name="contract_cost_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.number}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("A contract cannot end before it starts.")})
+
+
+class LifecyclePolicy(models.Model):
+    """Service life and depreciation per hardware category (and optionally per org unit).
+
+    The most specific policy wins: category + org unit, category, org unit, the default (no
+    category, no org unit); without any, ``lifecycle.rules.DEFAULT_POLICY``."""
+
+    category = models.CharField(
+        _("hardware category"),
+        max_length=20,
+        choices=HardwareCategory.choices,
+        blank=True,
+        help_text=_("Empty: every category."),
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("organisational unit"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lifecycle_policies",
+    )
+    service_life_years = models.PositiveSmallIntegerField(
+        _("service life (years)"), default=8, validators=[MinValueValidator(1)]
+    )
+    depreciation_years = models.PositiveSmallIntegerField(
+        _("depreciation (years)"), default=5, validators=[MinValueValidator(1)]
+    )
+    out_of_support = models.CharField(
+        _("out of support at"),
+        max_length=30,
+        choices=SupportMilestone.choices,
+        default=SupportMilestone.LAST_DATE_OF_SUPPORT,
+    )
+    warn_months = models.PositiveSmallIntegerField(
+        _("warn (months)"), default=12, help_text=_("How long before the milestone support counts as ending.")
+    )
+
+    class Meta:
+        ordering = ["category", "org_unit"]
+        verbose_name = _("lifecycle policy")
+        verbose_name_plural = _("lifecycle policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "org_unit"], name="lifecyclepolicy_unique_scope", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_life_years__gte=1), name="policy_life_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(depreciation_years__gte=1), name="policy_depr_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = [str(self.get_category_display()) if self.category else "every category"]
+        if self.org_unit_id:
+            scope.append(str(self.org_unit))
+        return " / ".join(scope)

@@ -1,0 +1,347 @@
+"""Lifecycle rules: pure functions of plain values and an explicit ``at`` date. No Django.
+
+Milestones are ``date | bool | None``:
+- a date: the day the milestone falls on (reached from that day on);
+- ``True``: reached, date unknown (endoflife.date's ``true``);
+- ``False``: not announced (the vendor still supports it, no end date given);
+- ``None``: nothing known.
+``lifecycle.frame`` computes the same answers for a whole inventory at once (pandas); both are
+tested on one table of cases.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+Milestone = dt.date | bool | None
+
+# Status values (equal to lifecycle.choices.SupportStatus / Coverage / Risk)
+SUPPORTED = "supported"
+SUPPORTED_NO_END = "supported_no_end"
+END_OF_SALE = "end_of_sale"
+MAINTENANCE_ENDING = "maintenance_ending"
+SECURITY_ONLY = "security_only"
+UNSUPPORTED = "unsupported"
+UNKNOWN = "unknown"
+
+COVERED, EXPIRING, EXPIRED, NONE = "covered", "expiring", "expired", "none"
+LOW, MEDIUM, HIGH, CRITICAL = "low", "medium", "high", "critical"
+
+# Which status is worse (for roll-ups and risk)
+SEVERITY = {
+    SUPPORTED: 0,
+    SUPPORTED_NO_END: 0,
+    END_OF_SALE: 1,
+    UNKNOWN: 2,
+    MAINTENANCE_ENDING: 3,
+    SECURITY_ONLY: 4,
+    UNSUPPORTED: 5,
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    service_life_years: int = 8
+    depreciation_years: int = 5
+    out_of_support: str = "last_date_of_support"  # a HardwareDates field name
+    warn_months: int = 12
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class HardwareDates:
+    end_of_sale_announced: Milestone = None
+    end_of_sale: Milestone = None
+    end_of_sw_maintenance: Milestone = None
+    end_of_security_support: Milestone = None
+    last_date_of_support: Milestone = None
+
+
+@dataclass(frozen=True)
+class SoftwareDates:
+    end_of_maintenance: Milestone = None
+    end_of_security_support: Milestone = None
+    end_of_life: Milestone = None
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """``day`` + whole years; 29 February becomes 28 February in a common year."""
+    year = day.year + years
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return dt.date(year, 2, 28)
+    return day.replace(year=year)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` + months, clamped to the last day of the target month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def age_years(start: dt.date | None, at: dt.date) -> float | None:
+    """Years from ``start`` to ``at`` (365.25-day years, two decimals); None without a start."""
+    if start is None:
+        return None
+    return round((at - start).days / 365.25, 2)
+
+
+def service_start(
+    in_service: dt.date | None, purchase: dt.date | None, first_seen: dt.date | None
+) -> tuple[dt.date | None, str]:
+    """The date an asset's life counts from, and which date it was."""
+    for value, name in (
+        (in_service, "in_service_date"),
+        (purchase, "purchase_date"),
+        (first_seen, "first_seen"),
+    ):
+        if value is not None:
+            return value, name
+    return None, ""
+
+
+def reached(milestone: Milestone, at: dt.date) -> bool:
+    return milestone is True or (isinstance(milestone, dt.date) and milestone <= at)
+
+
+def _date(milestone: Milestone) -> dt.date | None:
+    return milestone if isinstance(milestone, dt.date) else None
+
+
+# --- support status ------------------------------------------------------------------------------
+
+
+def hardware_status(notice: HardwareDates | None, at: dt.date, policy: Policy = DEFAULT_POLICY) -> str:
+    """Support status of a hardware model on ``at`` (see module docstring for milestones)."""
+    if notice is None:
+        return UNKNOWN
+    out = getattr(notice, policy.out_of_support)
+    if reached(out, at):
+        return UNSUPPORTED
+    if policy.out_of_support != "end_of_sw_maintenance" and reached(notice.end_of_sw_maintenance, at):
+        return SECURITY_ONLY
+    out_date = _date(out)
+    if out_date is not None and out_date <= add_months(at, policy.warn_months):
+        return MAINTENANCE_ENDING
+    if reached(notice.end_of_sale, at):
+        return END_OF_SALE
+    if out_date is not None:
+        return SUPPORTED
+    return SUPPORTED_NO_END
+
+
+def software_status(release: SoftwareDates | None, at: dt.date, warn_months: int = 12) -> str:
+    """Support status of a software release cycle on ``at``; None (no matching cycle) is unknown."""
+    if release is None:
+        return UNKNOWN
+    # without an announced end of security support, the end of life is the end
+    sec = release.end_of_security_support
+    end = sec if sec is True or isinstance(sec, dt.date) else release.end_of_life
+    if reached(end, at) or reached(release.end_of_life, at):
+        return UNSUPPORTED
+    if reached(release.end_of_maintenance, at):
+        return SECURITY_ONLY
+    end_date = _date(end)
+    if end_date is not None and end_date <= add_months(at, warn_months):
+        return MAINTENANCE_ENDING
+    if end_date is not None:
+        return SUPPORTED
+    return SUPPORTED_NO_END
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """The worst of several statuses (a chassis and its modules); no statuses: unknown."""
+    statuses = list(statuses)
+    return max(statuses, key=SEVERITY.__getitem__) if statuses else UNKNOWN
+
+
+ROLL_UP = (UNSUPPORTED, SECURITY_ONLY, MAINTENANCE_ENDING)
+
+
+def module_findings(modules: Iterable[tuple[str, str]]) -> list[str]:
+    """(module name, status) pairs -> findings for the chassis: modules out of or losing support."""
+    return [f"module {name}: {status.replace('_', ' ')}" for name, status in modules if status in ROLL_UP]
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractDates:
+    start: dt.date
+    end: dt.date
+    notice_days: int = 90
+
+
+def coverage(contracts: Iterable[ContractDates], at: dt.date) -> str:
+    """Covered by a running contract (the best one counts), expiring within its notice days,
+    expired, or none. A contract is in force on its first and on its last day."""
+    best = NONE
+    for c in contracts:
+        if c.start <= at <= c.end:
+            state = EXPIRING if (c.end - at).days <= c.notice_days else COVERED
+        elif c.end < at:
+            state = EXPIRED
+        else:
+            continue  # not started yet: covers nothing today
+        best = max(best, state, key=_COVERAGE_RANK.__getitem__)
+    return best
+
+
+_COVERAGE_RANK = {NONE: 0, EXPIRED: 1, EXPIRING: 2, COVERED: 3}
+
+
+# --- replacement and value ------------------------------------------------------------------------
+
+
+def replacement_due(
+    start: dt.date | None, start_reason: str, out_of_support: Milestone, policy: Policy = DEFAULT_POLICY
+) -> tuple[dt.date | None, str]:
+    """The earlier of the out-of-support milestone and start + service life, with the reason."""
+    end_of_life = add_years(start, policy.service_life_years) if start else None
+    oos = _date(out_of_support)
+    if oos is not None and (end_of_life is None or oos <= end_of_life):
+        return oos, f"out of support ({policy.out_of_support.replace('_', ' ')})"
+    if end_of_life is not None:
+        return (
+            end_of_life,
+            f"service life of {policy.service_life_years} years from {start_reason.replace('_', ' ')}",
+        )
+    return None, "no dates"
+
+
+def book_value(
+    cost: Decimal | None, start: dt.date | None, at: dt.date, policy: Policy = DEFAULT_POLICY
+) -> Decimal | None:
+    """Straight-line depreciation over ``depreciation_years`` (by days), never below 0."""
+    if cost is None or start is None:
+        return None
+    if at <= start:
+        return Decimal(cost).quantize(Decimal("0.01"))
+    span = (add_years(start, policy.depreciation_years) - start).days
+    used = min((at - start).days, span)
+    value = Decimal(cost) * Decimal(span - used) / Decimal(span)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def risk(
+    hardware: str, software: str, contract: str, age: float | None, policy: Policy = DEFAULT_POLICY
+) -> str:
+    """low / medium / high / critical, from the worst signal:
+    critical — hardware or software unsupported and no running contract;
+    high — anything unsupported, or security-only without a contract, or past its service life;
+    medium — support ending or security-only, contract expiring or expired, unknown hardware, or
+    in the last year of its service life; low — otherwise."""
+    unsupported = UNSUPPORTED in (hardware, software)
+    no_contract = contract in (NONE, EXPIRED)
+    if unsupported and no_contract:
+        return CRITICAL
+    over_life = age is not None and age >= policy.service_life_years
+    if unsupported or over_life or (SECURITY_ONLY in (hardware, software) and no_contract):
+        return HIGH
+    near_life = age is not None and age >= policy.service_life_years - 1
+    if (
+        {hardware, software} & {MAINTENANCE_ENDING, SECURITY_ONLY}
+        or contract in (EXPIRING, EXPIRED)
+        or hardware == UNKNOWN
+        or near_life
+    ):
+        return MEDIUM
+    return LOW
+
+
+# --- software versions -----------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _normal(version: str) -> str:
+    """Leading zeros off every number: ``17.09.04a`` -> ``17.9.4a``, ``7.0(3)I7(2)`` unchanged."""
+    return _NUMBER.sub(lambda m: str(int(m.group())), version.strip())
+
+
+def match_cycle(version: str | None, cycles: Sequence[str]) -> str | None:
+    """The release cycle a reported version belongs to: the longest cycle the version starts with,
+    ending at a boundary (``17.09.04a`` -> 17.9, ``4.30.2F`` -> 4.30 not 4.3, ``11.1.4-h7`` -> 11.1,
+    ``7.0(3)I7(2)`` -> 7.0(3)I7). None when no cycle fits."""
+    if not version:
+        return None
+    v = _normal(version).casefold()
+    best = None
+    for cycle in cycles:
+        c = _normal(cycle).casefold()
+        if not c or not v.startswith(c):
+            continue
+        rest = v[len(c) :]
+        if rest and (c[-1].isdigit() and rest[0].isdigit()):
+            continue  # 4.3 must not match 4.30
+        if rest and c[-1].isalpha() and rest[0].isalpha():
+            continue
+        if best is None or len(c) > len(_normal(best)):
+            best = cycle
+    return best
+
+
+# --- one asset, everything -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssetFacts:
+    in_service: dt.date | None = None
+    purchase: dt.date | None = None
+    first_seen: dt.date | None = None
+    cost: Decimal | None = None
+    notice: HardwareDates | None = None
+    release: SoftwareDates | None = None
+    contracts: tuple[ContractDates, ...] = ()
+    module_statuses: tuple[tuple[str, str], ...] = ()  # (module name, hardware status)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    age: float | None
+    hardware: str
+    software: str
+    coverage: str
+    replacement_due: dt.date | None
+    replacement_reason: str
+    book_value: Decimal | None
+    risk: str
+    findings: tuple[str, ...] = ()
+
+
+def evaluate(asset: AssetFacts, at: dt.date, policy: Policy = DEFAULT_POLICY) -> Evaluation:
+    """Every lifecycle answer for one asset on ``at``. Modules past support roll up as findings
+    and make the chassis's hardware status no better than theirs."""
+    start, start_reason = service_start(asset.in_service, asset.purchase, asset.first_seen)
+    age = age_years(start, at)
+    hardware = hardware_status(asset.notice, at, policy)
+    findings = module_findings(asset.module_statuses)
+    if findings:  # a module losing support drags its chassis down with it
+        hardware = worst([hardware, *(s for _n, s in asset.module_statuses if s in ROLL_UP)])
+    software = software_status(asset.release, at, policy.warn_months)
+    cover = coverage(asset.contracts, at)
+    oos = getattr(asset.notice, policy.out_of_support) if asset.notice else None
+    due, reason = replacement_due(start, start_reason, oos, policy)
+    value = book_value(asset.cost, asset.purchase or start, at, policy)
+    return Evaluation(
+        age,
+        hardware,
+        software,
+        cover,
+        due,
+        reason,
+        value,
+        risk(hardware, software, cover, age, policy),
+        tuple(findings),
+    )
