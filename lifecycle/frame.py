@@ -199,26 +199,26 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
         frame[c].to_numpy().astype("datetime64[D]") for c in ("in_service", "purchase", "first_seen")
     )
     start = np.where(~np.isnat(in_service), in_service, np.where(~np.isnat(purchase), purchase, first_seen))
-    start_reason = np.where(
-        ~np.isnat(in_service), "in service date", np.where(~np.isnat(purchase), "purchase date", "first seen")
-    ).astype(object)
+    start_code = np.where(~np.isnat(in_service), 0, np.where(~np.isnat(purchase), 1, 2))
     has_start = ~np.isnat(start)
     days = np.where(has_start, (at64 - np.where(has_start, start, at64)) / DAY, 0).astype(np.int64)
-    age = np.array(
-        [round(d / 365.25, 2) if s else None for d, s in zip(days.tolist(), has_start.tolist(), strict=True)],
-        dtype=object,
-    )
+    hundredths = (days * 400 + 730) // 1461  # exactly as rules.age_years
+    age_r = np.where(has_start, hundredths / 100, -1.0)
     life = frame["service_life_years"].to_numpy()
     end_of_life = _add_years(start, life)
     use_oos = has_oos_date & (np.isnat(end_of_life) | (oos_date <= end_of_life))
     due = np.where(use_oos, oos_date, end_of_life)
-    reason = np.where(
-        use_oos,
-        "out of support (" + pd.Series(oos_field).str.replace("_", " ").to_numpy() + ")",
-        np.where(
-            has_start, "service life of " + life.astype(str) + " years from " + start_reason, "no dates"
-        ),
-    ).astype(object)
+    oos_reason = (
+        pd.Series(oos_field).map({f: f"out of support ({f.replace('_', ' ')})" for f in HW_FIELDS}).to_numpy()
+    )
+    names = ("in service date", "purchase date", "first seen")
+    life_key = life * 3 + start_code
+    life_reason = (
+        pd.Series(life_key)
+        .map({k: f"service life of {k // 3} years from {names[k % 3]}" for k in np.unique(life_key).tolist()})
+        .to_numpy()
+    )
+    reason = np.where(use_oos, oos_reason, np.where(has_start, life_reason, "no dates")).astype(object)
 
     bv_start = np.where(~np.isnat(purchase), purchase, start)
     cost = frame["cost_cents"].to_numpy()
@@ -234,13 +234,10 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
     # risk
     unsupported = (hardware == rules.UNSUPPORTED) | (software == rules.UNSUPPORTED)
     no_contract = (coverage == rules.NONE) | (coverage == rules.EXPIRED)
-    age_f = np.where(has_start, days / 365.25, -1.0)
-    age_r = np.array([a if a is not None else -1.0 for a in age], dtype=float)
     over_life = has_start & (age_r >= life)
     security = (hardware == rules.SECURITY_ONLY) | (software == rules.SECURITY_ONLY)
     ending = (hardware == rules.MAINTENANCE_ENDING) | (software == rules.MAINTENANCE_ENDING)
     near_life = has_start & (age_r >= life - 1)
-    del age_f
     risk = np.select(
         [
             unsupported & no_contract,
@@ -258,7 +255,7 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
 
     return pd.DataFrame(
         {
-            "age": age,
+            "age": np.where(has_start, hundredths / 100, np.nan),
             "hardware": hardware,
             "software": software,
             "coverage": coverage,

@@ -90,10 +90,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def age_years(start: dt.date | None, at: dt.date) -> float | None:
-    """Years from ``start`` to ``at`` (365.25-day years, two decimals); None without a start."""
+    """Years from ``start`` to ``at`` in 365.25-day years, rounded to hundredths (exact integer
+    arithmetic: 1/100 year = 1461/400 days, and the half never occurs); None without a start."""
     if start is None:
         return None
-    return round((at - start).days / 365.25, 2)
+    return ((at - start).days * 400 + 730) // 1461 / 100
 
 
 def service_start(

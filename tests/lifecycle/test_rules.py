@@ -372,7 +372,7 @@ def _compare(pairs, at):
         row = result.iloc[i]
         due = row["replacement_due"]
         got = (
-            row["age"],
+            None if row["age"] != row["age"] else float(row["age"]),
             row["hardware"],
             row["software"],
             row["coverage"],
