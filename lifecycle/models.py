@@ -189,8 +189,17 @@ class LifecyclePolicy(models.Model):
         verbose_name = _("lifecycle policy")
         verbose_name_plural = _("lifecycle policies")
         constraints = [
+            # one policy per scope; two partial constraints because NULL org units are distinct
+            # in a plain unique constraint (and SQLite cannot say NULLS NOT DISTINCT)
             models.UniqueConstraint(
-                fields=["category", "org_unit"], name="lifecyclepolicy_unique_scope", nulls_distinct=False
+                fields=["category", "org_unit"],
+                condition=models.Q(org_unit__isnull=False),
+                name="lifecyclepolicy_unique_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=models.Q(org_unit__isnull=True),
+                name="lifecyclepolicy_unique_category",
             ),
             models.CheckConstraint(
                 condition=models.Q(service_life_years__gte=1), name="policy_life_positive"

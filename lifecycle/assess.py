@@ -1,0 +1,139 @@
+"""Lifecycle of assets in the database: facts from rows, answers from ``lifecycle.rules``.
+
+Floor 3: reads the inventory and the lifecycle catalogue with a fixed number of queries, turns
+each asset into ``rules.AssetFacts`` with its policy, and evaluates them — one at a time
+(``rules.evaluate``) or all at once (``lifecycle.frame``); both give the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from inventory.models import Asset, Module, OrgUnit
+from lifecycle import frame as lframe
+from lifecycle import rules
+from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
+
+
+def _notice_dates(n: HardwareNotice) -> rules.HardwareDates:
+    return rules.HardwareDates(n.end_of_sale_announced, n.end_of_sale, n.end_of_sw_maintenance,
+                               n.end_of_security_support, n.last_date_of_support)
+
+
+def _release_dates(r: SoftwareRelease) -> rules.SoftwareDates:
+    return rules.SoftwareDates(r.end_of_maintenance or r.maintenance_ended,
+                               r.end_of_security_support or r.security_ended,
+                               r.end_of_life or r.life_ended)
+
+
+class Catalogue:
+    """Everything the rules need besides the assets, loaded once (5 queries)."""
+
+    def __init__(self) -> None:
+        self.notices: dict[int, rules.HardwareDates] = {}
+        # the newest notice of a model wins
+        through = HardwareNotice.hardware_models.through.objects.select_related("hardwarenotice").order_by(
+            "hardwarenotice__updated", "hardwarenotice_id")
+        for link in through:
+            self.notices[link.hardwaremodel_id] = _notice_dates(link.hardwarenotice)
+        self.releases: dict[int, dict[str, rules.SoftwareDates]] = defaultdict(dict)
+        for r in SoftwareRelease.objects.all():
+            self.releases[r.platform_id][r.cycle] = _release_dates(r)
+        self.policies = {(p.category, p.org_unit_id): p for p in LifecyclePolicy.objects.all()}
+        self.parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+
+    def policy(self, category: str, org_unit_id: int | None) -> rules.Policy:
+        """Most specific first: category + org unit (or its parents), category, org unit (or its
+        parents), every category; else ``rules.DEFAULT_POLICY``."""
+        chain, seen = [], set()
+        unit = org_unit_id
+        while unit is not None and unit not in seen:
+            chain.append(unit)
+            seen.add(unit)
+            unit = self.parents.get(unit)
+        for key in [*((category, u) for u in chain), (category, None), *(("", u) for u in chain), ("", None)]:
+            p = self.policies.get(key)
+            if p is not None:
+                return rules.Policy(
+                    p.service_life_years, p.depreciation_years, p.out_of_support, p.warn_months
+                )
+        return rules.DEFAULT_POLICY
+
+    def release(self, platform_id: int | None, version: str) -> tuple[str | None, rules.SoftwareDates | None]:
+        cycles = self.releases.get(platform_id) or {}
+        cycle = rules.match_cycle(version, list(cycles))
+        return cycle, cycles.get(cycle) if cycle else None
+
+
+@dataclass
+class AssetLifecycle:
+    asset_id: int
+    facts: rules.AssetFacts
+    policy: rules.Policy
+    cycle: str | None
+
+
+def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
+    """Facts and policy of every asset of ``queryset`` (default: all), in a fixed number of queries."""
+    cat = Catalogue()
+    qs = (queryset if queryset is not None else Asset.objects.all()).select_related("hardware_model").only(
+        "pk", "in_service_date", "purchase_date", "first_seen", "purchase_cost", "hardware_model_id",
+        "hardware_model__category", "platform_id", "software_version", "org_unit_id",
+    )
+    assets = list(qs)
+    ids = [a.pk for a in assets]
+    contracts: dict[int, list[rules.ContractDates]] = defaultdict(list)
+    through = Contract.assets.through.objects.filter(asset_id__in=ids).select_related("contract")
+    for link in through:
+        c = link.contract
+        contracts[link.asset_id].append(rules.ContractDates(c.start, c.end, c.notice_days))
+    modules: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    at = at or timezone.localdate()
+    for m in Module.objects.filter(asset_id__in=ids, present=True, hardware_model__isnull=False).only(
+            "asset_id", "name", "hardware_model_id"):
+        notice = cat.notices.get(m.hardware_model_id)
+        modules[m.asset_id].append((m.name, rules.hardware_status(notice, at)))
+    result = []
+    for a in assets:
+        category = a.hardware_model.category if a.hardware_model_id else ""
+        cycle, release = cat.release(a.platform_id, a.software_version)
+        facts = rules.AssetFacts(
+            in_service=a.in_service_date, purchase=a.purchase_date,
+            first_seen=timezone.localdate(a.first_seen) if a.first_seen else None, cost=a.purchase_cost,
+            notice=cat.notices.get(a.hardware_model_id), release=release,
+            contracts=tuple(contracts.get(a.pk, ())), module_statuses=tuple(modules.get(a.pk, ())),
+        )
+        result.append(AssetLifecycle(a.pk, facts, cat.policy(category, a.org_unit_id), cycle))
+    return result
+
+
+def assess(asset: Asset, at: dt.date | None = None) -> tuple[rules.Evaluation, AssetLifecycle]:
+    """One asset's lifecycle on ``at`` (default today)."""
+    at = at or timezone.localdate()
+    (item,) = collect(Asset.objects.filter(pk=asset.pk), at)
+    return rules.evaluate(item.facts, at, item.policy), item
+
+
+def status_report(at: dt.date, queryset=None) -> dict:
+    """Counts per status and the assets leaving support within 12 / 24 / 36 months (vectorised)."""
+    items = collect(queryset, at)
+    frame, contracts = lframe.to_frames([i.facts for i in items], [i.policy for i in items])
+    result = lframe.evaluate_frame(frame, contracts, at)
+    report = {"at": at.isoformat(), "assets": len(items)}
+    for column in ("hardware", "software", "coverage", "risk"):
+        report[column] = {k: int(v) for k, v in result[column].value_counts().sort_index().items()}
+    leaving = {}
+    for months in (12, 24, 36):
+        horizon = rules.add_months(at, months)
+        ids = []
+        for item in items:
+            oos = getattr(item.facts.notice, item.policy.out_of_support) if item.facts.notice else None
+            if isinstance(oos, dt.date) and at < oos <= horizon:
+                ids.append(item.asset_id)
+        leaving[f"{months}_months"] = ids
+    report["leaving_support"] = leaving
+    return report

@@ -1,0 +1,175 @@
+"""Lifecycle of assets in the database (lifecycle.assess) and `manage.py lifecycle_status`."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from inventory.models import Asset
+from lifecycle import assess, rules
+from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
+from tests.factories import AssetFactory, HardwareModelFactory, ModuleFactory, OrgUnitFactory, PlatformFactory
+
+pytestmark = pytest.mark.django_db
+AT = dt.date(2026, 6, 15)
+
+
+@pytest.fixture
+def world():
+    city = OrgUnitFactory(name="City")
+    school = OrgUnitFactory(name="Schools", parent=city)
+    xe = PlatformFactory(name="Cisco IOS-XE", slug="cisco-ios-xe", napalm_driver="ios")
+    c9300 = HardwareModelFactory(model="C9300-48P", category="switch")
+    psu = HardwareModelFactory(model="PWR-C1-715WAC", category="module")
+    old = HardwareModelFactory(model="WS-C2960X-48FPD-L", category="switch")
+    notice_new = HardwareNotice.objects.create(last_date_of_support=dt.date(2031, 1, 31))
+    notice_new.hardware_models.add(c9300)
+    notice_old = HardwareNotice.objects.create(
+        end_of_sale=dt.date(2022, 10, 30), last_date_of_support=dt.date(2027, 3, 31)
+    )
+    notice_old.hardware_models.add(old, psu)
+    SoftwareRelease.objects.create(
+        platform=xe,
+        cycle="17.9",
+        end_of_maintenance=dt.date(2025, 7, 31),
+        end_of_security_support=dt.date(2026, 7, 31),
+        end_of_life=dt.date(2026, 7, 31),
+    )
+    SoftwareRelease.objects.create(
+        platform=xe,
+        cycle="17.12",
+        end_of_maintenance=dt.date(2027, 1, 1),
+        end_of_security_support=dt.date(2028, 1, 1),
+        end_of_life=dt.date(2028, 1, 1),
+    )
+    new = AssetFactory(
+        name="sw-new",
+        hardware_model=c9300,
+        platform=xe,
+        software_version="17.12.04",
+        org_unit=school,
+        purchase_date=dt.date(2024, 1, 10),
+        in_service_date=None,
+        purchase_cost=Decimal("6000.00"),
+    )
+    legacy = AssetFactory(
+        name="sw-old",
+        hardware_model=old,
+        platform=xe,
+        software_version="17.09.04a",
+        org_unit=city,
+        in_service_date=dt.date(2016, 5, 1),
+        purchase_date=None,
+    )
+    bare = AssetFactory(
+        name="sw-bare",
+        hardware_model=HardwareModelFactory(category="router"),
+        purchase_date=None,
+        in_service_date=None,
+        purchase_cost=None,
+    )
+    ModuleFactory(asset=new, name="PSU 1", hardware_model=psu)
+    contract = Contract.objects.create(
+        provider="Netcloud", number="SC-1", start=dt.date(2025, 1, 1), end=dt.date(2026, 7, 1), notice_days=90
+    )
+    contract.assets.add(new)
+    return {"city": city, "school": school, "new": new, "legacy": legacy, "bare": bare}
+
+
+def test_one_asset(world):
+    ev, item = assess.assess(world["new"], AT)
+    assert item.cycle == "17.12"
+    assert ev.software == rules.SUPPORTED
+    # the chassis is supported until 2031, but its power supply's model leaves support in 2027
+    assert ev.hardware == rules.MAINTENANCE_ENDING
+    assert ev.findings == ("module PSU 1: maintenance ending",)
+    assert ev.coverage == rules.EXPIRING  # ends 2026-07-01, 16 days after AT, 90 days' notice
+    assert ev.replacement_due == dt.date(2031, 1, 31)
+    assert ev.replacement_reason == "out of support (last date of support)"
+    assert ev.book_value == rules.book_value(Decimal("6000.00"), dt.date(2024, 1, 10), AT)
+
+    ev, item = assess.assess(world["legacy"], AT)
+    assert item.cycle == "17.9"
+    assert (ev.hardware, ev.software, ev.coverage) == (
+        rules.MAINTENANCE_ENDING,
+        rules.SECURITY_ONLY,
+        rules.NONE,
+    )
+    assert ev.replacement_due == dt.date(2024, 5, 1)  # 8 years from 2016-05-01, before 2027-03-31
+    assert ev.risk == rules.HIGH  # past its service life
+
+    ev, _ = assess.assess(world["bare"], AT)
+    assert (ev.hardware, ev.software, ev.replacement_due, ev.book_value) == ("unknown", "unknown", None, None)
+
+
+def test_policy_most_specific_wins(world):
+    cat = assess.Catalogue()
+    assert cat.policy("switch", world["school"].pk) == rules.DEFAULT_POLICY
+    LifecyclePolicy.objects.create(service_life_years=10)
+    LifecyclePolicy.objects.create(category="switch", service_life_years=7)
+    LifecyclePolicy.objects.create(org_unit=world["city"], service_life_years=6)
+    LifecyclePolicy.objects.create(
+        category="switch",
+        org_unit=world["city"],
+        service_life_years=5,
+        out_of_support="end_of_security_support",
+    )
+    cat = assess.Catalogue()
+    assert cat.policy("switch", world["school"].pk).service_life_years == 5  # via the parent unit
+    assert cat.policy("switch", world["school"].pk).out_of_support == "end_of_security_support"
+    assert cat.policy("router", world["school"].pk).service_life_years == 6
+    assert cat.policy("switch", None).service_life_years == 7
+    assert cat.policy("router", None).service_life_years == 10
+
+
+def test_one_default_policy_per_category(world):
+    from django.db import IntegrityError, transaction
+
+    LifecyclePolicy.objects.create(category="switch")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LifecyclePolicy.objects.create(category="switch")
+
+
+def test_collect_costs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    for _ in range(20):
+        AssetFactory(hardware_model=world["new"].hardware_model, platform=world["new"].platform)
+    with django_assert_max_num_queries(8):
+        items = assess.collect(Asset.objects.all(), AT)
+    assert len(items) == Asset.objects.count()
+
+
+def test_status_report_agrees_with_per_asset_rules(world):
+    report = assess.status_report(AT)
+    assert report["assets"] == 3
+    per_asset = [assess.assess(a, AT)[0] for a in Asset.objects.all()]
+    for column in ("hardware", "software", "coverage", "risk"):
+        expected = {}
+        for ev in per_asset:
+            expected[getattr(ev, column)] = expected.get(getattr(ev, column), 0) + 1
+        assert report[column] == dict(sorted(expected.items())), column
+    # sw-old's model leaves support on 2027-03-31: within 12 months of AT, so within 24 and 36 too;
+    # sw-new's on 2031-01-31: in none of them
+    for months in (12, 24, 36):
+        assert report["leaving_support"][f"{months}_months"] == [world["legacy"].pk]
+    assert assess.status_report(dt.date(2026, 3, 30))["leaving_support"]["12_months"] == []
+
+
+def test_lifecycle_status_command(world):
+    out = StringIO()
+    call_command("lifecycle_status", "--at", "2026-06-15", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["at"] == "2026-06-15" and data["assets"] == 3
+    assert data["leaving_support"]["24_months"] == [world["legacy"].pk]
+
+    out = StringIO()
+    call_command("lifecycle_status", "--at", "2026-06-15", stdout=out)
+    text = out.getvalue()
+    assert "Lifecycle on 2026-06-15: 3 assets" in text
+    assert "within 24 months: 1 (sw-old)" in text
+
+    with pytest.raises(CommandError, match="not a date") as err:
+        call_command("lifecycle_status", "--at", "2026-02-30")
+    assert err.value.returncode == 2
