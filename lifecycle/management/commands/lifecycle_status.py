@@ -12,8 +12,10 @@ LABELS = {"hardware": SupportStatus, "software": SupportStatus, "coverage": Cove
 
 
 class Command(BaseCommand):
-    help = ("Lifecycle of the whole inventory on a date: assets per hardware / software support status, "
-            "contract coverage and risk, and the assets leaving support within 12, 24 and 36 months.")
+    help = (
+        "Lifecycle of the whole inventory on a date: assets per hardware / software support status, "
+        "contract coverage and risk, and the assets leaving support within 12, 24 and 36 months."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--at", help="evaluate on this date (YYYY-MM-DD; default today)")
@@ -33,12 +35,14 @@ class Command(BaseCommand):
             self.stdout.write(f"\n{column.capitalize()}:")
             for value, count in sorted(report[column].items(), key=lambda kv: -kv[1]):
                 self.stdout.write(f"  {count:>7}  {choices(value).label}")
-        names = dict(Asset.objects.filter(
-            pk__in={i for ids in report["leaving_support"].values() for i in ids}).values_list("pk", "name"))
+        names = dict(
+            Asset.objects.filter(
+                pk__in={i for ids in report["leaving_support"].values() for i in ids}
+            ).values_list("pk", "name")
+        )
         self.stdout.write("\nLeaving hardware support:")
         for key, ids in report["leaving_support"].items():
             shown = ", ".join(sorted(names[i] for i in ids)[:10])
             more = f" … and {len(ids) - 10} more" if len(ids) > 10 else ""
             listed = f" ({shown}{more})" if ids else ""
             self.stdout.write(f"  within {key.replace('_', ' ')}: {len(ids)}{listed}")
-
