@@ -20,14 +20,21 @@ from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, Software
 
 
 def _notice_dates(n: HardwareNotice) -> rules.HardwareDates:
-    return rules.HardwareDates(n.end_of_sale_announced, n.end_of_sale, n.end_of_sw_maintenance,
-                               n.end_of_security_support, n.last_date_of_support)
+    return rules.HardwareDates(
+        n.end_of_sale_announced,
+        n.end_of_sale,
+        n.end_of_sw_maintenance,
+        n.end_of_security_support,
+        n.last_date_of_support,
+    )
 
 
 def _release_dates(r: SoftwareRelease) -> rules.SoftwareDates:
-    return rules.SoftwareDates(r.end_of_maintenance or r.maintenance_ended,
-                               r.end_of_security_support or r.security_ended,
-                               r.end_of_life or r.life_ended)
+    return rules.SoftwareDates(
+        r.end_of_maintenance or r.maintenance_ended,
+        r.end_of_security_support or r.security_ended,
+        r.end_of_life or r.life_ended,
+    )
 
 
 class Catalogue:
@@ -37,7 +44,8 @@ class Catalogue:
         self.notices: dict[int, rules.HardwareDates] = {}
         # the newest notice of a model wins
         through = HardwareNotice.hardware_models.through.objects.select_related("hardwarenotice").order_by(
-            "hardwarenotice__updated", "hardwarenotice_id")
+            "hardwarenotice__updated", "hardwarenotice_id"
+        )
         for link in through:
             self.notices[link.hardwaremodel_id] = _notice_dates(link.hardwarenotice)
         self.releases: dict[int, dict[str, rules.SoftwareDates]] = defaultdict(dict)
@@ -80,9 +88,21 @@ class AssetLifecycle:
 def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
     """Facts and policy of every asset of ``queryset`` (default: all), in a fixed number of queries."""
     cat = Catalogue()
-    qs = (queryset if queryset is not None else Asset.objects.all()).select_related("hardware_model").only(
-        "pk", "in_service_date", "purchase_date", "first_seen", "purchase_cost", "hardware_model_id",
-        "hardware_model__category", "platform_id", "software_version", "org_unit_id",
+    qs = (
+        (queryset if queryset is not None else Asset.objects.all())
+        .select_related("hardware_model")
+        .only(
+            "pk",
+            "in_service_date",
+            "purchase_date",
+            "first_seen",
+            "purchase_cost",
+            "hardware_model_id",
+            "hardware_model__category",
+            "platform_id",
+            "software_version",
+            "org_unit_id",
+        )
     )
     assets = list(qs)
     ids = [a.pk for a in assets]
@@ -94,7 +114,8 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
     modules: dict[int, list[tuple[str, str]]] = defaultdict(list)
     at = at or timezone.localdate()
     for m in Module.objects.filter(asset_id__in=ids, present=True, hardware_model__isnull=False).only(
-            "asset_id", "name", "hardware_model_id"):
+        "asset_id", "name", "hardware_model_id"
+    ):
         notice = cat.notices.get(m.hardware_model_id)
         modules[m.asset_id].append((m.name, rules.hardware_status(notice, at)))
     result = []
@@ -102,10 +123,14 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
         category = a.hardware_model.category if a.hardware_model_id else ""
         cycle, release = cat.release(a.platform_id, a.software_version)
         facts = rules.AssetFacts(
-            in_service=a.in_service_date, purchase=a.purchase_date,
-            first_seen=timezone.localdate(a.first_seen) if a.first_seen else None, cost=a.purchase_cost,
-            notice=cat.notices.get(a.hardware_model_id), release=release,
-            contracts=tuple(contracts.get(a.pk, ())), module_statuses=tuple(modules.get(a.pk, ())),
+            in_service=a.in_service_date,
+            purchase=a.purchase_date,
+            first_seen=timezone.localdate(a.first_seen) if a.first_seen else None,
+            cost=a.purchase_cost,
+            notice=cat.notices.get(a.hardware_model_id),
+            release=release,
+            contracts=tuple(contracts.get(a.pk, ())),
+            module_statuses=tuple(modules.get(a.pk, ())),
         )
         result.append(AssetLifecycle(a.pk, facts, cat.policy(category, a.org_unit_id), cycle))
     return result

@@ -6,100 +6,327 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0004_asset_replacement_review'),
+        ("inventory", "0004_asset_replacement_review"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HardwareNotice',
+            name="HardwareNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('end_of_sale_announced', models.DateField(blank=True, null=True, verbose_name='end of sale announced')),
-                ('end_of_sale', models.DateField(blank=True, null=True, verbose_name='end of sale')),
-                ('end_of_sw_maintenance', models.DateField(blank=True, null=True, verbose_name='end of software maintenance')),
-                ('end_of_security_support', models.DateField(blank=True, null=True, verbose_name='end of security support')),
-                ('last_date_of_support', models.DateField(blank=True, null=True, verbose_name='last date of support')),
-                ('bulletin', models.CharField(blank=True, help_text="The vendor's bulletin number, e.g. EOL11111.", max_length=100, verbose_name='bulletin')),
-                ('source', models.CharField(blank=True, help_text='URL or text', max_length=500, verbose_name='source')),
-                ('sample', models.BooleanField(default=False, help_text='Loaded by the demo: not real vendor data.', verbose_name='sample data')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('hardware_models', models.ManyToManyField(related_name='notices', to='inventory.hardwaremodel', verbose_name='hardware models')),
-                ('replacement_model', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces_notices', to='inventory.hardwaremodel', verbose_name='replacement model')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "end_of_sale_announced",
+                    models.DateField(blank=True, null=True, verbose_name="end of sale announced"),
+                ),
+                ("end_of_sale", models.DateField(blank=True, null=True, verbose_name="end of sale")),
+                (
+                    "end_of_sw_maintenance",
+                    models.DateField(blank=True, null=True, verbose_name="end of software maintenance"),
+                ),
+                (
+                    "end_of_security_support",
+                    models.DateField(blank=True, null=True, verbose_name="end of security support"),
+                ),
+                (
+                    "last_date_of_support",
+                    models.DateField(blank=True, null=True, verbose_name="last date of support"),
+                ),
+                (
+                    "bulletin",
+                    models.CharField(
+                        blank=True,
+                        help_text="The vendor's bulletin number, e.g. EOL11111.",
+                        max_length=100,
+                        verbose_name="bulletin",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="URL or text", max_length=500, verbose_name="source"
+                    ),
+                ),
+                (
+                    "sample",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Loaded by the demo: not real vendor data.",
+                        verbose_name="sample data",
+                    ),
+                ),
+                ("updated", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "hardware_models",
+                    models.ManyToManyField(
+                        related_name="notices", to="inventory.hardwaremodel", verbose_name="hardware models"
+                    ),
+                ),
+                (
+                    "replacement_model",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaces_notices",
+                        to="inventory.hardwaremodel",
+                        verbose_name="replacement model",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hardware notice',
-                'verbose_name_plural': 'hardware notices',
-                'ordering': ['last_date_of_support', 'pk'],
+                "verbose_name": "hardware notice",
+                "verbose_name_plural": "hardware notices",
+                "ordering": ["last_date_of_support", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=100, verbose_name='provider')),
-                ('number', models.CharField(max_length=100, verbose_name='contract number')),
-                ('kind', models.CharField(choices=[('support', 'Support'), ('warranty', 'Warranty'), ('maintenance', 'Maintenance'), ('licence', 'Licence')], default='support', max_length=20, verbose_name='kind')),
-                ('service_level', models.CharField(blank=True, help_text='e.g. 8x5xNBD, 24x7x4', max_length=100, verbose_name='service level')),
-                ('start', models.DateField(verbose_name='start')),
-                ('end', models.DateField(verbose_name='end')),
-                ('yearly_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='yearly cost (CHF)')),
-                ('notice_days', models.PositiveIntegerField(default=90, verbose_name='notice period (days)')),
-                ('comments', models.TextField(blank=True, verbose_name='comments')),
-                ('assets', models.ManyToManyField(blank=True, related_name='contracts', to='inventory.asset', verbose_name='assets')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=100, verbose_name="provider")),
+                ("number", models.CharField(max_length=100, verbose_name="contract number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("support", "Support"),
+                            ("warranty", "Warranty"),
+                            ("maintenance", "Maintenance"),
+                            ("licence", "Licence"),
+                        ],
+                        default="support",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "service_level",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. 8x5xNBD, 24x7x4",
+                        max_length=100,
+                        verbose_name="service level",
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="start")),
+                ("end", models.DateField(verbose_name="end")),
+                (
+                    "yearly_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="yearly cost (CHF)",
+                    ),
+                ),
+                ("notice_days", models.PositiveIntegerField(default=90, verbose_name="notice period (days)")),
+                ("comments", models.TextField(blank=True, verbose_name="comments")),
+                (
+                    "assets",
+                    models.ManyToManyField(
+                        blank=True, related_name="contracts", to="inventory.asset", verbose_name="assets"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contract',
-                'verbose_name_plural': 'contracts',
-                'ordering': ['end', 'provider', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('provider', 'number'), name='contract_unique_number'), models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='contract_end_after_start', violation_error_message='A contract cannot end before it starts.'), models.CheckConstraint(condition=models.Q(('yearly_cost__isnull', True), ('yearly_cost__gte', 0), _connector='OR'), name='contract_cost_not_negative')],
+                "verbose_name": "contract",
+                "verbose_name_plural": "contracts",
+                "ordering": ["end", "provider", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("provider", "number"), name="contract_unique_number"),
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gte", models.F("start"))),
+                        name="contract_end_after_start",
+                        violation_error_message="A contract cannot end before it starts.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("yearly_cost__isnull", True), ("yearly_cost__gte", 0), _connector="OR"
+                        ),
+                        name="contract_cost_not_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LifecyclePolicy',
+            name="LifecyclePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(blank=True, choices=[('switch', 'Switch'), ('router', 'Router'), ('firewall', 'Firewall'), ('wireless', 'Wireless'), ('server', 'Server'), ('storage', 'Storage'), ('appliance', 'Appliance'), ('module', 'Module'), ('other', 'Other')], help_text='Empty: every category.', max_length=20, verbose_name='hardware category')),
-                ('service_life_years', models.PositiveSmallIntegerField(default=8, validators=[django.core.validators.MinValueValidator(1)], verbose_name='service life (years)')),
-                ('depreciation_years', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)], verbose_name='depreciation (years)')),
-                ('out_of_support', models.CharField(choices=[('last_date_of_support', 'Last date of support'), ('end_of_security_support', 'End of security support'), ('end_of_sw_maintenance', 'End of software maintenance')], default='last_date_of_support', max_length=30, verbose_name='out of support at')),
-                ('warn_months', models.PositiveSmallIntegerField(default=12, help_text='How long before the milestone support counts as ending.', verbose_name='warn (months)')),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='lifecycle_policies', to='inventory.orgunit', verbose_name='organisational unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("switch", "Switch"),
+                            ("router", "Router"),
+                            ("firewall", "Firewall"),
+                            ("wireless", "Wireless"),
+                            ("server", "Server"),
+                            ("storage", "Storage"),
+                            ("appliance", "Appliance"),
+                            ("module", "Module"),
+                            ("other", "Other"),
+                        ],
+                        help_text="Empty: every category.",
+                        max_length=20,
+                        verbose_name="hardware category",
+                    ),
+                ),
+                (
+                    "service_life_years",
+                    models.PositiveSmallIntegerField(
+                        default=8,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="service life (years)",
+                    ),
+                ),
+                (
+                    "depreciation_years",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="depreciation (years)",
+                    ),
+                ),
+                (
+                    "out_of_support",
+                    models.CharField(
+                        choices=[
+                            ("last_date_of_support", "Last date of support"),
+                            ("end_of_security_support", "End of security support"),
+                            ("end_of_sw_maintenance", "End of software maintenance"),
+                        ],
+                        default="last_date_of_support",
+                        max_length=30,
+                        verbose_name="out of support at",
+                    ),
+                ),
+                (
+                    "warn_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="How long before the milestone support counts as ending.",
+                        verbose_name="warn (months)",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lifecycle_policies",
+                        to="inventory.orgunit",
+                        verbose_name="organisational unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lifecycle policy',
-                'verbose_name_plural': 'lifecycle policies',
-                'ordering': ['category', 'org_unit'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('org_unit__isnull', False)), fields=('category', 'org_unit'), name='lifecyclepolicy_unique_scope'), models.UniqueConstraint(condition=models.Q(('org_unit__isnull', True)), fields=('category',), name='lifecyclepolicy_unique_category'), models.CheckConstraint(condition=models.Q(('service_life_years__gte', 1)), name='policy_life_positive'), models.CheckConstraint(condition=models.Q(('depreciation_years__gte', 1)), name='policy_depr_positive')],
+                "verbose_name": "lifecycle policy",
+                "verbose_name_plural": "lifecycle policies",
+                "ordering": ["category", "org_unit"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("org_unit__isnull", False)),
+                        fields=("category", "org_unit"),
+                        name="lifecyclepolicy_unique_scope",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("org_unit__isnull", True)),
+                        fields=("category",),
+                        name="lifecyclepolicy_unique_category",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("service_life_years__gte", 1)), name="policy_life_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("depreciation_years__gte", 1)), name="policy_depr_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SoftwareRelease',
+            name="SoftwareRelease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cycle', models.CharField(help_text='e.g. 17.9, 4.30, 11.1, 7.0(3)I7', max_length=50, verbose_name='cycle')),
-                ('release_date', models.DateField(blank=True, null=True, verbose_name='release date')),
-                ('end_of_maintenance', models.DateField(blank=True, null=True, verbose_name='end of maintenance')),
-                ('maintenance_ended', models.BooleanField(default=False, verbose_name='maintenance over (no date)')),
-                ('end_of_security_support', models.DateField(blank=True, null=True, verbose_name='end of security support')),
-                ('security_ended', models.BooleanField(default=False, verbose_name='security support over (no date)')),
-                ('end_of_life', models.DateField(blank=True, null=True, verbose_name='end of life')),
-                ('life_ended', models.BooleanField(default=False, verbose_name='end of life reached (no date)')),
-                ('lts', models.BooleanField(default=False, verbose_name='long-term support')),
-                ('latest_version', models.CharField(blank=True, max_length=50, verbose_name='latest version')),
-                ('source', models.CharField(blank=True, max_length=500, verbose_name='source')),
-                ('sample', models.BooleanField(default=False, verbose_name='sample data')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='inventory.platform', verbose_name='platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.CharField(
+                        help_text="e.g. 17.9, 4.30, 11.1, 7.0(3)I7", max_length=50, verbose_name="cycle"
+                    ),
+                ),
+                ("release_date", models.DateField(blank=True, null=True, verbose_name="release date")),
+                (
+                    "end_of_maintenance",
+                    models.DateField(blank=True, null=True, verbose_name="end of maintenance"),
+                ),
+                (
+                    "maintenance_ended",
+                    models.BooleanField(default=False, verbose_name="maintenance over (no date)"),
+                ),
+                (
+                    "end_of_security_support",
+                    models.DateField(blank=True, null=True, verbose_name="end of security support"),
+                ),
+                (
+                    "security_ended",
+                    models.BooleanField(default=False, verbose_name="security support over (no date)"),
+                ),
+                ("end_of_life", models.DateField(blank=True, null=True, verbose_name="end of life")),
+                (
+                    "life_ended",
+                    models.BooleanField(default=False, verbose_name="end of life reached (no date)"),
+                ),
+                ("lts", models.BooleanField(default=False, verbose_name="long-term support")),
+                (
+                    "latest_version",
+                    models.CharField(blank=True, max_length=50, verbose_name="latest version"),
+                ),
+                ("source", models.CharField(blank=True, max_length=500, verbose_name="source")),
+                ("sample", models.BooleanField(default=False, verbose_name="sample data")),
+                ("updated", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="releases",
+                        to="inventory.platform",
+                        verbose_name="platform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'software release',
-                'verbose_name_plural': 'software releases',
-                'ordering': ['platform', '-release_date', 'cycle'],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'cycle'), name='softwarerelease_unique_cycle')],
+                "verbose_name": "software release",
+                "verbose_name_plural": "software releases",
+                "ordering": ["platform", "-release_date", "cycle"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("platform", "cycle"), name="softwarerelease_unique_cycle")
+                ],
             },
         ),
     ]
