@@ -1,8 +1,15 @@
 """Admin for the lifecycle catalogue, contracts and policies (planners edit them)."""
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
+from inventory import admin as inventory_admin
 from inventory.admin import ChangeLoggedAdmin
+from inventory.models import Asset
+from lifecycle import assess
+from lifecycle.choices import Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 
 
@@ -71,3 +78,72 @@ class LifecyclePolicyAdmin(ChangeLoggedAdmin):
     ]
     list_filter = ["category", "out_of_support"]
     autocomplete_fields = ["org_unit"]
+
+
+# --- lifecycle on every asset ----------------------------------------------------------------------
+# The inventory does not know the lifecycle app (it never imports it), so the lifecycle app extends
+# the asset admin here, explicitly: the asset page gains its contracts and a lifecycle panel.
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract.assets.through
+    extra = 0
+    verbose_name = _("contract")
+    verbose_name_plural = _("contracts")
+    autocomplete_fields = ["contract"]
+
+
+class LifecycleAssetAdmin(inventory_admin.AssetAdmin):
+    inlines = [*inventory_admin.AssetAdmin.inlines, ContractInline]
+    readonly_fields = [*inventory_admin.AssetAdmin.readonly_fields, "lifecycle"]
+    fieldsets = [*inventory_admin.AssetAdmin.fieldsets, (_("Lifecycle"), {"fields": ["lifecycle"]})]
+
+    @admin.display(description=_("lifecycle today"))
+    def lifecycle(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        at = timezone.localdate()
+        ev, item = assess.assess(obj, at)
+        sample = (
+            obj.hardware_model_id
+            and HardwareNotice.objects.filter(hardware_models=obj.hardware_model_id, sample=True).exists()
+        )
+        rows = [
+            (_("Hardware support"), SupportStatus(ev.hardware).label, SupportStatus.color(ev.hardware)),
+            (
+                _("Software support"),
+                f"{SupportStatus(ev.software).label}" + (f" (cycle {item.cycle})" if item.cycle else ""),
+                SupportStatus.color(ev.software),
+            ),
+            (_("Contract"), Coverage(ev.coverage).label, Coverage.color(ev.coverage)),
+            (_("Risk"), Risk(ev.risk).label, Risk.color(ev.risk)),
+            (_("Age"), f"{ev.age} years" if ev.age is not None else "—", ""),
+            (_("Replace by"), f"{ev.replacement_due or '—'} ({ev.replacement_reason})", ""),
+            (_("Book value"), f"CHF {ev.book_value}" if ev.book_value is not None else "—", ""),
+            *((_("Finding"), f, "warning") for f in ev.findings),
+        ]
+        body = format_html_join(
+            "",
+            "<tr><th>{}</th><td class='{}'>{}</td></tr>",
+            ((label, f"lifecycle-{color}" if color else "", value) for label, value, color in rows),
+        )
+        note = (
+            format_html("<p><em>{}</em></p>", _("Sample lifecycle data (demo), not the vendor's."))
+            if sample
+            else ""
+        )
+        return format_html(
+            "<table class='lifecycle'>{}</table>{}<p>{}</p>",
+            body,
+            note,
+            _("Policy: %(life)s years of service, %(dep)s years of depreciation, out of support at %(m)s.")
+            % {
+                "life": item.policy.service_life_years,
+                "dep": item.policy.depreciation_years,
+                "m": item.policy.out_of_support.replace("_", " "),
+            },
+        )
+
+
+admin.site.unregister(Asset)
+admin.site.register(Asset, LifecycleAssetAdmin)

@@ -173,3 +173,23 @@ def test_lifecycle_status_command(world):
     with pytest.raises(CommandError, match="not a date") as err:
         call_command("lifecycle_status", "--at", "2026-02-30")
     assert err.value.returncode == 2
+
+
+def test_asset_page_in_the_admin_shows_its_lifecycle(world, admin_client):
+    from lifecycle.models import Contract
+
+    page = admin_client.get(f"/admin/inventory/asset/{world['legacy'].pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    from django.utils import timezone
+
+    from lifecycle.choices import SupportStatus
+
+    ev, _ = assess.assess(world["legacy"], timezone.localdate())  # the page shows today's answers
+    assert "Hardware support" in body and str(SupportStatus(ev.hardware).label) in body
+    assert str(SupportStatus(ev.software).label) in body and "cycle 17.9" in body
+    assert f"{ev.replacement_due} ({ev.replacement_reason})" in body
+    assert "Sample lifecycle data" not in body
+    # contracts are edited on the asset too
+    assert "Contract-asset relationship" in body or "contracts" in body.lower()
+    assert Contract.objects.filter(assets=world["new"]).exists()
