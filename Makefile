@@ -27,6 +27,9 @@ demo: install
 	$(DEMO_ENV) DEVICE_SECRETS_FILE=$(LAB_DIR)/secrets.yaml $(BIN)/python manage.py discover \
 		--inventory $(LAB_DIR)/inventory; test $$? -le 1
 	@echo "The lab keeps running in the background: 'make lab-stop' ends it."
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo_lifecycle
+	$(DEMO_ENV) $(BIN)/python manage.py lifecycle_status
 	@# last before serving, so that the login it prints is the last thing on the screen
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo --url http://$(HOST):$(PORT)/
 	$(DEMO_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
@@ -46,6 +49,7 @@ check: lint
 bench: install
 	$(BIN)/python bench/import_assets.py
 	$(BIN)/python bench/discovery.py
+	$(BIN)/python bench/lifecycle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

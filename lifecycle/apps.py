@@ -10,7 +10,8 @@ class LifecycleConfig(AppConfig):
         from inventory.changelog import track
         from lifecycle import models
 
-        track(models.HardwareNotice, m2m=("hardware_models",))
-        track(models.SoftwareRelease)
+        # "updated" moves on every save, changed or not: not a change worth a row
+        track(models.HardwareNotice, m2m=("hardware_models",), exclude=("updated",))
+        track(models.SoftwareRelease, exclude=("updated",))
         track(models.Contract, m2m=("assets",))
         track(models.LifecyclePolicy)

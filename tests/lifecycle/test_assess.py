@@ -193,3 +193,24 @@ def test_asset_page_in_the_admin_shows_its_lifecycle(world, admin_client):
     # contracts are edited on the asset too
     assert "Contract-asset relationship" in body or "contracts" in body.lower()
     assert Contract.objects.filter(assets=world["new"]).exists()
+
+
+def test_demo_lifecycle_catalogue_is_sample_data_and_idempotent():
+    from inventory import demo as inventory_demo
+    from lifecycle import demo
+
+    inventory_demo.load()
+    first = demo.load()
+    assert first["hardware notices"] > 5 and first["software releases"] > 5 and first["contracts"] == 3
+    assert not HardwareNotice.objects.filter(sample=False).exists()
+    from inventory.models import ObjectChange
+
+    changes = ObjectChange.objects.count()
+    assert demo.load() == first
+    assert ObjectChange.objects.count() == changes  # the second load changed nothing
+    report = assess.status_report(AT)
+    assert report["assets"] == Asset.objects.count()
+    assert report["hardware"].get("unknown", 0) < report["assets"]  # the sample catalogue covers most
+    asset = Asset.objects.filter(hardware_model__notices__sample=True).first()
+    ev, item = assess.assess(asset, AT)
+    assert ev.hardware != rules.UNKNOWN

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from lifecycle import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the SAMPLE lifecycle catalogue for the demo's and the lab's hardware models and platforms "
+        "(marked as sample data), demo contracts and lifetime policies. Idempotent."
+    )
+
+    def handle(self, *args, **options):
+        counts = demo.load()
+        self.stdout.write("Sample lifecycle data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
