@@ -22,6 +22,17 @@ class ImportFailed(Exception):
         super().__init__(f"{len(problems)} problem(s), nothing was written")
 
 
+def update_changed(obj, values: dict) -> list[str]:
+    """Set and save the fields of ``values`` that differ on ``obj`` (with its ``updated`` stamp).
+    Returns the names of the changed fields; saves nothing when none changed."""
+    changed = [k for k, v in values.items() if getattr(obj, k) != v]
+    if changed:
+        for k in changed:
+            setattr(obj, k, values[k])
+        obj.save(update_fields=[*changed, "updated"])
+    return changed
+
+
 @dataclass
 class Summary:
     created: int = 0

@@ -31,7 +31,7 @@ from inventory.changelog import change_actor
 from inventory.choices import ActorKind, HardwareCategory
 from inventory.models import HardwareModel, Manufacturer, Platform
 from inventory.naming import model_key
-from lifecycle.importers import ImportFailed, Problem, Summary
+from lifecycle.importers import ImportFailed, Problem, Summary, update_changed
 from lifecycle.models import HardwareNotice, SoftwareRelease
 
 Milestone = dt.date | bool | None
@@ -185,15 +185,10 @@ def import_software(
                 if not dry_run:
                     SoftwareRelease.objects.create(platform=platform, cycle=c.name, **values)
                 continue
-            changed = [k for k, v in values.items() if getattr(release, k) != v]
-            if not changed:
+            if update_changed(release, values):  # a dry run's writes are rolled back below
+                summary.updated += 1
+            else:
                 summary.unchanged += 1
-                continue
-            summary.updated += 1
-            if not dry_run:
-                for k in changed:
-                    setattr(release, k, values[k])
-                release.save(update_fields=[*changed, "updated"])
         if dry_run:
             transaction.set_rollback(True)
     return summary
@@ -239,11 +234,7 @@ def import_hardware(
                 notice = HardwareNotice.objects.create(**values)
                 notice.hardware_models.add(hm)
                 continue
-            changed = [k for k, v in values.items() if getattr(notice, k) != v]
-            if changed:
-                for k in changed:
-                    setattr(notice, k, values[k])
-                notice.save(update_fields=[*changed, "updated"])
+            if update_changed(notice, values):
                 summary.updated += 1
             else:
                 summary.unchanged += 1

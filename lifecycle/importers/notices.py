@@ -21,7 +21,7 @@ from inventory.changelog import change_actor
 from inventory.choices import ActorKind
 from inventory.models import HardwareModel, Manufacturer
 from inventory.naming import model_key, vendor_key
-from lifecycle.importers import ImportFailed, Problem, Summary
+from lifecycle.importers import ImportFailed, Problem, Summary, update_changed
 from lifecycle.models import HardwareNotice
 
 DATE_FIELDS = [
@@ -234,11 +234,7 @@ def write(
                 notice.hardware_models.add(*model_ids)
                 summary.created += 1
                 continue
-            changed = [k for k, v in values.items() if getattr(notice, k) != v]
-            if changed:
-                for k in changed:
-                    setattr(notice, k, values[k])
-                notice.save(update_fields=[*changed, "updated"])
+            changed = update_changed(notice, values)
             have = set(notice.hardware_models.values_list("pk", flat=True))
             if set(model_ids) - have:
                 notice.hardware_models.add(*(set(model_ids) - have))
