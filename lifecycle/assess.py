@@ -111,16 +111,16 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
     for link in through:
         c = link.contract
         contracts[link.asset_id].append(rules.ContractDates(c.start, c.end, c.notice_days))
-    modules: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    modules: dict[int, list[tuple[str, int]]] = defaultdict(list)  # asset -> (name, hardware model)
     at = at or timezone.localdate()
     for m in Module.objects.filter(asset_id__in=ids, present=True, hardware_model__isnull=False).only(
         "asset_id", "name", "hardware_model_id"
     ):
-        notice = cat.notices.get(m.hardware_model_id)
-        modules[m.asset_id].append((m.name, rules.hardware_status(notice, at)))
+        modules[m.asset_id].append((m.name, m.hardware_model_id))
     result = []
     for a in assets:
         category = a.hardware_model.category if a.hardware_model_id else ""
+        policy = cat.policy(category, a.org_unit_id)
         cycle, release = cat.release(a.platform_id, a.software_version)
         facts = rules.AssetFacts(
             in_service=a.in_service_date,
@@ -130,9 +130,11 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
             notice=cat.notices.get(a.hardware_model_id),
             release=release,
             contracts=tuple(contracts.get(a.pk, ())),
-            module_statuses=tuple(modules.get(a.pk, ())),
+            # a module's support is judged by its chassis's policy (milestone, warning months)
+            module_statuses=tuple((name, rules.hardware_status(cat.notices.get(hm), at, policy))
+                                  for name, hm in modules.get(a.pk, ())),
         )
-        result.append(AssetLifecycle(a.pk, facts, cat.policy(category, a.org_unit_id), cycle))
+        result.append(AssetLifecycle(a.pk, facts, policy, cycle))
     return result
 
 

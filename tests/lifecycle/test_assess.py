@@ -214,3 +214,13 @@ def test_demo_lifecycle_catalogue_is_sample_data_and_idempotent():
     asset = Asset.objects.filter(hardware_model__notices__sample=True).first()
     ev, item = assess.assess(asset, AT)
     assert ev.hardware != rules.UNKNOWN
+
+
+def test_modules_are_judged_by_their_chassis_policy(world):
+    ev, _ = assess.assess(world["new"], AT)
+    assert ev.findings == ("module PSU 1: maintenance ending",)  # last date of support 2027-03-31
+    # a policy that counts end of security support (not announced for the PSU): no finding
+    LifecyclePolicy.objects.create(category="switch", out_of_support="end_of_security_support")
+    ev, item = assess.assess(world["new"], AT)
+    assert item.policy.out_of_support == "end_of_security_support"
+    assert ev.findings == ()
