@@ -79,6 +79,20 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
         for key in ("default", "groups", "hosts"):
             if data.get(key) is not None and not isinstance(data[key], dict):
                 raise InventoryError(f"secrets file {p}: {key!r} must be a mapping")
+        entries = [("default", data.get("default"))]
+        for key in ("groups", "hosts"):
+            entries += [(f"{key}.{name}", entry) for name, entry in (data.get(key) or {}).items()]
+        for where, entry in entries:
+            # never quote the value: it may be a password written in the wrong place
+            if entry is not None and not isinstance(entry, dict):
+                raise InventoryError(
+                    f"secrets file {p}: {where} must be a mapping of username/password/secret"
+                )
+            unknown = set(entry or {}) - {"username", "password", "secret"}
+            if unknown:
+                raise InventoryError(
+                    f"secrets file {p}: {where} has unknown keys {sorted(map(str, unknown))}"
+                )
         creds = Credentials(data.get("default") or {}, data.get("groups") or {}, data.get("hosts") or {})
         if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             import logging
@@ -97,9 +111,13 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
 def napalm_extras(driver: str, creds: dict | None = None, port: int | None = None) -> dict:
     """NAPALM constructor arguments for a driver, with the timeouts from settings."""
     timeout = settings.DISCOVERY_TIMEOUT
-    optional = {"conn_timeout": timeout, "auth_timeout": timeout, "banner_timeout": timeout,
-                # a busy device may take long to print a big table; netmiko's default is 10 s
-                "read_timeout_override": settings.DISCOVERY_COMMAND_TIMEOUT}
+    optional = {
+        "conn_timeout": timeout,
+        "auth_timeout": timeout,
+        "banner_timeout": timeout,
+        # a busy device may take long to print a big table; netmiko's default is 10 s
+        "read_timeout_override": settings.DISCOVERY_COMMAND_TIMEOUT,
+    }
     if driver == "eos":
         optional["transport"] = "ssh"
     if creds and creds.get("secret"):

@@ -8,6 +8,7 @@ the few things sync cannot do without (a serial number and a model).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -32,7 +33,7 @@ _EOS_VERSION = re.compile(r"^(\d+\.\d+\.\d+[A-Za-z0-9.]*?)(?:-\d.*)?$")
 _IOS_XE_HINT = re.compile(
     r"IOS[-_ ]?XE|IOSXE|IOSD|X86_64_LINUX|CAT9K|ISR4[0-9]00|ASR1000|CAT3K_CAA", re.IGNORECASE
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # tabs too; newlines become spaces
 
 
 class UnparsableOutput(ValueError):
@@ -120,6 +121,8 @@ def driver_from_description(description: str) -> str | None:
         return "nxos_ssh"
     if "arista" in d and "eos" in d:
         return "eos"
+    if "ios xr" in d or "ios-xr" in d:
+        return None  # IOS-XR needs NAPALM's iosxr driver, which discovery does not use
     if "cisco ios" in d or "ios-xe" in d or "ios xe" in d:
         return "ios"
     if "junos" in d or "juniper" in d:
@@ -211,21 +214,45 @@ def neighbours_from_lldp(
     """NAPALM's get_lldp_neighbors_detail, plus management addresses from the text parse
     (ntc-templates ``show lldp neighbors detail``: NEIGHBOR_NAME / LOCAL_INTERFACE / MGMT_ADDRESS)."""
     addresses = list(addresses)
-    by_port: dict[str, str] = {}
-    by_name: dict[str, str] = {}
-    for rec in addresses:
-        addr = usable_address(rec.get("mgmt_address", ""))
-        if not addr:
-            continue
-        if rec.get("local_interface"):
-            by_port[_port_key(rec["local_interface"])] = addr
-        if rec.get("neighbor_name"):
-            by_name[rec["neighbor_name"].casefold()] = addr
+    # (port, name, chassis id, address) per neighbour the text parse saw, usable address or not
+    seen = [
+        (
+            _port_key(r.get("local_interface", "")),
+            text(r.get("neighbor_name")).casefold(),
+            text(r.get("chassis_id")).casefold(),
+            usable_address(r.get("mgmt_address", "")),
+        )
+        for r in addresses
+    ]
+    per_port: dict[str, int] = {}
+    for local_port, entries in (detail or {}).items():
+        per_port[_port_key(local_port)] = per_port.get(_port_key(local_port), 0) + len(entries or [])
+
+    def address_of(port: str, name: str, chassis: str) -> str:
+        """The neighbour's own record: same port and name (or chassis id), else the one record of
+        that name anywhere, else the only record on a port with a single neighbour."""
+
+        def same(r):
+            return bool((name and r[1] == name) or (chassis and r[2] == chassis))
+
+        mine = [r for r in seen if r[0] == port and same(r)]
+        if not mine:
+            named = [r for r in seen if same(r)]
+            mine = named if len({r[3] for r in named}) == 1 else []
+        if not mine and per_port.get(port) == 1:
+            mine = [r for r in seen if r[0] == port]
+            mine = mine if len(mine) == 1 else []
+        return mine[0][3] if mine else ""
+
     result = []
     for local_port, entries in (detail or {}).items():
         for e in entries or []:
             name = text(e.get("remote_system_name")) or text(e.get("remote_chassis_id"))
-            address = by_port.get(_port_key(local_port)) or by_name.get(name.casefold(), "")
+            address = address_of(
+                _port_key(local_port),
+                text(e.get("remote_system_name")).casefold(),
+                text(e.get("remote_chassis_id")).casefold(),
+            )
             result.append(
                 Neighbour(
                     local_port=text(local_port),
@@ -257,12 +284,14 @@ def neighbours_from_lldp(
 
 
 def _port_key(port: str) -> str:
-    """Interface names compared without case, blanks or abbreviation (Gi1/0/1 == GigabitEthernet1/0/1)."""
-    p = re.sub(r"\s+", "", port or "").casefold()
-    m = re.match(r"([a-z-]+)(.*)", p)
-    if not m:
-        return p
-    return m.group(1)[:2] + m.group(2)
+    """Interface names compared without case, blanks or abbreviation (Gi1/0/1 == GigabitEthernet1/0/1,
+    Twe1/0/1 == TwentyFiveGigE1/0/1 but not TwoGigabitEthernet1/0/1)."""
+    from netutils.interface import canonical_interface_name
+
+    p = re.sub(r"\s+", "", port or "")
+    with contextlib.suppress(Exception):  # an unknown form is compared as written
+        p = canonical_interface_name(p)
+    return p.casefold()
 
 
 def usable_address(value: str) -> str:

@@ -146,13 +146,13 @@ def classify(exc: BaseException) -> tuple[str, str]:
             return Reason.TIMEOUT, f"no SSH banner in time: {_line(e)}"
     for e in chain:
         if isinstance(e, UnparsableOutput):
-            return Reason.UNPARSABLE, str(e)[:300]
+            return Reason.UNPARSABLE, _line(e)
         if isinstance(
             e, ValueError | KeyError | IndexError | TypeError | AttributeError | json.JSONDecodeError
         ):
             return (
                 Reason.UNPARSABLE,
-                f"could not read the device's output ({type(e).__name__}: {str(e)[:200]})",
+                f"could not read the device's output ({type(e).__name__}: {_line(e)})",
             )
     if "cannot connect" in first_line.lower():
         return Reason.UNREACHABLE, first_line
@@ -188,7 +188,7 @@ def parse_text(platform: str, command: str, output: str) -> list[dict]:
         records = textfsm.TextFSM(io.StringIO(template)).ParseTextToDicts(output)
         return [{k.lower(): v for k, v in r.items()} for r in records]
     except Exception as e:  # textfsm raises its own error types
-        raise UnparsableOutput(f"{command}: {type(e).__name__}: {str(e)[:200]}") from e
+        raise UnparsableOutput(f"{command}: {type(e).__name__}: {_line(e)}") from e
 
 
 def read_device(device, driver: str, *, lldp_addresses: bool = False) -> DeviceFacts:
