@@ -24,6 +24,7 @@ from inventory.changelog import record_changes, snapshot
 from inventory.choices import AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, Module, Platform
 from inventory.naming import model_key, vendor_key
+from inventory.signals import assets_changed
 
 
 class SyncConflict(Exception):
@@ -183,6 +184,8 @@ def sync_device(
         result.changes += 1
     if facts.modules is not None:
         module_changes = _sync_modules(asset, facts, known=not result.created)
+        if module_changes:  # modules are written in bulk, past the model signals
+            assets_changed.send(sender=Asset, asset_ids=[asset.pk])
         result.changes += module_changes
         result.updated = result.updated or (module_changes > 0 and not result.created)
     return result

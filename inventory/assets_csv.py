@@ -26,6 +26,7 @@ from inventory import bulk, changelog
 from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Platform, Site, Tag
 from inventory.naming import model_key, name_key, vendor_key
+from inventory.signals import assets_changed
 
 # Columns in export order. Every one of them can be imported, except READ_ONLY ones, which the
 # export adds for people to read and the import accepts and ignores.
@@ -546,6 +547,7 @@ def _apply(plan: ImportPlan, actor_name: str, user, progress: Progress | None) -
             for _, old, new, tags in plan.updates
         ]
         changelog.record_changes(changes, actor=actor)
+        assets_changed.send(sender=Asset, asset_ids=[a.pk for a in new_assets] + [a.pk for a in changed])
         if progress and changes:
             progress("logged", len(changes), len(changes))
     return plan.summary

@@ -21,6 +21,8 @@ PRODUCT_APPS = ("inventory", "lifecycle", "collectors")
 EDIT_APPS = {ENGINEER: ("inventory", "collectors"), PLANNER: ("lifecycle",)}
 # Change log rows are written by the product itself, never edited by hand.
 READ_ONLY_MODELS = {("inventory", "objectchange")}
+# Each user manages their own API tokens and preferences in the UI; only admins see everyone's.
+PERSONAL_MODELS = {("inventory", "token"), ("inventory", "userpreference")}
 
 
 def wanted(role: str, app_label: str, model: str, codename: str) -> bool:
@@ -28,7 +30,7 @@ def wanted(role: str, app_label: str, model: str, codename: str) -> bool:
     action = codename.split("_", 1)[0]
     if role == ADMIN:
         return True
-    if app_label not in PRODUCT_APPS:
+    if app_label not in PRODUCT_APPS or (app_label, model) in PERSONAL_MODELS:
         return False
     if action == "view":
         return True

@@ -95,11 +95,11 @@ class ContractInline(admin.TabularInline):
 
 class LifecycleAssetAdmin(inventory_admin.AssetAdmin):
     inlines = [*inventory_admin.AssetAdmin.inlines, ContractInline]
-    readonly_fields = [*inventory_admin.AssetAdmin.readonly_fields, "lifecycle"]
-    fieldsets = [*inventory_admin.AssetAdmin.fieldsets, (_("Lifecycle"), {"fields": ["lifecycle"]})]
+    readonly_fields = [*inventory_admin.AssetAdmin.readonly_fields, "lifecycle_panel"]
+    fieldsets = [*inventory_admin.AssetAdmin.fieldsets, (_("Lifecycle"), {"fields": ["lifecycle_panel"]})]
 
     @admin.display(description=_("lifecycle today"))
-    def lifecycle(self, obj):
+    def lifecycle_panel(self, obj):
         if obj is None or obj.pk is None:
             return "—"
         at = timezone.localdate()

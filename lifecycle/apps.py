@@ -8,8 +8,9 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.changelog import track
-        from lifecycle import models
+        from lifecycle import models, signals
 
+        signals.connect()
         # "updated" moves on every save, changed or not: not a change worth a row
         track(models.HardwareNotice, m2m=("hardware_models",), exclude=("updated",))
         track(models.SoftwareRelease, exclude=("updated",))

@@ -119,7 +119,8 @@ def _pick(frame: pd.DataFrame, choice: np.ndarray, suffix: str = "") -> np.ndarr
 
 
 def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) -> pd.DataFrame:
-    """age, hardware, software, coverage, replacement_due, replacement_reason, book_value_cents, risk."""
+    """age, hardware, software, coverage, support_ends (the policy's out-of-support milestone, when
+    dated), replacement_due, replacement_reason, book_value_cents, risk."""
     n = len(frame)
     at64 = np.datetime64(at, "D")
     warn = frame["warn_months"].to_numpy()
@@ -259,6 +260,7 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
             "hardware": hardware,
             "software": software,
             "coverage": coverage,
+            "support_ends": oos_date,
             "replacement_due": due,
             "replacement_reason": reason,
             "book_value_cents": value,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
 from inventory.models import Asset, HardwareModel, OrgUnit, Platform
-from lifecycle.choices import ContractKind, SupportMilestone
+from lifecycle.choices import ContractKind, Coverage, Risk, SupportMilestone, SupportStatus
 
 
 class HardwareNotice(models.Model):
@@ -214,3 +214,56 @@ class LifecyclePolicy(models.Model):
         if self.org_unit_id:
             scope.append(str(self.org_unit))
         return " / ".join(scope)
+
+
+class LifecycleState(models.Model):
+    """Each asset's lifecycle answers as of one day, stored so that lists, filters, the dashboard
+    and the API can filter, sort and count a whole inventory in SQL.
+
+    Derived data: written only by ``lifecycle.state.refresh`` (after every change that affects an
+    asset, and daily by ``manage.py lifecycle_refresh``), never edited, not change-logged. The
+    asset page computes its own answers live with ``lifecycle.assess``.
+    """
+
+    asset = models.OneToOneField(
+        Asset, verbose_name=_("asset"), on_delete=models.CASCADE, primary_key=True, related_name="lifecycle"
+    )
+    at = models.DateField(_("as of"))
+    age = models.FloatField(_("age (years)"), null=True, blank=True)
+    hardware_status = models.CharField(
+        _("hardware support"), max_length=20, choices=SupportStatus.choices, db_index=True
+    )
+    software_status = models.CharField(
+        _("software support"), max_length=20, choices=SupportStatus.choices, db_index=True
+    )
+    coverage = models.CharField(_("contract"), max_length=20, choices=Coverage.choices, db_index=True)
+    support_ends = models.DateField(
+        _("support ends"), null=True, blank=True, db_index=True,
+        help_text=_("The hardware milestone the asset's policy counts as out of support."),
+    )
+    replacement_due = models.DateField(_("replace by"), null=True, blank=True, db_index=True)
+    replacement_reason = models.CharField(_("replacement reason"), max_length=200, blank=True)
+    book_value = models.DecimalField(
+        _("book value (CHF)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices, db_index=True)
+
+    class Meta:
+        verbose_name = _("lifecycle state")
+        verbose_name_plural = _("lifecycle states")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} @ {self.at}"
+
+    def get_hardware_status_color(self) -> str:
+        return SupportStatus.color(self.hardware_status)
+
+    def get_software_status_color(self) -> str:
+        return SupportStatus.color(self.software_status)
+
+    def get_coverage_color(self) -> str:
+        return Coverage.color(self.coverage)
+
+    def get_risk_color(self) -> str:
+        return Risk.color(self.risk)

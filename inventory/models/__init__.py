@@ -2,6 +2,7 @@ from .assets import Asset, Module, Tag
 from .catalogue import HardwareModel, Manufacturer, Platform
 from .changes import ObjectChange
 from .organisation import OrgUnit, Site
+from .users import Token, UserPreference
 
 __all__ = [
     "Asset",
@@ -13,4 +14,6 @@ __all__ = [
     "Platform",
     "Site",
     "Tag",
+    "Token",
+    "UserPreference",
 ]

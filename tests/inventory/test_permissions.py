@@ -28,7 +28,10 @@ def _group_perms(name: str) -> set[str]:
 
 
 def _inventory_models() -> list[str]:
-    return [m._meta.model_name for m in apps.get_app_config("inventory").get_models()]
+    from inventory.roles import PERSONAL_MODELS
+
+    return [m._meta.model_name for m in apps.get_app_config("inventory").get_models()
+            if ("inventory", m._meta.model_name) not in PERSONAL_MODELS]
 
 
 def _user(*groups, **kwargs):
@@ -74,12 +77,19 @@ def test_the_four_groups_exist_after_migrations():
 def test_viewer_may_read_the_inventory_and_nothing_else():
     from django.apps import apps
 
+    from inventory.roles import PERSONAL_MODELS
+
     expected = {f"{app}.view_{m._meta.model_name}" for app in ("inventory", "lifecycle", "collectors")
-                for m in apps.get_app_config(app).get_models()}
+                for m in apps.get_app_config(app).get_models()
+                if (app, m._meta.model_name) not in PERSONAL_MODELS}
 
     assert _group_perms("viewer") == expected
     assert "inventory.view_asset" in expected and "inventory.view_objectchange" in expected
     assert "collectors.view_discoveryrun" in expected
+    # other people's API tokens are nobody's business but an admin's
+    assert "inventory.view_token" not in _group_perms("viewer")
+    assert "inventory.view_token" not in _group_perms("engineer")
+    assert "inventory.view_token" in _group_perms("admin")
 
 
 def test_engineer_may_edit_the_inventory_but_not_the_change_log():

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from collectors import hosts as host_sources
 from collectors.normalize import parse_prefixes
 from collectors.runner import HostReport, discover
+from lifecycle import state as lifecycle_state
 
 
 def _positive(value: str) -> int:
@@ -104,16 +105,18 @@ class Command(BaseCommand):
             f"({workers or settings.DISCOVERY_WORKERS} workers"
             f"{', crawl inside ' + ', '.join(prefixes) if crawl else ''})"
         )
-        report = discover(
-            nornir_inventory,
-            source=source,
-            workers=workers,
-            crawl=crawl,
-            allow=prefixes,
-            depth=depth,
-            credentials=creds,
-            progress=progress,
-        )
+        # the lifecycle answers of every asset the run touched are refreshed once, at its end
+        with lifecycle_state.deferred():
+            report = discover(
+                nornir_inventory,
+                source=source,
+                workers=workers,
+                crawl=crawl,
+                allow=prefixes,
+                depth=depth,
+                credentials=creds,
+                progress=progress,
+            )
         run = report.run
         seconds = (run.finished - run.started).total_seconds()
         self.stdout.write(

@@ -1,0 +1,101 @@
+"""Per-user things: API tokens and UI preferences (table columns, page size)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_PREFIX = "wht_"  # noqa: S105 - marks a key as ours, not a secret
+
+
+def token_digest(key: str) -> str:
+    """What is stored of a token: its SHA-256. Keys are 256 random bits, so no salt or slow hash is
+    needed to make a stolen table useless."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Token(models.Model):
+    """An API token. The key is shown once, when it is made; the database keeps only its hash."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    prefix = models.CharField(_("key begins with"), max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    write_enabled = models.BooleanField(
+        _("write enabled"), default=False,
+        help_text=_("Without it the token can only read, whatever its user may do."),
+    )
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created", "pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(
+        cls, user, *, description: str = "", write_enabled: bool = False, expires=None
+    ) -> tuple[Token, str]:
+        """Make a token; return it and its key (the only time the key exists outside the client)."""
+        key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, description=description, write_enabled=write_enabled, expires=expires,
+            prefix=key[: len(TOKEN_PREFIX) + 8], digest=token_digest(key),
+        )
+        return token, key
+
+    @classmethod
+    def find(cls, key: str) -> Token | None:
+        """The live token with this key, or None (unknown or expired)."""
+        token = cls.objects.select_related("user").filter(digest=token_digest(key)).first()
+        if token is None or token.is_expired:
+            return None
+        return token
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires is not None and self.expires <= timezone.now()
+
+
+class UserPreference(models.Model):
+    """A user's UI settings as a small JSON document, e.g. {"tables": {"AssetTable": {...}}}."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        primary_key=True, related_name="preference",
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def get(self, path: str, default=None):
+        node = self.data
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def set(self, path: str, value) -> None:
+        node = self.data
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value

@@ -1,0 +1,8 @@
+"""Signals of the inventory for the apps above it (which may not be imported from here)."""
+
+from django.dispatch import Signal
+
+# Sent with ``asset_ids`` (an iterable of primary keys) by writers that bypass the model
+# signals: bulk imports, discovery's bulk module writes. Receivers run inside the writer's
+# transaction; ``lifecycle`` refreshes the stored lifecycle answers after it commits.
+assets_changed = Signal()

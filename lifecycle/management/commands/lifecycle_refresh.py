@@ -1,0 +1,28 @@
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from lifecycle.state import refresh
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-evaluate every asset's lifecycle (support status, replace-by date, book value, risk) and "
+        "store the answers that lists, filters, the dashboard and the API show. Changes refresh the "
+        "assets they touch by themselves; the calendar does not: run this daily (cron or a schedule)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--at", help="evaluate on this date (YYYY-MM-DD; default today)")
+
+    def handle(self, *args, at, **options):
+        try:
+            day = dt.date.fromisoformat(at) if at else timezone.localdate()
+        except ValueError:
+            raise CommandError(f"--at: {at!r} is not a date (YYYY-MM-DD)", returncode=2) from None
+        started = time.perf_counter()
+        count = refresh(at=day)
+        seconds = time.perf_counter() - started
+        self.stdout.write(f"Lifecycle of {count} assets stored as of {day} in {seconds:.1f} s")
