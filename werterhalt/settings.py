@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
+    "django_tables2",
     "inventory",
     "lifecycle",
     "collectors",
@@ -59,10 +63,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # every page needs a login; the API (/api/) answers 401/403 itself
+    "werterhalt.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "inventory.middleware.ChangeActorMiddleware",
@@ -78,6 +84,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -126,11 +133,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "werterhalt" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Zurich")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "werterhalt" / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 SESSION_COOKIE_HTTPONLY = True
@@ -171,3 +181,36 @@ DISCOVERY_CRAWL_DEPTH = int(os.environ.get("DISCOVERY_CRAWL_DEPTH", "4"))
 # SSH port of hosts that come from the database or from a crawl
 DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
 LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
+
+# --- UI and API ---------------------------------------------------------------------------------
+PAGINATE_BY = 50  # rows per page in lists (UI); the user may choose 25 to 500
+MAX_PAGE_SIZE = 1000  # API ?limit= upper bound
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "werterhalt.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["werterhalt.api.permissions.TokenModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "werterhalt.api.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": PAGINATE_BY,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Werterhalt API",
+    "DESCRIPTION": "Infrastructure assets, their lifecycle and discovery. Token authentication: "
+    "`Authorization: Token <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+DJANGO_TABLES2_TEMPLATE = "werterhalt/table.html"

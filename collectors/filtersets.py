@@ -1,0 +1,35 @@
+"""Filters of the discovery lists (UI and API)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from collectors.choices import HostOutcome, HostReason, RunStatus
+from collectors.models import DiscoveryHost, DiscoveryRun
+from werterhalt.filtersets import BaseFilterSet, multiple_choice
+
+
+class DiscoveryRunFilterSet(BaseFilterSet):
+    search_fields = ("source", "message")
+    status = multiple_choice("status", RunStatus.choices, _("Status"))
+    since = django_filters.IsoDateTimeFilter(field_name="started", lookup_expr="gte",
+        label=_("Started since"))
+    has_failures = django_filters.BooleanFilter(method="filter_failures", label=_("Has failed hosts"))
+
+    class Meta:
+        model = DiscoveryRun
+        fields = ["id", "crawl"]
+
+    def filter_failures(self, queryset, name, value):
+        return queryset.filter(hosts_failed__gt=0) if value else queryset.filter(hosts_failed=0)
+
+
+class DiscoveryHostFilterSet(BaseFilterSet):
+    search_fields = ("name", "address", "message")
+    run_id = django_filters.ModelMultipleChoiceFilter(queryset=DiscoveryRun.objects.all(), label=_("Run"))
+    asset_id = django_filters.NumberFilter(field_name="asset_id", label=_("Asset"))
+    outcome = multiple_choice("outcome", HostOutcome.choices, _("Outcome"))
+    reason = multiple_choice("reason", HostReason.choices, _("Reason"))
+
+    class Meta:
+        model = DiscoveryHost
+        fields = ["id", "driver", "depth"]

@@ -1,0 +1,218 @@
+"""Filters of the inventory lists, used by the UI's filter forms and the API alike.
+
+Foreign keys filter by id (``site_id``, repeatable) and, for scripts, by slug (``site``).
+"""
+
+import datetime as dt
+import ipaddress
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction, HardwareCategory
+from inventory.models import (
+    Asset,
+    HardwareModel,
+    Manufacturer,
+    Module,
+    ObjectChange,
+    OrgUnit,
+    Platform,
+    Site,
+    Tag,
+)
+from lifecycle.choices import Coverage, Risk, SupportStatus
+from werterhalt.filtersets import BaseFilterSet, multiple_choice
+
+
+def descendants(unit_ids) -> set[int]:
+    """The given org units and every unit below them (one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in OrgUnit.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = set(), [int(u) for u in unit_ids]
+    while todo:
+        unit = todo.pop()
+        if unit not in found:
+            found.add(unit)
+            todo.extend(children.get(unit, ()))
+    return found
+
+
+class OrgUnitTreeFilter(django_filters.ModelMultipleChoiceFilter):
+    """An org unit means the unit and everything below it."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": descendants(u.pk for u in value)})
+
+
+class OrgUnitFilterSet(BaseFilterSet):
+    search_fields = ("name", "code", "description")
+    parent_id = django_filters.ModelMultipleChoiceFilter(queryset=OrgUnit.objects.all(), label=_("Parent"))
+    slug = django_filters.AllValuesMultipleFilter()
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "name", "slug", "code"]
+
+
+class SiteFilterSet(BaseFilterSet):
+    search_fields = ("name", "address", "description")
+    org_unit_id = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(),
+                                    label=_("Organisational unit"))
+    org_unit = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(), to_field_name="slug",
+                                 label=_("Organisational unit (slug)"))
+
+    class Meta:
+        model = Site
+        fields = ["id", "name", "slug"]
+
+
+class ManufacturerFilterSet(BaseFilterSet):
+    search_fields = ("name", "slug")
+
+    class Meta:
+        model = Manufacturer
+        fields = ["id", "name", "slug"]
+
+
+class HardwareModelFilterSet(BaseFilterSet):
+    search_fields = ("model", "name", "manufacturer__name")
+    manufacturer_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
+    manufacturer = django_filters.ModelMultipleChoiceFilter(
+        field_name="manufacturer", queryset=Manufacturer.objects.all(), to_field_name="slug",
+        label=_("Manufacturer (slug)"))
+    category = multiple_choice("category", HardwareCategory.choices, _("Category"))
+    has_notice = django_filters.BooleanFilter(field_name="notices", lookup_expr="isnull", exclude=True,
+                                              distinct=True, label=_("Has an end-of-life notice"))
+
+    class Meta:
+        model = HardwareModel
+        fields = ["id", "model", "discovered"]
+
+
+class PlatformFilterSet(BaseFilterSet):
+    search_fields = ("name", "slug", "napalm_driver")
+    manufacturer_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
+
+    class Meta:
+        model = Platform
+        fields = ["id", "name", "slug", "napalm_driver"]
+
+
+class TagFilterSet(BaseFilterSet):
+    search_fields = ("name", "slug")
+
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "slug"]
+
+
+class AssetFilterSet(BaseFilterSet):
+    site_id = django_filters.ModelMultipleChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+    site = django_filters.ModelMultipleChoiceFilter(
+        field_name="site", queryset=Site.objects.all(), to_field_name="slug", label=_("Site (slug)"))
+    org_unit_id = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(),
+                                    label=_("Organisational unit"))
+    org_unit = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(), to_field_name="slug",
+                                 label=_("Organisational unit (slug)"))
+    manufacturer_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
+    manufacturer = django_filters.ModelMultipleChoiceFilter(
+        field_name="manufacturer", queryset=Manufacturer.objects.all(), to_field_name="slug",
+        label=_("Manufacturer (slug)"))
+    hardware_model_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=HardwareModel.objects.select_related("manufacturer"), label=_("Hardware model"))
+    platform_id = django_filters.ModelMultipleChoiceFilter(queryset=Platform.objects.all(),
+        label=_("Platform"))
+    category = multiple_choice("hardware_model__category", HardwareCategory.choices, _("Category"))
+    status = multiple_choice("status", AssetStatus.choices, _("Status"))
+    source = multiple_choice("source", AssetSource.choices, _("Source"))
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__slug", queryset=Tag.objects.all(), to_field_name="slug", label=_("Tag"))
+    hardware_status = multiple_choice(
+        "lifecycle__hardware_status", SupportStatus.choices, _("Hardware support"))
+    software_status = multiple_choice(
+        "lifecycle__software_status", SupportStatus.choices, _("Software support"))
+    coverage = multiple_choice("lifecycle__coverage", Coverage.choices, _("Contract"))
+    risk = multiple_choice("lifecycle__risk", Risk.choices, _("Risk"))
+    replacement_year = django_filters.NumberFilter(
+        method="filter_replacement_year", label=_("Replacement due in year"),
+        help_text=_("A year, e.g. 2027; the current year includes everything overdue."))
+    not_seen_days = django_filters.NumberFilter(
+        method="filter_not_seen", label=_("Not seen for (days)"),
+        help_text=_("Discovered assets whose last sighting is older than this."))
+    needs_review = django_filters.BooleanFilter(label=_("Needs review"))
+    serial = django_filters.CharFilter(lookup_expr="iexact", label=_("Serial number"))
+    asset_tag = django_filters.CharFilter(lookup_expr="iexact", label=_("Asset tag"))
+    name = django_filters.CharFilter(lookup_expr="iexact", label=_("Name"))
+
+    class Meta:
+        model = Asset
+        fields = ["id"]
+
+    def search(self, queryset, name, value):
+        """Name, serial, asset tag, model or management address."""
+        value = value.strip()
+        if not value:
+            return queryset
+        query = (
+            Q(name__icontains=value)
+            | Q(serial__iexact=value)
+            | Q(asset_tag__iexact=value)
+            | Q(hardware_model__model__icontains=value)
+        )
+        if len(value) >= 4:  # a part of a serial, but not every serial containing "1"
+            query |= Q(serial__istartswith=value)
+        try:
+            query |= Q(management_address=str(ipaddress.ip_address(value)))
+        except ValueError:
+            if value[:1].isdigit() and value.count(".") >= 1:  # a prefix of an address: "10.20."
+                query |= Q(management_address__startswith=value)
+        return queryset.filter(query)
+
+    def filter_replacement_year(self, queryset, name, value):
+        year = int(value)
+        end = dt.date(year, 12, 31)
+        if year <= timezone.localdate().year:  # overdue counts as due now
+            return queryset.filter(lifecycle__replacement_due__lte=end)
+        return queryset.filter(lifecycle__replacement_due__gte=dt.date(year, 1, 1),
+                               lifecycle__replacement_due__lte=end)
+
+    def filter_not_seen(self, queryset, name, value):
+        return queryset.filter(last_seen__lt=timezone.now() - dt.timedelta(days=int(value)))
+
+
+class ModuleFilterSet(BaseFilterSet):
+    search_fields = ("name", "part_number", "serial", "description", "asset__name")
+    asset_id = django_filters.ModelMultipleChoiceFilter(queryset=Asset.objects.all(), label=_("Asset"))
+    hardware_model_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=HardwareModel.objects.all(), label=_("Hardware model"))
+
+    class Meta:
+        model = Module
+        fields = ["id", "present", "part_number", "serial"]
+
+
+class ObjectChangeFilterSet(BaseFilterSet):
+    search_fields = ("object_repr", "actor")
+    action = multiple_choice("action", ChangeAction.choices, _("Action"))
+    actor_kind = multiple_choice("actor_kind", ActorKind.choices, _("Actor kind"))
+    content_type = django_filters.CharFilter(method="filter_content_type", label=_("Object type"),
+                                             help_text=_("app_label.model, e.g. inventory.asset"))
+    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte", label=_("Since"))
+    until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt", label=_("Until"))
+
+    class Meta:
+        model = ObjectChange
+        fields = ["id", "object_id", "user", "batch"]
+
+    def filter_content_type(self, queryset, name, value):
+        app_label, _dot, model = value.lower().partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
