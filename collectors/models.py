@@ -46,7 +46,7 @@ class DiscoveryRun(models.Model):
         return f"Discovery run {self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:collectors_discoveryrun_change", args=[self.pk])
+        return reverse("collectors:discoveryrun", args=[self.pk])
 
     def get_status_color(self) -> str:
         return RunStatus.color(self.status)
@@ -93,6 +93,9 @@ class DiscoveryHost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_outcome_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collectors:discoveryrun", args=[self.run_id])
 
     def get_outcome_color(self) -> str:
         return HostOutcome.color(self.outcome)

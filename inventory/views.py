@@ -1,25 +1,329 @@
-from django.db.models import Count
-from django.views.generic import TemplateView
+"""Inventory pages: thin declarations over werterhalt.generic; the asset page, which combines
+the inventory with lifecycle and discovery, lives in werterhalt/views.py (inventory does not
+import the apps above it)."""
 
-from inventory.choices import AssetStatus
-from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site
+from django.contrib import messages
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from inventory import assets_csv, filtersets, forms, tables
+from inventory.models import (
+    Asset,
+    HardwareModel,
+    Manufacturer,
+    Module,
+    ObjectChange,
+    OrgUnit,
+    Platform,
+    Site,
+    Tag,
+)
+from lifecycle import summary
+from werterhalt import generic
+
+ASSETS = Asset.objects.select_related(
+    "manufacturer", "hardware_model", "platform", "site", "org_unit", "lifecycle"
+)
 
 
-class HomeView(TemplateView):
-    """Landing page: what the inventory holds, with links into it."""
+# --- assets ---------------------------------------------------------------------------------------
 
-    template_name = "inventory/home.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        by_status = dict(Asset.objects.values_list("status").annotate(n=Count("pk")))
-        context.update(
-            asset_count=sum(by_status.values()),
-            by_status=[(s.label, AssetStatus.color(s.value), by_status.get(s.value, 0))
-                       for s in AssetStatus],
-            model_count=HardwareModel.objects.count(),
-            site_count=Site.objects.count(),
-            org_unit_count=OrgUnit.objects.count(),
-            recent_changes=ObjectChange.objects.select_related("content_type")[:10],
+class AssetListView(generic.ObjectListView):
+    queryset = ASSETS
+    filterset = filtersets.AssetFilterSet
+    table = tables.AssetTable
+    import_url_name = "inventory:asset_import"
+    filter_hidden = ("id", "serial", "asset_tag", "name")
+
+    @staticmethod
+    def export_csv(out, queryset):
+        """The import's own column format, so an export can be edited and imported again."""
+        assets_csv.export_csv(out, queryset.prefetch_related("tags"))
+
+
+class AssetEditView(generic.ObjectEditView):
+    queryset = Asset.objects.all()
+    form = forms.AssetForm
+
+
+class AssetDeleteView(generic.ObjectDeleteView):
+    queryset = Asset.objects.all()
+
+
+class AssetBulkEditView(generic.BulkEditView):
+    queryset = Asset.objects.all()
+    form = forms.AssetBulkEditForm
+
+
+class AssetBulkDeleteView(generic.BulkDeleteView):
+    queryset = Asset.objects.all()
+
+
+class AssetImportView(generic.ModelPermissionMixin, generic.View):
+    """CSV import with the row-by-row error report; all or nothing."""
+
+    queryset = Asset.objects.all()
+
+    def get_permission_required(self):
+        return ["inventory.add_asset", "inventory.change_asset"]
+
+    def get(self, request):
+        return self.page(request, forms.AssetImportForm())
+
+    def post(self, request):
+        form = forms.AssetImportForm(request.POST, request.FILES)
+        errors = result = None
+        if form.is_valid():
+            name = request.FILES["file"].name
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                result = assets_csv.import_csv(
+                    form.cleaned_data["file"],
+                    actor_name=f"import {name} by {request.user}",
+                    user=request.user,
+                    dry_run=dry_run,
+                )
+            except assets_csv.ImportFailed as exc:
+                errors = exc.errors
+            else:
+                if not dry_run:
+                    messages.success(
+                        request,
+                        _(
+                            "Imported %(file)s: %(created)d created, %(updated)d updated, "
+                            "%(unchanged)d unchanged."
+                        )
+                        % {"file": name, **result},
+                    )
+                    return redirect(reverse("inventory:asset_list"))
+        return self.page(request, form, errors, result)
+
+    def page(self, request, form, errors=None, result=None):
+        return render(
+            request,
+            "inventory/asset_import.html",
+            {"form": form, "errors": errors, "summary": result, "columns": assets_csv.COLUMNS},
         )
+
+
+# --- modules --------------------------------------------------------------------------------------
+
+
+class ModuleListView(generic.ObjectListView):
+    queryset = Module.objects.select_related("asset")
+    filterset = filtersets.ModuleFilterSet
+    table = tables.ModuleTable
+
+
+class ModuleView(generic.ObjectView):
+    queryset = Module.objects.select_related("asset", "hardware_model")
+
+
+class ModuleEditView(generic.ObjectEditView):
+    queryset = Module.objects.all()
+    form = forms.ModuleForm
+
+
+class ModuleDeleteView(generic.ObjectDeleteView):
+    queryset = Module.objects.all()
+
+
+class ModuleBulkDeleteView(generic.BulkDeleteView):
+    queryset = Module.objects.all()
+
+
+# --- sites and org units --------------------------------------------------------------------------
+
+
+class SiteListView(generic.ObjectListView):
+    queryset = Site.objects.select_related("org_unit").annotate(asset_count=Count("assets"))
+    filterset = filtersets.SiteFilterSet
+    table = tables.SiteTable
+
+
+class SiteView(generic.ObjectView):
+    queryset = Site.objects.select_related("org_unit")
+
+    def get_extra_context(self, request, obj):
+        assets = ASSETS.filter(site=obj)
+        return asset_panel_context(request, assets, {"site_id": obj.pk})
+
+
+class SiteEditView(generic.ObjectEditView):
+    queryset = Site.objects.all()
+    form = forms.SiteForm
+
+
+class SiteDeleteView(generic.ObjectDeleteView):
+    queryset = Site.objects.all()
+
+
+class SiteBulkDeleteView(generic.BulkDeleteView):
+    queryset = Site.objects.all()
+
+
+class OrgUnitListView(generic.ObjectListView):
+    queryset = OrgUnit.objects.select_related("parent").annotate(asset_count=Count("assets"))
+    filterset = filtersets.OrgUnitFilterSet
+    table = tables.OrgUnitTable
+
+
+class OrgUnitView(generic.ObjectView):
+    queryset = OrgUnit.objects.select_related("parent").prefetch_related(
+        Prefetch("children", queryset=OrgUnit.objects.order_by("name"))
+    )
+
+    def get_extra_context(self, request, obj):
+        units = filtersets.descendants([obj.pk])
+        assets = ASSETS.filter(org_unit__in=units)
+        context = asset_panel_context(request, assets, {"org_unit_id": obj.pk})
+        by_unit = summary.figures_by("org_unit_id", Asset.objects.filter(org_unit__in=units))
+        context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]
+        context["sites"] = obj.sites.all()
         return context
+
+
+class OrgUnitEditView(generic.ObjectEditView):
+    queryset = OrgUnit.objects.all()
+    form = forms.OrgUnitForm
+
+
+class OrgUnitDeleteView(generic.ObjectDeleteView):
+    queryset = OrgUnit.objects.all()
+
+
+class OrgUnitBulkDeleteView(generic.BulkDeleteView):
+    queryset = OrgUnit.objects.all()
+
+
+def asset_panel_context(request, assets, filter_params: dict) -> dict:
+    """Figures of a set of assets and the first page of them, for site and org-unit pages."""
+    table = tables.AssetTable(assets, request=request, exclude=("pk",))
+    generic.configure_table(request, table, {"per_page": 25})
+    return {
+        "figures": summary.figures(assets),
+        "asset_table": table,
+        "asset_list_query": "&".join(f"{k}={v}" for k, v in filter_params.items()),
+        "support": summary.support_counts(assets),
+    }
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+class ManufacturerListView(generic.ObjectListView):
+    queryset = Manufacturer.objects.annotate(
+        model_count=Count("hardware_models", distinct=True), asset_count=Count("assets", distinct=True)
+    )
+    filterset = filtersets.ManufacturerFilterSet
+    table = tables.ManufacturerTable
+
+
+class ManufacturerView(generic.ObjectView):
+    queryset = Manufacturer.objects.all()
+
+    def get_extra_context(self, request, obj):
+        models = obj.hardware_models.annotate(asset_count=Count("assets")).order_by("model")
+        return {"hardware_models": models, "asset_count": obj.assets.count()}
+
+
+class ManufacturerEditView(generic.ObjectEditView):
+    queryset = Manufacturer.objects.all()
+    form = forms.ManufacturerForm
+
+
+class ManufacturerDeleteView(generic.ObjectDeleteView):
+    queryset = Manufacturer.objects.all()
+
+
+class HardwareModelListView(generic.ObjectListView):
+    queryset = HardwareModel.objects.select_related("manufacturer").annotate(asset_count=Count("assets"))
+    filterset = filtersets.HardwareModelFilterSet
+    table = tables.HardwareModelTable
+
+
+class HardwareModelView(generic.ObjectView):
+    queryset = HardwareModel.objects.select_related("manufacturer")
+
+    def get_extra_context(self, request, obj):
+        context = asset_panel_context(
+            request, ASSETS.filter(hardware_model=obj), {"hardware_model_id": obj.pk}
+        )
+        context["notices"] = obj.notices.select_related("replacement_model").order_by("-updated")
+        context["module_count"] = obj.modules.filter(present=True).count()
+        return context
+
+
+class HardwareModelEditView(generic.ObjectEditView):
+    queryset = HardwareModel.objects.all()
+    form = forms.HardwareModelForm
+
+
+class HardwareModelDeleteView(generic.ObjectDeleteView):
+    queryset = HardwareModel.objects.all()
+
+
+class HardwareModelBulkDeleteView(generic.BulkDeleteView):
+    queryset = HardwareModel.objects.all()
+
+
+class PlatformListView(generic.ObjectListView):
+    queryset = Platform.objects.select_related("manufacturer").annotate(asset_count=Count("assets"))
+    filterset = filtersets.PlatformFilterSet
+    table = tables.PlatformTable
+
+
+class PlatformView(generic.ObjectView):
+    queryset = Platform.objects.select_related("manufacturer")
+
+    def get_extra_context(self, request, obj):
+        context = asset_panel_context(request, ASSETS.filter(platform=obj), {"platform_id": obj.pk})
+        context["releases"] = obj.releases.order_by("-release_date", "-cycle")
+        return context
+
+
+class PlatformEditView(generic.ObjectEditView):
+    queryset = Platform.objects.all()
+    form = forms.PlatformForm
+
+
+class PlatformDeleteView(generic.ObjectDeleteView):
+    queryset = Platform.objects.all()
+
+
+class TagListView(generic.ObjectListView):
+    queryset = Tag.objects.all()
+    filterset = filtersets.TagFilterSet
+    table = tables.TagTable
+
+
+class TagView(generic.ObjectView):
+    queryset = Tag.objects.all()
+
+    def get_extra_context(self, request, obj):
+        return asset_panel_context(request, ASSETS.filter(tags=obj), {"tag": obj.slug})
+
+
+class TagEditView(generic.ObjectEditView):
+    queryset = Tag.objects.all()
+    form = forms.TagForm
+
+
+class TagDeleteView(generic.ObjectDeleteView):
+    queryset = Tag.objects.all()
+
+
+# --- change log -----------------------------------------------------------------------------------
+
+
+class ObjectChangeListView(generic.ObjectListView):
+    queryset = ObjectChange.objects.select_related("content_type", "user")
+    filterset = filtersets.ObjectChangeFilterSet
+    table = tables.ObjectChangeTable
+
+
+class ObjectChangeView(generic.ObjectView):
+    queryset = ObjectChange.objects.select_related("content_type", "user")

@@ -8,6 +8,7 @@ A milestone date left empty means "not announced"; the software milestones also 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
@@ -50,6 +51,9 @@ class HardwareNotice(models.Model):
 
     def __str__(self) -> str:
         return self.bulletin or f"Notice {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lifecycle:hardwarenotice", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()
@@ -97,6 +101,9 @@ class SoftwareRelease(models.Model):
     def __str__(self) -> str:
         return f"{self.platform} {self.cycle}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("lifecycle:softwarerelease", args=[self.pk])
+
 
 class Contract(models.Model):
     provider = models.CharField(_("provider"), max_length=100)
@@ -140,6 +147,9 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lifecycle:contract", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()
@@ -214,6 +224,9 @@ class LifecyclePolicy(models.Model):
         if self.org_unit_id:
             scope.append(str(self.org_unit))
         return " / ".join(scope)
+
+    def get_absolute_url(self) -> str:
+        return reverse("lifecycle:lifecyclepolicy", args=[self.pk])
 
 
 class LifecycleState(models.Model):

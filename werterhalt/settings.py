@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_tables2",
+    "werterhalt",  # the project's own templates, static files, template tags and translations
     "inventory",
     "lifecycle",
     "collectors",
@@ -134,13 +135,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
-LOCALE_PATHS = [BASE_DIR / "werterhalt" / "locale"]
+# translations: werterhalt/locale/<lang>/LC_MESSAGES/django.po (found as the werterhalt app's)
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Zurich")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "werterhalt" / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 SESSION_COOKIE_HTTPONLY = True

@@ -29,6 +29,9 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:tag", args=[self.pk])
+
 
 class Asset(models.Model):
     """A device or server that the city owns."""
@@ -125,7 +128,7 @@ class Asset(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_asset_change", args=[self.pk])
+        return reverse("inventory:asset", args=[self.pk])
 
     def get_status_color(self) -> str:
         return AssetStatus.color(self.status)
@@ -184,4 +187,4 @@ class Module(models.Model):
         return f"{self.asset} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_module_change", args=[self.pk])
+        return reverse("inventory:module", args=[self.pk])

@@ -55,7 +55,7 @@ class Manufacturer(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_manufacturer_change", args=[self.pk])
+        return reverse("inventory:manufacturer", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()
@@ -132,7 +132,7 @@ class HardwareModel(models.Model):
         return self.name or self.model
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_hardwaremodel_change", args=[self.pk])
+        return reverse("inventory:hardwaremodel", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()
@@ -162,4 +162,4 @@ class Platform(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_platform_change", args=[self.pk])
+        return reverse("inventory:platform", args=[self.pk])

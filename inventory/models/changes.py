@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,9 @@ class ObjectChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr} by {self.actor}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:objectchange", args=[self.pk])
 
     def get_action_color(self) -> str:
         return ChangeAction.color(self.action)

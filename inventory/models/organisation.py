@@ -41,7 +41,7 @@ class OrgUnit(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_orgunit_change", args=[self.pk])
+        return reverse("inventory:orgunit", args=[self.pk])
 
     def check_no_cycle(self) -> None:
         """Raise ValidationError if the parent chain, as the database holds it, leads back here.
@@ -104,4 +104,4 @@ class Site(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:inventory_site_change", args=[self.pk])
+        return reverse("inventory:site", args=[self.pk])

@@ -1,0 +1,181 @@
+"""Tables of the inventory lists."""
+
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from inventory.choices import AssetStatus
+from inventory.models import (
+    Asset,
+    HardwareModel,
+    Manufacturer,
+    Module,
+    ObjectChange,
+    OrgUnit,
+    Platform,
+    Site,
+    Tag,
+)
+from lifecycle.choices import Coverage, Risk, SupportStatus
+from werterhalt.tables import BadgeColumn, BaseTable, MoneyColumn
+
+
+class AssetTable(BaseTable):
+    name = tables.Column(linkify=True)
+    status = BadgeColumn(choices=AssetStatus)
+    manufacturer = tables.Column(accessor="manufacturer__name", verbose_name=_("Manufacturer"))
+    hardware_model = tables.Column(
+        accessor="hardware_model__model",
+        verbose_name=_("Model"),
+        linkify=lambda record: record.hardware_model.get_absolute_url() if record.hardware_model_id else None,
+    )
+    site = tables.Column(linkify=True)
+    org_unit = tables.Column(linkify=True)
+    hardware_status = BadgeColumn(
+        accessor="lifecycle__hardware_status", choices=SupportStatus, verbose_name=_("Hardware support")
+    )
+    software_status = BadgeColumn(
+        accessor="lifecycle__software_status", choices=SupportStatus, verbose_name=_("Software support")
+    )
+    coverage = BadgeColumn(accessor="lifecycle__coverage", choices=Coverage, verbose_name=_("Contract"))
+    replacement_due = tables.DateColumn(
+        accessor="lifecycle__replacement_due", verbose_name=_("Replace by"), format="Y-m-d"
+    )
+    book_value = MoneyColumn(accessor="lifecycle__book_value", verbose_name=_("Book value"))
+    risk = BadgeColumn(accessor="lifecycle__risk", choices=Risk, verbose_name=_("Risk"))
+    last_seen = tables.DateTimeColumn(format="Y-m-d H:i")
+    purchase_cost = MoneyColumn()
+    management_address = tables.Column(verbose_name=_("Address"))
+
+    class Meta(BaseTable.Meta):
+        model = Asset
+        fields = (
+            "pk",
+            "name",
+            "status",
+            "serial",
+            "asset_tag",
+            "manufacturer",
+            "hardware_model",
+            "platform",
+            "software_version",
+            "role",
+            "site",
+            "org_unit",
+            "management_address",
+            "purchase_date",
+            "in_service_date",
+            "purchase_cost",
+            "hardware_status",
+            "software_status",
+            "coverage",
+            "replacement_due",
+            "book_value",
+            "risk",
+            "last_seen",
+            "source",
+            "needs_review",
+        )
+        default_columns = (
+            "pk",
+            "name",
+            "status",
+            "hardware_model",
+            "site",
+            "org_unit",
+            "serial",
+            "hardware_status",
+            "software_status",
+            "replacement_due",
+            "risk",
+        )
+
+
+class ModuleTable(BaseTable):
+    asset = tables.Column(linkify=True)
+    name = tables.Column(verbose_name=_("Slot"))
+
+    class Meta(BaseTable.Meta):
+        model = Module
+        fields = ("pk", "asset", "name", "part_number", "serial", "description", "present")
+
+
+class SiteTable(BaseTable):
+    name = tables.Column(linkify=True)
+    org_unit = tables.Column(linkify=True)
+    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
+
+    class Meta(BaseTable.Meta):
+        model = Site
+        fields = ("pk", "name", "slug", "org_unit", "address", "asset_count", "description")
+
+
+class OrgUnitTable(BaseTable):
+    name = tables.Column(linkify=True)
+    parent = tables.Column(linkify=True)
+    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
+
+    class Meta(BaseTable.Meta):
+        model = OrgUnit
+        fields = ("pk", "name", "slug", "code", "parent", "asset_count", "description")
+
+
+class ManufacturerTable(BaseTable):
+    name = tables.Column(linkify=True)
+    model_count = tables.Column(verbose_name=_("Models"), attrs={"td": {"class": "num"}})
+    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
+
+    class Meta(BaseTable.Meta):
+        model = Manufacturer
+        fields = ("pk", "name", "slug", "model_count", "asset_count")
+
+
+class HardwareModelTable(BaseTable):
+    model = tables.Column(linkify=True)
+    manufacturer = tables.Column(linkify=True)
+    list_price = MoneyColumn()
+    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
+
+    class Meta(BaseTable.Meta):
+        model = HardwareModel
+        fields = (
+            "pk",
+            "model",
+            "manufacturer",
+            "name",
+            "category",
+            "list_price",
+            "asset_count",
+            "discovered",
+        )
+
+
+class PlatformTable(BaseTable):
+    name = tables.Column(linkify=True)
+    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
+
+    class Meta(BaseTable.Meta):
+        model = Platform
+        fields = ("pk", "name", "slug", "manufacturer", "napalm_driver", "asset_count")
+
+
+class TagTable(BaseTable):
+    name = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = Tag
+        fields = ("pk", "name", "slug", "color")
+
+
+class ObjectChangeTable(tables.Table):
+    time = tables.DateTimeColumn(format="Y-m-d H:i:s", linkify=True)
+    action = BadgeColumn(color="get_action_color")
+    content_type = tables.Column(verbose_name=_("Type"))
+    object_repr = tables.Column(verbose_name=_("Object"))
+    actor = tables.Column(verbose_name=_("By"))
+
+    class Meta:
+        model = ObjectChange
+        fields = ("time", "action", "content_type", "object_repr", "actor", "actor_kind")
+        attrs = {"class": "table", "id": "object-list"}
+        fixed_columns = ()
+        empty_text = _("No changes.")

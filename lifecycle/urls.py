@@ -1,0 +1,45 @@
+from lifecycle import models
+from lifecycle import views as v
+from werterhalt.generic import crud_urls
+
+app_name = "lifecycle"
+
+urlpatterns = [
+    *crud_urls(
+        "hardware-notices",
+        models.HardwareNotice,
+        list=v.HardwareNoticeListView,
+        detail=v.HardwareNoticeView,
+        add=v.HardwareNoticeEditView,
+        edit=v.HardwareNoticeEditView,
+        delete=v.HardwareNoticeDeleteView,
+    ),
+    *crud_urls(
+        "software-releases",
+        models.SoftwareRelease,
+        list=v.SoftwareReleaseListView,
+        detail=v.SoftwareReleaseView,
+        add=v.SoftwareReleaseEditView,
+        edit=v.SoftwareReleaseEditView,
+        delete=v.SoftwareReleaseDeleteView,
+    ),
+    *crud_urls(
+        "contracts",
+        models.Contract,
+        list=v.ContractListView,
+        detail=v.ContractView,
+        add=v.ContractEditView,
+        edit=v.ContractEditView,
+        delete=v.ContractDeleteView,
+        bulk_delete=v.ContractBulkDeleteView,
+    ),
+    *crud_urls(
+        "policies",
+        models.LifecyclePolicy,
+        list=v.LifecyclePolicyListView,
+        detail=v.LifecyclePolicyView,
+        add=v.LifecyclePolicyEditView,
+        edit=v.LifecyclePolicyEditView,
+        delete=v.LifecyclePolicyDeleteView,
+    ),
+]

@@ -1,0 +1,56 @@
+"""Base table and columns shared by every list (django-tables2)."""
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+
+class BadgeColumn(tables.Column):
+    """A choice shown as a coloured badge with its label: colour and text, never colour alone.
+
+    ``color`` is the name of a method on the row (``get_status_color``) or a callable(value)."""
+
+    def __init__(self, *args, color=None, choices=None, **kwargs):
+        self.color, self.choices = color, choices
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record, bound_column):
+        # tables2 hands a choice field's display label as ``value``: read the stored value
+        raw = bound_column.accessor.resolve(record, quiet=True)
+        if self.choices is not None:
+            if raw in (None, ""):
+                return "—"
+            color, label = self.choices.color(raw), self.choices(raw).label
+        else:
+            getter = getattr(record, self.color, None) if isinstance(self.color, str) else None
+            color = getter() if getter else "secondary"
+            label = value
+        return format_html('<span class="badge badge-{}">{}</span>', color, label)
+
+    def value(self, value, record, bound_column):
+        return bound_column.accessor.resolve(record, quiet=True)
+
+
+class MoneyColumn(tables.Column):
+    attrs = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+    def render(self, value):
+        return f"{value:,.2f}".replace(",", "\u2019")
+
+    def value(self, value):
+        return value
+
+
+class BaseTable(tables.Table):
+    pk = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "th__input": {"aria-label": _("Select all"), "data-select-all": "1"},
+            "td__input": {"aria-label": _("Select row")},
+        },
+    )
+
+    class Meta:
+        attrs = {"class": "table", "id": "object-list"}
+        fixed_columns = ("pk",)
+        empty_text = _("Nothing matches.")

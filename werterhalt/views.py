@@ -1,0 +1,178 @@
+"""Pages that combine the apps: the dashboard, the asset page (inventory + lifecycle + discovery),
+the global search and the user's API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+
+from collectors.models import DiscoveryHost, DiscoveryRun
+from inventory.filtersets import AssetFilterSet
+from inventory.models import Asset, ObjectChange, Token
+from inventory.views import ASSETS
+from lifecycle import assess, summary
+from lifecycle.choices import Coverage, Risk, SupportStatus
+from lifecycle.models import Contract, HardwareNotice, SoftwareRelease
+from werterhalt import charts, generic
+
+STALE_DAYS = 30
+
+
+class DashboardView(View):
+    def get(self, request):
+        today = timezone.localdate()
+        costs = summary.replacement_cost_by_year(today, years=10)
+        rows = [
+            (
+                _("Backlog") if r["year"] is None else r["label"],
+                r["cost"],
+                "bar-backlog" if r["year"] is None else "bar",
+            )
+            for r in costs
+        ]
+        stale_since = timezone.now() - dt.timedelta(days=STALE_DAYS)
+        runs = list(DiscoveryRun.objects.order_by("-started")[:5])
+        failures = (
+            DiscoveryHost.objects.filter(run=runs[0], outcome="failed").order_by("name")[:20] if runs else []
+        )
+        context = {
+            "today": today,
+            "as_of": summary.as_of(),
+            "figures": summary.figures(Asset.objects.all()),
+            "support": summary.support_counts(),
+            "software": summary.support_counts(field="software_status"),
+            "leaving": summary.leaving_support(today),
+            "costs": costs,
+            "chart": charts.bar_chart(rows),
+            "runs": runs,
+            "failures": failures,
+            "stale_count": Asset.objects.filter(last_seen__lt=stale_since).count(),
+            "stale": ASSETS.filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
+            "stale_days": STALE_DAYS,
+            "review_count": Asset.objects.filter(needs_review=True).count(),
+            "recent_changes": ObjectChange.objects.select_related("content_type")[:8],
+        }
+        return render(request, "werterhalt/dashboard.html", context)
+
+
+class AssetView(generic.ObjectView):
+    """Everything about one asset: fields, modules, lifecycle today (computed live), contracts,
+    discovery history and change log."""
+
+    queryset = ASSETS.select_related("replaces")
+    template_name = "inventory/asset.html"
+
+    def get_extra_context(self, request, obj):
+        today = timezone.localdate()
+        evaluation, item = assess.assess(obj, today)
+        notice = (
+            HardwareNotice.objects.filter(hardware_models=obj.hardware_model_id)
+            .select_related("replacement_model")
+            .order_by("-updated")
+            .first()
+            if obj.hardware_model_id
+            else None
+        )
+        release = (
+            SoftwareRelease.objects.filter(platform=obj.platform_id, cycle=item.cycle).first()
+            if item.cycle
+            else None
+        )
+        policy = item.policy
+        milestones = []
+        if notice:
+            for field in (
+                "end_of_sale_announced",
+                "end_of_sale",
+                "end_of_sw_maintenance",
+                "end_of_security_support",
+                "last_date_of_support",
+            ):
+                value = getattr(notice, field)
+                milestones.append(
+                    {
+                        "label": notice._meta.get_field(field).verbose_name,
+                        "date": value,
+                        "passed": bool(value and value <= today),
+                        "is_out_of_support": field == policy.out_of_support,
+                    }
+                )
+        return {
+            "today": today,
+            "ev": evaluation,
+            "hardware": (SupportStatus(evaluation.hardware).label, SupportStatus.color(evaluation.hardware)),
+            "software": (SupportStatus(evaluation.software).label, SupportStatus.color(evaluation.software)),
+            "coverage": (Coverage(evaluation.coverage).label, Coverage.color(evaluation.coverage)),
+            "risk": (Risk(evaluation.risk).label, Risk.color(evaluation.risk)),
+            "policy": policy,
+            "cycle": item.cycle,
+            "notice": notice,
+            "milestones": milestones,
+            "release": release,
+            "contracts": Contract.objects.filter(assets=obj).order_by("-end"),
+            "modules": obj.modules.select_related("hardware_model").order_by("-present", "name"),
+            "discoveries": DiscoveryHost.objects.filter(asset=obj)
+            .select_related("run")
+            .order_by("-run__started")[:20],
+            "replaced_by": obj.replaced_by.all(),
+            "tags": obj.tags.all(),
+        }
+
+
+class SearchView(View):
+    """The search box: one asset found → its page; otherwise the asset list filtered by the term."""
+
+    def get(self, request):
+        term = request.GET.get("q", "").strip()
+        if not term:
+            return redirect("inventory:asset_list")
+        found = AssetFilterSet({"q": term}, queryset=Asset.objects.all()).qs.values_list("pk", flat=True)[:2]
+        found = list(found)
+        if len(found) == 1:
+            return redirect(reverse("inventory:asset", args=[found[0]]))
+        return redirect(f"{reverse('inventory:asset_list')}?{urlencode({'q': term})}")
+
+
+class TokenView(View):
+    """The signed-in user's API tokens: list, create (the key is shown once), delete."""
+
+    def get(self, request):
+        return self.page(request)
+
+    def post(self, request):
+        if "delete" in request.POST:
+            token = get_object_or_404(Token, pk=request.POST["delete"], user=request.user)
+            token.delete()
+            messages.success(request, _("Token %(prefix)s… deleted.") % {"prefix": token.prefix})
+            return redirect("tokens")
+        expires = None
+        days = request.POST.get("expires_days", "").strip()
+        if days:
+            if not days.isdigit() or not 0 < int(days) <= 3650:
+                messages.error(request, _("Expiry: give a number of days between 1 and 3650."))
+                return self.page(request, status=400)
+            expires = timezone.now() + dt.timedelta(days=int(days))
+        write = request.POST.get("write_enabled") == "on"
+        token, key = Token.issue(
+            request.user,
+            description=request.POST.get("description", "")[:200],
+            write_enabled=write,
+            expires=expires,
+        )
+        return self.page(request, new_key=key, new_token=token)
+
+    def page(self, request, new_key=None, new_token=None, status=200):
+        tokens = Token.objects.filter(user=request.user)
+        return render(
+            request,
+            "werterhalt/tokens.html",
+            {"tokens": tokens, "new_key": new_key, "new_token": new_token},
+            status=status,
+        )
