@@ -9,7 +9,7 @@ PORT   ?= 8000
 DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/werterhalt.sqlite3
 LAB_DIR  := $(CURDIR)/var/lab
 
-.PHONY: install demo lab-stop serve test lint check bench clean
+.PHONY: install browser demo lab-stop serve test lint check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,14 @@ demo: install
 lab-stop: install
 	$(DEMO_ENV) $(BIN)/python manage.py lab stop --dir $(LAB_DIR)
 
-test: install
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install

@@ -50,6 +50,16 @@ class BaseTable(tables.Table):
         },
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # each cell carries its column's name as a class: styling and tests can find it
+        for name, bound in self.columns.columns.items():
+            attrs = dict(bound.column.attrs)
+            td = dict(attrs.get("td", {}))
+            if name not in td.get("class", "").split():
+                td["class"] = f"{td.get('class', '')} {name}".strip()
+            bound.column.attrs = {**attrs, "td": td}
+
     class Meta:
         attrs = {"class": "table", "id": "object-list"}
         fixed_columns = ("pk",)
