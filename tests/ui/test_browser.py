@@ -30,14 +30,21 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does: apt-get install chromium)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (make test does: apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+            ],
         )
         yield browser
         browser.close()
@@ -45,7 +52,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 850}, base_url=live_server.url, locale="en-GB")
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 850}, base_url=live_server.url, locale="en-GB"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -62,7 +71,9 @@ def inventory(transactional_db):
     HardwareNotice.objects.create(
         end_of_sale=today - dt.timedelta(days=2000), last_date_of_support=today - dt.timedelta(days=30)
     ).hardware_models.add(old)
-    HardwareNotice.objects.create(last_date_of_support=today + dt.timedelta(days=3000)).hardware_models.add(new)
+    HardwareNotice.objects.create(last_date_of_support=today + dt.timedelta(days=3000)).hardware_models.add(
+        new
+    )
     for i in range(3):
         AssetFactory(name=f"sth-old-{i}", hardware_model=old, site=site, org_unit=city)
         AssetFactory(name=f"sth-new-{i}", hardware_model=new, site=site, org_unit=city)
@@ -163,7 +174,12 @@ def test_switch_to_german(page, inventory, engineer):
     assert page.get_by_role("button", name="Abmelden").is_visible()
     page.goto("/assets/")
     assert page.get_by_role("heading", name="Geräte").is_visible()
-    assert page.locator("#object-list tbody td.hardware_status .badge").get_by_text("Nicht mehr unterstützt").count() == 3
+    assert (
+        page.locator("#object-list tbody td.hardware_status .badge")
+        .get_by_text("Nicht mehr unterstützt")
+        .count()
+        == 3
+    )
     shot(page, "asset-list-de")
 
 

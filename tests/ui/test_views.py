@@ -38,19 +38,40 @@ def world():
     HardwareNotice.objects.create(
         end_of_sale=TODAY - dt.timedelta(days=2000), last_date_of_support=TODAY - dt.timedelta(days=30)
     ).hardware_models.add(old)
-    HardwareNotice.objects.create(last_date_of_support=TODAY + dt.timedelta(days=3000)).hardware_models.add(new)
+    HardwareNotice.objects.create(last_date_of_support=TODAY + dt.timedelta(days=3000)).hardware_models.add(
+        new
+    )
     assets = {
         "old-1": AssetFactory(name="old-1", hardware_model=old, site=town_hall, org_unit=city),
-        "old-2": AssetFactory(name="old-2", hardware_model=old, site=school, org_unit=schools,
-                              management_address="10.20.30.40"),
-        "new-1": AssetFactory(name="new-1", hardware_model=new, site=school, org_unit=schools,
-                              purchase_date=TODAY - dt.timedelta(days=100), in_service_date=None),
-        "new-2": AssetFactory(name="new-2", hardware_model=new, site=town_hall, org_unit=city,
-                              last_seen=timezone.now() - dt.timedelta(days=45)),
+        "old-2": AssetFactory(
+            name="old-2", hardware_model=old, site=school, org_unit=schools, management_address="10.20.30.40"
+        ),
+        "new-1": AssetFactory(
+            name="new-1",
+            hardware_model=new,
+            site=school,
+            org_unit=schools,
+            purchase_date=TODAY - dt.timedelta(days=100),
+            in_service_date=None,
+        ),
+        "new-2": AssetFactory(
+            name="new-2",
+            hardware_model=new,
+            site=town_hall,
+            org_unit=city,
+            last_seen=timezone.now() - dt.timedelta(days=45),
+        ),
     }
     state.refresh()
-    return {"assets": assets, "city": city, "schools": schools, "town_hall": town_hall, "school": school,
-            "old": old, "new": new}
+    return {
+        "assets": assets,
+        "city": city,
+        "schools": schools,
+        "town_hall": town_hall,
+        "school": school,
+        "old": old,
+        "new": new,
+    }
 
 
 def login(client, *groups, **kwargs):
@@ -79,7 +100,10 @@ def test_viewer_reads_but_cannot_change(client, world):
     assert client.get(asset.get_absolute_url()).context["edit_url"] is None
     assert client.get(reverse("inventory:asset_edit", args=[asset.pk])).status_code == 403
     assert client.post(reverse("inventory:asset_delete", args=[asset.pk])).status_code == 403
-    assert client.post(reverse("inventory:asset_bulk_delete"), {"pk": [asset.pk], "_confirm": "1"}).status_code == 403
+    assert (
+        client.post(reverse("inventory:asset_bulk_delete"), {"pk": [asset.pk], "_confirm": "1"}).status_code
+        == 403
+    )
     assert Asset.objects.filter(pk=asset.pk).exists()
     # planners edit lifecycle data, not the inventory
     client.logout()
@@ -106,8 +130,13 @@ def test_viewer_reads_but_cannot_change(client, world):
 )
 def test_asset_list_filters(client, world, query, expected):
     login(client, "viewer")
-    query = query.format(school=world["school"].pk, city=world["city"].pk, schools=world["schools"].pk,
-                         town_hall=world["town_hall"].pk, this_year=TODAY.year)
+    query = query.format(
+        school=world["school"].pk,
+        city=world["city"].pk,
+        schools=world["schools"].pk,
+        town_hall=world["town_hall"].pk,
+        this_year=TODAY.year,
+    )
     response = client.get(f"{reverse('inventory:asset_list')}?{query}")
     assert response.status_code == 200
     assert names_in(response) == expected
@@ -131,7 +160,9 @@ def test_search_box_goes_straight_to_a_single_match(client, world):
 
 def test_csv_export_is_the_filtered_list_in_the_import_format(client, world):
     login(client, "viewer")
-    response = client.get(reverse("inventory:asset_list"), {"hardware_status": "unsupported", "export": "csv"})
+    response = client.get(
+        reverse("inventory:asset_list"), {"hardware_status": "unsupported", "export": "csv"}
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert sorted(r["name"] for r in rows) == ["old-1", "old-2"]
@@ -148,8 +179,16 @@ def test_bulk_edit_changes_every_selected_asset_with_change_log(client, world):
     url = reverse("inventory:asset_bulk_edit")
     confirm = client.post(url, {"pk": [a.pk, b.pk]})
     assert confirm.status_code == 200 and len(confirm.context["objects"]) == 2
-    response = client.post(url, {"pk": [a.pk, b.pk], "_apply": "1", "status": "maintenance", "role": "access",
-                                 "return_url": reverse("inventory:asset_list")})
+    response = client.post(
+        url,
+        {
+            "pk": [a.pk, b.pk],
+            "_apply": "1",
+            "status": "maintenance",
+            "role": "access",
+            "return_url": reverse("inventory:asset_list"),
+        },
+    )
     assert response.status_code == 302
     for asset in (a, b):
         asset.refresh_from_db()
@@ -164,9 +203,15 @@ def test_bulk_edit_with_an_invalid_result_changes_nothing(client, world):
     login(client, "engineer")
     a, b = world["assets"]["old-1"], world["assets"]["new-1"]
     # new-1 was bought 100 days ago: an in-service date a year ago is before its purchase
-    response = client.post(reverse("inventory:asset_bulk_edit"), {
-        "pk": [a.pk, b.pk], "_apply": "1", "role": "core",
-        "in_service_date": (TODAY - dt.timedelta(days=365)).isoformat()})
+    response = client.post(
+        reverse("inventory:asset_bulk_edit"),
+        {
+            "pk": [a.pk, b.pk],
+            "_apply": "1",
+            "role": "core",
+            "in_service_date": (TODAY - dt.timedelta(days=365)).isoformat(),
+        },
+    )
     assert response.status_code == 200
     assert any("new-1" in str(m) for m in response.context["messages"])
     assert set(Asset.objects.filter(pk__in=[a.pk, b.pk]).values_list("role", flat=True)) == {""}
@@ -224,11 +269,19 @@ def test_invalid_edit_shows_the_error_and_keeps_the_asset(client, world):
 
 def test_table_columns_and_page_size_are_remembered_per_user(client, world):
     user = login(client, "viewer")
-    client.post(reverse("table_preferences"), {
-        "table": "AssetTable", "columns": ["name", "serial", "risk"], "per_page": "25",
-        "return_url": reverse("inventory:asset_list")})
+    client.post(
+        reverse("table_preferences"),
+        {
+            "table": "AssetTable",
+            "columns": ["name", "serial", "risk"],
+            "per_page": "25",
+            "return_url": reverse("inventory:asset_list"),
+        },
+    )
     assert UserPreference.objects.get(user=user).get("tables.AssetTable") == {
-        "columns": ["name", "serial", "risk"], "per_page": 25}
+        "columns": ["name", "serial", "risk"],
+        "per_page": 25,
+    }
     table = client.get(reverse("inventory:asset_list")).context["table"]
     visible = [c.name for c in table.columns if c.visible]
     assert visible == ["pk", "name", "serial", "risk"]
@@ -242,10 +295,12 @@ def test_table_columns_and_page_size_are_remembered_per_user(client, world):
 
 def test_csv_import_reports_each_bad_row_and_writes_nothing(client, world):
     login(client, "engineer")
-    bad = ("name,serial,manufacturer,model,purchase_date\n"
-           "ok-1,S1,{m},{model},2024-01-01\n"
-           "bad-1,S2,{m},{model},2024-02-30\n"
-           "bad-2,S3,Nobody,X,2024-01-01\n").format(m=world["old"].manufacturer.name, model=world["old"].model)
+    bad = (
+        "name,serial,manufacturer,model,purchase_date\n"
+        "ok-1,S1,{m},{model},2024-01-01\n"
+        "bad-1,S2,{m},{model},2024-02-30\n"
+        "bad-2,S3,Nobody,X,2024-01-01\n"
+    ).format(m=world["old"].manufacturer.name, model=world["old"].model)
     upload = io.BytesIO(bad.encode())
     upload.name = "assets.csv"
     response = client.post(reverse("inventory:asset_import"), {"file": upload})
@@ -264,15 +319,30 @@ def test_asset_page_shows_lifecycle_modules_discovery_and_changes(client, world)
     login(client, "viewer")
     asset = world["assets"]["old-1"]
     ModuleFactory(asset=asset, name="PS 1", part_number="PWR-C2-640WAC", serial="PSU999")
-    contract = Contract.objects.create(provider="Netcloud AG", number="SC-7", start=TODAY - dt.timedelta(days=10),
-                                       end=TODAY + dt.timedelta(days=300))
+    contract = Contract.objects.create(
+        provider="Netcloud AG",
+        number="SC-7",
+        start=TODAY - dt.timedelta(days=10),
+        end=TODAY + dt.timedelta(days=300),
+    )
     contract.assets.add(asset)
     run = DiscoveryRun.objects.create(started=timezone.now(), source="test")
-    DiscoveryHost.objects.create(run=run, name="old-1", outcome="failed", reason="timeout", message="no answer",
-                                 asset=asset)
+    DiscoveryHost.objects.create(
+        run=run, name="old-1", outcome="failed", reason="timeout", message="no answer", asset=asset
+    )
     body = client.get(asset.get_absolute_url()).content.decode()
-    for text in ["Lifecycle on", "Unsupported", "Last date of support", "Replace by", "Book value",
-                 "PSU999", "Netcloud AG", "no answer", "Change log", "Created"]:
+    for text in [
+        "Lifecycle on",
+        "Unsupported",
+        "Last date of support",
+        "Replace by",
+        "Book value",
+        "PSU999",
+        "Netcloud AG",
+        "no answer",
+        "Change log",
+        "Created",
+    ]:
         assert text in body, text
 
 
@@ -281,32 +351,52 @@ def test_object_pages_render_for_every_model(client, world):
 
     login(client, "viewer")
     platform = world["assets"]["old-1"].platform or None
-    objects = [world["school"], world["city"], world["old"], world["old"].manufacturer,
-               HardwareNotice.objects.first(),
-               Contract.objects.create(provider="P", number="1", start=TODAY, end=TODAY),
-               LifecyclePolicy.objects.create(category="switch"),
-               DiscoveryRun.objects.create(started=timezone.now(), source="x"),
-               ObjectChange.objects.first()]
+    objects = [
+        world["school"],
+        world["city"],
+        world["old"],
+        world["old"].manufacturer,
+        HardwareNotice.objects.first(),
+        Contract.objects.create(provider="P", number="1", start=TODAY, end=TODAY),
+        LifecyclePolicy.objects.create(category="switch"),
+        DiscoveryRun.objects.create(started=timezone.now(), source="x"),
+        ObjectChange.objects.first(),
+    ]
     if platform:
         objects.append(platform)
         objects.append(SoftwareRelease.objects.create(platform=platform, cycle="15.2"))
     for obj in objects:
         response = client.get(obj.get_absolute_url())
         assert response.status_code == 200, obj
-    for name in ["inventory:asset_list", "inventory:module_list", "inventory:site_list", "inventory:orgunit_list",
-                 "inventory:manufacturer_list", "inventory:hardwaremodel_list", "inventory:platform_list",
-                 "inventory:tag_list", "inventory:objectchange_list", "lifecycle:hardwarenotice_list",
-                 "lifecycle:softwarerelease_list", "lifecycle:contract_list", "lifecycle:lifecyclepolicy_list",
-                 "collectors:discoveryrun_list", "collectors:discoveryhost_list"]:
+    for name in [
+        "inventory:asset_list",
+        "inventory:module_list",
+        "inventory:site_list",
+        "inventory:orgunit_list",
+        "inventory:manufacturer_list",
+        "inventory:hardwaremodel_list",
+        "inventory:platform_list",
+        "inventory:tag_list",
+        "inventory:objectchange_list",
+        "lifecycle:hardwarenotice_list",
+        "lifecycle:softwarerelease_list",
+        "lifecycle:contract_list",
+        "lifecycle:lifecyclepolicy_list",
+        "collectors:discoveryrun_list",
+        "collectors:discoveryhost_list",
+    ]:
         assert client.get(reverse(name)).status_code == 200, name
 
 
 def test_site_and_org_unit_pages_show_counts_value_and_share_out_of_support(client, world):
     login(client, "viewer")
     figures = client.get(world["school"].get_absolute_url()).context["figures"]
-    assert figures["count"] == 2 and figures["out_of_support"] == 1 and figures["out_of_support_share"] == 50.0
-    expected_value = sum(LifecycleState.objects.filter(asset__site=world["school"]).values_list(
-        "book_value", flat=True))
+    assert (
+        figures["count"] == 2 and figures["out_of_support"] == 1 and figures["out_of_support_share"] == 50.0
+    )
+    expected_value = sum(
+        LifecycleState.objects.filter(asset__site=world["school"]).values_list("book_value", flat=True)
+    )
     assert figures["book_value"] == expected_value
     city = client.get(world["city"].get_absolute_url()).context
     assert city["figures"]["count"] == 4  # the units below count too
@@ -347,7 +437,9 @@ def test_tokens_page_shows_the_key_once_and_stores_only_its_hash(client, world):
 
 def test_language_switch_to_german(client, world):
     login(client, "viewer")
-    response = client.post(reverse("set_language"), {"language": "de", "next": reverse("inventory:asset_list")})
+    response = client.post(
+        reverse("set_language"), {"language": "de", "next": reverse("inventory:asset_list")}
+    )
     assert response.status_code == 302
     page = client.get(reverse("inventory:asset_list"))
     body = page.content.decode()
