@@ -99,24 +99,56 @@ class ModuleTable(BaseTable):
         fields = ("pk", "asset", "name", "part_number", "serial", "description", "present")
 
 
-class SiteTable(BaseTable):
+class FiguresMixin(tables.Table):
+    """Columns for querysets annotated by inventory.views.with_figures."""
+
+    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
+    book_value = MoneyColumn(verbose_name=_("Book value (CHF)"))
+    out_of_support = tables.Column(
+        verbose_name=_("Out of support"), attrs={"td": {"class": "num"}}, order_by=("out_of_support",)
+    )
+
+    def render_out_of_support(self, value, record):
+        share = round(100 * value / record.asset_count, 1) if record.asset_count else 0.0
+        return f"{value} ({share} %)"
+
+
+class SiteTable(FiguresMixin, BaseTable):
     name = tables.Column(linkify=True)
     org_unit = tables.Column(linkify=True)
-    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
 
     class Meta(BaseTable.Meta):
         model = Site
-        fields = ("pk", "name", "slug", "org_unit", "address", "asset_count", "description")
+        fields = (
+            "pk",
+            "name",
+            "slug",
+            "org_unit",
+            "address",
+            "asset_count",
+            "book_value",
+            "out_of_support",
+            "description",
+        )
 
 
-class OrgUnitTable(BaseTable):
+class OrgUnitTable(FiguresMixin, BaseTable):
     name = tables.Column(linkify=True)
     parent = tables.Column(linkify=True)
-    asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
 
     class Meta(BaseTable.Meta):
         model = OrgUnit
-        fields = ("pk", "name", "slug", "code", "parent", "asset_count", "description")
+        fields = (
+            "pk",
+            "name",
+            "slug",
+            "code",
+            "parent",
+            "asset_count",
+            "book_value",
+            "out_of_support",
+            "description",
+        )
 
 
 class ManufacturerTable(BaseTable):

@@ -3,12 +3,13 @@ the inventory with lifecycle and discovery, lives in werterhalt/views.py (invent
 import the apps above it)."""
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from inventory import assets_csv, filtersets, forms, tables
+from inventory.choices import AssetStatus
 from inventory.models import (
     Asset,
     HardwareModel,
@@ -138,8 +139,21 @@ class ModuleBulkDeleteView(generic.BulkDeleteView):
 # --- sites and org units --------------------------------------------------------------------------
 
 
+def with_figures(queryset):
+    """Assets in use, their book value and how many are out of support, per row (one query)."""
+    in_use = ~Q(assets__status=AssetStatus.DECOMMISSIONED)
+    out = Q(assets__lifecycle__hardware_status__in=summary.OUT_OF_SUPPORT) | Q(
+        assets__lifecycle__software_status__in=summary.OUT_OF_SUPPORT
+    )
+    return queryset.annotate(
+        asset_count=Count("assets", filter=in_use),
+        book_value=Sum("assets__lifecycle__book_value", filter=in_use),
+        out_of_support=Count("assets", filter=in_use & out),
+    )
+
+
 class SiteListView(generic.ObjectListView):
-    queryset = Site.objects.select_related("org_unit").annotate(asset_count=Count("assets"))
+    queryset = with_figures(Site.objects.select_related("org_unit"))
     filterset = filtersets.SiteFilterSet
     table = tables.SiteTable
 
@@ -166,7 +180,7 @@ class SiteBulkDeleteView(generic.BulkDeleteView):
 
 
 class OrgUnitListView(generic.ObjectListView):
-    queryset = OrgUnit.objects.select_related("parent").annotate(asset_count=Count("assets"))
+    queryset = with_figures(OrgUnit.objects.select_related("parent"))
     filterset = filtersets.OrgUnitFilterSet
     table = tables.OrgUnitTable
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from collectors.models import DiscoveryHost, DiscoveryRun
+from inventory.choices import AssetStatus
 from inventory.filtersets import AssetFilterSet
-from inventory.models import Asset, ObjectChange, Token
+from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
 from inventory.views import ASSETS
 from lifecycle import assess, summary
 from lifecycle.choices import Coverage, Risk, SupportStatus
@@ -42,7 +44,15 @@ class DashboardView(View):
         failures = (
             DiscoveryHost.objects.filter(run=runs[0], outcome="failed").order_by("name")[:20] if runs else []
         )
+        by_status = dict(Asset.objects.values_list("status").annotate(n=Count("pk")).order_by())
         context = {
+            "asset_count": sum(by_status.values()),
+            "by_status": [
+                (s.label, AssetStatus.color(s.value), by_status.get(s.value, 0)) for s in AssetStatus
+            ],
+            "model_count": HardwareModel.objects.count(),
+            "site_count": Site.objects.count(),
+            "org_unit_count": OrgUnit.objects.count(),
             "today": today,
             "as_of": summary.as_of(),
             "figures": summary.figures(Asset.objects.all()),
@@ -57,7 +67,7 @@ class DashboardView(View):
             "stale": ASSETS.filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
             "stale_days": STALE_DAYS,
             "review_count": Asset.objects.filter(needs_review=True).count(),
-            "recent_changes": ObjectChange.objects.select_related("content_type")[:8],
+            "recent_changes": ObjectChange.objects.select_related("content_type")[:10],
         }
         return render(request, "werterhalt/dashboard.html", context)
 
