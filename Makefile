@@ -29,6 +29,7 @@ demo: install
 	@echo "The lab keeps running in the background: 'make lab-stop' ends it."
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo_lifecycle
+	$(DEMO_ENV) $(BIN)/python manage.py lifecycle_refresh
 	$(DEMO_ENV) $(BIN)/python manage.py lifecycle_status
 	@# last before serving, so that the login it prints is the last thing on the screen
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo --url http://$(HOST):$(PORT)/
