@@ -25,3 +25,4 @@ class DiscoveryHostListView(generic.ObjectListView):
     queryset = DiscoveryHost.objects.select_related("run", "asset")
     filterset = filtersets.DiscoveryHostFilterSet
     table = tables.DiscoveryHostTable
+    filter_hidden = ("id", "run_id", "asset_id")

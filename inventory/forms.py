@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import AssetStatus
@@ -29,6 +30,69 @@ class AssetImportForm(forms.Form):
             ) from None
 
 
+def _find_assets(names: list[str]) -> tuple[list[Asset], list[str]]:
+    """Assets by name, serial or asset tag (case-insensitive); and the names that matched none or
+    more than one."""
+    found, problems = [], []
+    for name in names:
+        matches = list(Asset.objects.filter(
+            Q(name__iexact=name) | Q(serial__iexact=name) | Q(asset_tag__iexact=name))[:2])
+        if len(matches) == 1:
+            found.append(matches[0])
+        else:
+            problems.append(name)
+    return found, problems
+
+
+class AssetChoiceField(forms.CharField):
+    """One asset by name, serial or asset tag — a text box, not a list of 100,000 options."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", _("Name, serial number or asset tag."))
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return Asset.objects.filter(pk=value).values_list("name", flat=True).first() or value
+        return value.name if isinstance(value, Asset) else value
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if not value:
+            return None
+        found, problems = _find_assets([value])
+        if problems:
+            raise forms.ValidationError(
+                _("No single asset has the name, serial number or asset tag “%(v)s”.") % {"v": value})
+        return found[0]
+
+
+class AssetListField(forms.CharField):
+    """Several assets, one name, serial or asset tag per line (or comma separated)."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", _("One name, serial number or asset tag per line."))
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple) or hasattr(value, "all"):
+            items = value.all() if hasattr(value, "all") else value
+            pks = [getattr(i, "pk", i) for i in items]
+            return "\n".join(Asset.objects.filter(pk__in=pks).order_by("name").values_list("name", flat=True))
+        return value
+
+    def clean(self, value):
+        value = super().clean(value) or ""
+        names = [n.strip() for n in value.replace(",", "\n").splitlines() if n.strip()]
+        found, problems = _find_assets(list(dict.fromkeys(names)))
+        if problems:
+            raise forms.ValidationError(
+                _("No single asset matches: %(names)s") % {"names": ", ".join(problems[:20])})
+        return found
+
+
 class StyledModelForm(forms.ModelForm):
     """Dates as date pickers."""
 
@@ -40,6 +104,8 @@ class StyledModelForm(forms.ModelForm):
 
 
 class AssetForm(StyledModelForm):
+    replaces = AssetChoiceField(label=_("Replaces"), required=False)
+
     class Meta:
         model = Asset
         fields = [
@@ -125,6 +191,8 @@ class TagForm(StyledModelForm):
 
 
 class ModuleForm(StyledModelForm):
+    asset = AssetChoiceField(label=_("Asset"))
+
     class Meta:
         model = Module
         fields = ["asset", "name", "part_number", "serial", "description", "hardware_model", "present"]

@@ -117,6 +117,7 @@ class ModuleListView(generic.ObjectListView):
     queryset = Module.objects.select_related("asset")
     filterset = filtersets.ModuleFilterSet
     table = tables.ModuleTable
+    filter_hidden = ("id", "asset_id")  # 100,000 options: filter by asset from the asset's page
 
 
 class ModuleView(generic.ObjectView):

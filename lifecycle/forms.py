@@ -1,6 +1,7 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from inventory.forms import StyledModelForm
+from inventory.forms import AssetListField, StyledModelForm
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 
 
@@ -41,6 +42,8 @@ class SoftwareReleaseForm(StyledModelForm):
 
 
 class ContractForm(StyledModelForm):
+    assets = AssetListField(label=_("Assets"), required=False)
+
     class Meta:
         model = Contract
         fields = [
@@ -55,7 +58,6 @@ class ContractForm(StyledModelForm):
             "assets",
             "comments",
         ]
-        widgets = {"assets": forms.SelectMultiple(attrs={"size": 10})}
 
 
 class LifecyclePolicyForm(StyledModelForm):

@@ -76,6 +76,7 @@ class ContractListView(generic.ObjectListView):
     queryset = Contract.objects.annotate(asset_count=Count("assets"))
     filterset = filtersets.ContractFilterSet
     table = tables.ContractTable
+    filter_hidden = ("id", "asset_id")
 
 
 class ContractView(generic.ObjectView):

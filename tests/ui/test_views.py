@@ -445,3 +445,29 @@ def test_language_switch_to_german(client, world):
     body = page.content.decode()
     assert '<html lang="de">' in body
     assert "Geräte" in body and "Filter" in body  # the catalogue is compiled and used
+
+
+def test_asset_references_are_typed_not_picked_from_a_list(client, world):
+    """Forms never render a <select> of every asset; names, serials or tags are typed and checked."""
+    login(client, "planner")
+    page = client.get(reverse("lifecycle:contract_add")).content.decode()
+    assert "<option" not in page.split('name="assets"')[1].split("</textarea>")[0]
+    old1, old2 = world["assets"]["old-1"], world["assets"]["old-2"]
+    data = {"provider": "Netcloud AG", "number": "SC-9", "kind": "support", "start": "2026-01-01",
+            "end": "2027-12-31", "notice_days": "90", "assets": f"old-1\n{old2.serial}\nnobody-here"}
+    response = client.post(reverse("lifecycle:contract_add"), data)
+    assert response.status_code == 200 and "nobody-here" in str(response.context["form"].errors["assets"])
+    assert not Contract.objects.filter(number="SC-9").exists()
+    data["assets"] = f"old-1, {old2.serial}"
+    assert client.post(reverse("lifecycle:contract_add"), data).status_code == 302
+    contract = Contract.objects.get(number="SC-9")
+    assert set(contract.assets.all()) == {old1, old2}
+    edit = client.get(reverse("lifecycle:contract_edit", args=[contract.pk])).content.decode()
+    assert "old-1\nold-2" in edit
+
+
+def test_list_filter_forms_leave_out_per_asset_choices(client, world):
+    login(client, "viewer")
+    for name in ("inventory:module_list", "lifecycle:contract_list", "collectors:discoveryhost_list"):
+        fields = [f.name for f in client.get(reverse(name)).context["filter_fields"]]
+        assert "asset_id" not in fields and "q" in fields, name
