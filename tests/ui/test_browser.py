@@ -122,6 +122,15 @@ def test_log_in_and_filter_assets_by_support_status(page, inventory, engineer):
     badges = page.locator("#object-list tbody td.hardware_status .badge")
     assert badges.all_inner_texts() == ["Unsupported"] * 3
     assert "badge-danger" in badges.first.get_attribute("class")  # colour and text
+    # the export is of the filtered list, also after htmx swapped the table in place
+    href = page.locator("#export-csv").get_attribute("href")
+    assert "hardware_status=unsupported" in href
+    exported = page.request.get(href).text()
+    assert sorted(line.split(",")[0] for line in exported.splitlines()[1:]) == [
+        "sth-old-0",
+        "sth-old-1",
+        "sth-old-2",
+    ]
 
 
 def test_open_an_asset_edit_it_and_see_the_change_log(page, inventory, engineer):
