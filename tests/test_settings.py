@@ -71,3 +71,14 @@ def test_cache_uses_redis_when_redis_url_is_set():
     assert any(key in k.decode() for k in raw.scan_iter(match=f"*{key}*"))
     cache.delete(key)
     assert cache.get(key) is None
+
+
+def test_static_files_are_served_by_the_app_without_debug(client, settings):
+    """No CDN and no separate web server: the app serves its CSS, script and htmx itself."""
+    settings.DEBUG = False
+    files = ("/static/werterhalt/app.css", "/static/werterhalt/app.js", "/static/vendor/htmx-2.0.11.min.js")
+    for path in files:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert int(response["Content-Length"]) > 100
+    assert client.get("/static/nothing-here.css").status_code in (302, 404)
