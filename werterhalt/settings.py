@@ -136,7 +136,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
-# translations: werterhalt/locale/<lang>/LC_MESSAGES/django.po (found as the werterhalt app's)
+# one catalogue for the whole project (makemessages writes it, the app finds it)
+LOCALE_PATHS = [BASE_DIR / "werterhalt" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Zurich")
 USE_I18N = True
 USE_TZ = True
