@@ -264,8 +264,8 @@ class ObjectEditView(ModelPermissionMixin, View):
         if form.is_valid():
             with transaction.atomic():
                 obj = form.save()
-            verb = _("Changed") if pk else _("Created")
-            messages.success(request, f"{verb} {obj._meta.verbose_name} “{obj}”.")
+            text = _("Changed %(kind)s “%(obj)s”.") if pk else _("Created %(kind)s “%(obj)s”.")
+            messages.success(request, text % {"kind": obj._meta.verbose_name, "obj": obj})
             return HttpResponseRedirect(obj.get_absolute_url())
         return self.render_form(request, obj, form)
 
@@ -304,6 +304,14 @@ class ObjectDeleteView(ModelPermissionMixin, View):
             request, _("Deleted %(kind)s “%(obj)s”.") % {"kind": obj._meta.verbose_name, "obj": obj}
         )
         return HttpResponseRedirect(reverse(url_name(self.queryset.model, "list")))
+
+
+def done(one: str, many: str, model, objects: list) -> str:
+    """Says "Changed switch “x”." for one object, "Changed 3 switches." for more (one message each, so
+    that every language can word both)."""
+    if len(objects) == 1:
+        return one % {"kind": model._meta.verbose_name, "obj": objects[0]}
+    return many % {"n": len(objects), "kinds": model._meta.verbose_name_plural}
 
 
 def selected(request, queryset):
@@ -383,7 +391,7 @@ class BulkEditView(ModelPermissionMixin, View):
             )
         messages.success(
             request,
-            _("Changed %(n)d %(kind)s.") % {"n": len(objects), "kind": model._meta.verbose_name_plural},
+            done(_("Changed %(kind)s “%(obj)s”."), _("Changed %(n)d %(kinds)s."), model, objects),
         )
         return HttpResponseRedirect(return_url)
 
@@ -422,7 +430,7 @@ class BulkDeleteView(ModelPermissionMixin, View):
             return HttpResponseRedirect(return_url)
         messages.success(
             request,
-            _("Deleted %(n)d %(kind)s.") % {"n": len(objects), "kind": model._meta.verbose_name_plural},
+            done(_("Deleted %(kind)s “%(obj)s”."), _("Deleted %(n)d %(kinds)s."), model, objects),
         )
         return HttpResponseRedirect(return_url)
 

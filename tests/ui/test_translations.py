@@ -159,7 +159,7 @@ def test_plural_forms_come_out_german():
 
 def test_python_format_placeholders_work_in_german():
     with translation.override("de"):
-        text = gettext("Deleted %(n)d %(kind)s.") % {"n": 2, "kind": "Geräte"}
+        text = gettext("Deleted %(n)d %(kinds)s.") % {"n": 2, "kinds": "Geräte"}
     assert text == "2 Geräte gelöscht."
 
 
