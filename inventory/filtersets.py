@@ -24,7 +24,7 @@ from inventory.models import (
     Tag,
 )
 from lifecycle.choices import Coverage, Risk, SupportStatus
-from werterhalt.filtersets import BaseFilterSet, multiple_choice
+from werterhalt.filtersets import BaseFilterSet, multiple_choice, slug_filter
 
 
 def descendants(unit_ids) -> set[int]:
@@ -84,9 +84,7 @@ class HardwareModelFilterSet(BaseFilterSet):
     search_fields = ("model", "name", "manufacturer__name")
     manufacturer_id = django_filters.ModelMultipleChoiceFilter(
         queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
-    manufacturer = django_filters.ModelMultipleChoiceFilter(
-        field_name="manufacturer", queryset=Manufacturer.objects.all(), to_field_name="slug",
-        label=_("Manufacturer (slug)"))
+    manufacturer = slug_filter("manufacturer", Manufacturer.objects.all(), _("Manufacturer (slug)"))
     category = multiple_choice("category", HardwareCategory.choices, _("Category"))
     has_notice = django_filters.BooleanFilter(field_name="notices", lookup_expr="isnull", exclude=True,
                                               distinct=True, label=_("Has an end-of-life notice"))
@@ -116,17 +114,14 @@ class TagFilterSet(BaseFilterSet):
 
 class AssetFilterSet(BaseFilterSet):
     site_id = django_filters.ModelMultipleChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
-    site = django_filters.ModelMultipleChoiceFilter(
-        field_name="site", queryset=Site.objects.all(), to_field_name="slug", label=_("Site (slug)"))
+    site = slug_filter("site", Site.objects.all(), _("Site (slug)"))
     org_unit_id = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(),
                                     label=_("Organisational unit"))
     org_unit = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(), to_field_name="slug",
                                  label=_("Organisational unit (slug)"))
     manufacturer_id = django_filters.ModelMultipleChoiceFilter(
         queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
-    manufacturer = django_filters.ModelMultipleChoiceFilter(
-        field_name="manufacturer", queryset=Manufacturer.objects.all(), to_field_name="slug",
-        label=_("Manufacturer (slug)"))
+    manufacturer = slug_filter("manufacturer", Manufacturer.objects.all(), _("Manufacturer (slug)"))
     hardware_model_id = django_filters.ModelMultipleChoiceFilter(
         queryset=HardwareModel.objects.select_related("manufacturer"), label=_("Hardware model"))
     platform_id = django_filters.ModelMultipleChoiceFilter(queryset=Platform.objects.all(),
@@ -134,8 +129,7 @@ class AssetFilterSet(BaseFilterSet):
     category = multiple_choice("hardware_model__category", HardwareCategory.choices, _("Category"))
     status = multiple_choice("status", AssetStatus.choices, _("Status"))
     source = multiple_choice("source", AssetSource.choices, _("Source"))
-    tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__slug", queryset=Tag.objects.all(), to_field_name="slug", label=_("Tag"))
+    tag = slug_filter("tags", Tag.objects.all(), _("Tag"))
     hardware_status = multiple_choice(
         "lifecycle__hardware_status", SupportStatus.choices, _("Hardware support"))
     software_status = multiple_choice(

@@ -10,7 +10,7 @@ from inventory.choices import HardwareCategory
 from inventory.models import Asset, HardwareModel, OrgUnit, Platform
 from lifecycle.choices import ContractKind, SupportMilestone
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt.filtersets import BaseFilterSet, multiple_choice
+from werterhalt.filtersets import BaseFilterSet, multiple_choice, slug_filter
 
 
 class HardwareNoticeFilterSet(BaseFilterSet):
@@ -33,9 +33,7 @@ class SoftwareReleaseFilterSet(BaseFilterSet):
     search_fields = ("cycle", "latest_version", "platform__name")
     platform_id = django_filters.ModelMultipleChoiceFilter(queryset=Platform.objects.all(),
         label=_("Platform"))
-    platform = django_filters.ModelMultipleChoiceFilter(
-        field_name="platform", queryset=Platform.objects.all(), to_field_name="slug",
-            label=_("Platform (slug)"))
+    platform = slug_filter("platform", Platform.objects.all(), _("Platform (slug)"))
     lts = django_filters.BooleanFilter(label=_("Long-term support"))
 
     class Meta:

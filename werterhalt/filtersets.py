@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class BaseFilterSet(django_filters.FilterSet):
@@ -25,3 +27,13 @@ class BaseFilterSet(django_filters.FilterSet):
 
 def multiple_choice(field_name: str, choices, label) -> django_filters.MultipleChoiceFilter:
     return django_filters.MultipleChoiceFilter(field_name=field_name, choices=choices, label=label)
+
+
+def slug_filter(field: str, queryset, label) -> django_filters.ModelMultipleChoiceFilter:
+    """Filter a foreign key (or many-to-many) by the related object's slug: ``?site=town-hall``.
+    The API schema is told that it takes strings (it cannot follow ``field__slug`` itself)."""
+    return extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            field_name=f"{field}__slug", queryset=queryset, to_field_name="slug", label=label
+        )
+    )

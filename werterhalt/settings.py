@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
     "werterhalt",  # the project's own templates, static files, template tags and translations
@@ -218,5 +219,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from the app's own static files (drf-spectacular-sidecar), no CDN
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # one name per set of choices shared by several fields
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "inventory.choices.AssetStatus",
+        "RunStatusEnum": "collectors.choices.RunStatus",
+        "SupportStatusEnum": "lifecycle.choices.SupportStatus",
+    },
 }
 DJANGO_TABLES2_TEMPLATE = "werterhalt/table.html"

@@ -1,0 +1,42 @@
+import argparse
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from inventory.models import Token
+
+
+def positive_days(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"“{value}” is not a whole number of days, 1 or more")
+    return int(value)
+
+
+class Command(BaseCommand):
+    help = ("Make an API token for a user and print its key. The key is shown only this once: "
+            "the database keeps only its hash.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--write", action="store_true",
+                            help="Allow writes (as far as the user's groups allow); default: read only.")
+        parser.add_argument("--expires-days", type=positive_days, metavar="N",
+                            help="Expire after N days (N >= 1); default: never.")
+        parser.add_argument("--description", default="", help="What the token is for.")
+
+    def handle(self, *args, username, write, expires_days, description, **options):
+        user_model = get_user_model()
+        try:
+            user = user_model.objects.get_by_natural_key(username)
+        except user_model.DoesNotExist:
+            raise CommandError(f"No user named “{username}”.", returncode=2) from None
+        expires = timezone.now() + dt.timedelta(days=expires_days) if expires_days else None
+        token, key = Token.issue(user, description=description[:200], write_enabled=write, expires=expires)
+        kind = "read/write" if write else "read-only"
+        until = f", expires {timezone.localtime(expires):%Y-%m-%d %H:%M %Z}" if expires else ""
+        # the key alone on standard output, so that a script can capture it; the rest on stderr
+        self.stderr.write(f"Token {token.prefix}… for {user.get_username()} ({kind}{until}). "
+                          "Store the key now: it is not shown again.")
+        self.stdout.write(key)

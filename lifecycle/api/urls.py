@@ -1,0 +1,19 @@
+from rest_framework import routers
+
+from lifecycle.api import views
+
+app_name = "lifecycle-api"
+
+
+class LifecycleRootView(routers.APIRootView):
+    """Vendors' end-of-life notices, software release cycles, contracts and lifecycle policies."""
+
+
+router = routers.DefaultRouter()
+router.APIRootView = LifecycleRootView
+router.register("hardware-notices", views.HardwareNoticeViewSet)
+router.register("software-releases", views.SoftwareReleaseViewSet)
+router.register("contracts", views.ContractViewSet)
+router.register("policies", views.LifecyclePolicyViewSet)
+
+urlpatterns = router.urls

@@ -1,0 +1,53 @@
+"""``/api/``: the root, each app's endpoints, the OpenAPI schema and its Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers, views
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from inventory.api.views import TokenViewSet
+
+ROOTS = {  # name in the root -> URL namespace of the app's endpoints
+    "inventory": "inventory-api",
+    "lifecycle": "lifecycle-api",
+    "discovery": "discovery-api",
+    "users": "users-api",
+}
+
+
+class APIRootView(views.APIView):
+    """Werterhalt's API. Authenticate with `Authorization: Token <key>`; `/api/docs/` describes
+    every endpoint."""
+
+    _ignore_model_permissions = True  # no model here: any signed-in user (TokenModelPermissions)
+    schema = None
+
+    def get_view_name(self) -> str:
+        return "API root"
+
+    def get(self, request, format=None):
+        links = {name: reverse(f"{namespace}:api-root", request=request, format=format)
+                 for name, namespace in ROOTS.items()}
+        links["schema"] = reverse("api-schema", request=request)
+        links["docs"] = reverse("api-docs", request=request)
+        return Response(links)
+
+
+class UsersRootView(routers.APIRootView):
+    """Your API tokens."""
+
+
+users = routers.DefaultRouter()
+users.APIRootView = UsersRootView
+users.register("tokens", TokenViewSet)
+
+urlpatterns = [
+    path("", APIRootView.as_view(), name="api-root"),
+    path("inventory/", include("inventory.api.urls")),
+    path("lifecycle/", include("lifecycle.api.urls")),
+    path("discovery/", include("collectors.api.urls")),
+    path("users/", include((users.urls, "users-api"))),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
