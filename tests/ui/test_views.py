@@ -453,8 +453,15 @@ def test_asset_references_are_typed_not_picked_from_a_list(client, world):
     page = client.get(reverse("lifecycle:contract_add")).content.decode()
     assert "<option" not in page.split('name="assets"')[1].split("</textarea>")[0]
     old1, old2 = world["assets"]["old-1"], world["assets"]["old-2"]
-    data = {"provider": "Netcloud AG", "number": "SC-9", "kind": "support", "start": "2026-01-01",
-            "end": "2027-12-31", "notice_days": "90", "assets": f"old-1\n{old2.serial}\nnobody-here"}
+    data = {
+        "provider": "Netcloud AG",
+        "number": "SC-9",
+        "kind": "support",
+        "start": "2026-01-01",
+        "end": "2027-12-31",
+        "notice_days": "90",
+        "assets": f"old-1\n{old2.serial}\nnobody-here",
+    }
     response = client.post(reverse("lifecycle:contract_add"), data)
     assert response.status_code == 200 and "nobody-here" in str(response.context["form"].errors["assets"])
     assert not Contract.objects.filter(number="SC-9").exists()
@@ -471,3 +478,40 @@ def test_list_filter_forms_leave_out_per_asset_choices(client, world):
     for name in ("inventory:module_list", "lifecycle:contract_list", "collectors:discoveryhost_list"):
         fields = [f.name for f in client.get(reverse(name)).context["filter_fields"]]
         assert "asset_id" not in fields and "q" in fields, name
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "inventory:asset_list",
+        "inventory:site_list",
+        "inventory:orgunit_list",
+        "lifecycle:contract_list",
+        "lifecycle:hardwarenotice_list",
+        "inventory:module_list",
+    ],
+)
+def test_list_pages_cost_the_same_queries_for_25_or_100_rows(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    units = [OrgUnitFactory() for _ in range(3)]
+    models = [HardwareModelFactory() for _ in range(3)]
+    for n in range(110):
+        unit = OrgUnitFactory(parent=units[n % 3])
+        site = SiteFactory(org_unit=unit)
+        asset = AssetFactory(hardware_model=models[n % 3], site=site, org_unit=unit)
+        ModuleFactory(asset=asset)
+        contract = Contract.objects.create(provider="P", number=f"C{n}", start=TODAY, end=TODAY)
+        contract.assets.add(asset)
+        HardwareNotice.objects.create(bulletin=f"N{n}").hardware_models.add(models[n % 3])
+    state.refresh()
+    login(client, "viewer")
+    counts = {}
+    for per_page in (25, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(url), {"per_page": per_page})
+        assert response.status_code == 200
+        assert len(response.context["table"].paginated_rows) == per_page
+        counts[per_page] = len(queries)
+    assert counts[25] == counts[100], counts
