@@ -12,6 +12,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import HttpResponse, HttpResponseRedirect
@@ -144,8 +145,7 @@ class ObjectListView(ModelPermissionMixin, View):
             "table": table,
             "filter_form": filterset.form,
             "filter_fields": [
-                f for f in filterset.form
-                if f.name not in self.filter_hidden and "(slug)" not in str(f.label)
+                f for f in filterset.form if f.name not in self.filter_hidden and "(slug)" not in str(f.label)
             ],
             "filter_active": filterset.is_bound,
             "filter_errors": filterset.form.errors if filterset.is_bound else None,
@@ -320,10 +320,35 @@ def selected(request, queryset):
     return queryset.filter(pk__in=pks)
 
 
-class BulkEditView(ModelPermissionMixin, View):
-    """Change the same fields on many objects; a blank field leaves the objects as they are."""
+class BulkView(ModelPermissionMixin, View):
+    """What bulk edit and bulk delete share: the ticked objects, where to go back, the page."""
 
     queryset = None
+    template_name = ""
+
+    def page(self, request, objects, return_url, **extra):
+        context = {
+            "objects": objects,
+            "return_url": return_url,
+            "verbose_name_plural": self.queryset.model._meta.verbose_name_plural,
+            **extra,
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request):
+        model = self.queryset.model
+        objects = list(selected(request, self.queryset))
+        return_url = safe_return_url(request, reverse(url_name(model, "list")))
+        if not objects:
+            messages.warning(request, _("Nothing selected."))
+            return HttpResponseRedirect(return_url)
+        return self.handle(request, model, objects, return_url)
+
+
+class BulkEditView(BulkView):
+    """Change the same fields on many objects; a blank field leaves the objects as they are.
+    All or nothing: one object that would become invalid stops the whole change."""
+
     form = None  # a plain Form whose fields are all optional; cleaned values != None are applied
     action = "change"
     template_name = "werterhalt/bulk_edit.html"
@@ -332,36 +357,12 @@ class BulkEditView(ModelPermissionMixin, View):
         for field, value in data.items():
             setattr(obj, field, value)
 
-    def post(self, request):
-        model = self.queryset.model
-        objects = list(selected(request, self.queryset))
-        return_url = safe_return_url(request, reverse(url_name(model, "list")))
-        if not objects:
-            messages.warning(request, _("Nothing selected."))
-            return HttpResponseRedirect(return_url)
+    def handle(self, request, model, objects, return_url):
         if "_apply" not in request.POST:
-            return render(
-                request,
-                self.template_name,
-                {
-                    "form": self.form(),
-                    "objects": objects,
-                    "verbose_name_plural": model._meta.verbose_name_plural,
-                    "return_url": return_url,
-                },
-            )
+            return self.page(request, objects, return_url, form=self.form())
         form = self.form(request.POST)
         if not form.is_valid():
-            return render(
-                request,
-                self.template_name,
-                {
-                    "form": form,
-                    "objects": objects,
-                    "verbose_name_plural": model._meta.verbose_name_plural,
-                    "return_url": return_url,
-                },
-            )
+            return self.page(request, objects, return_url, form=form)
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
         errors = []
         with transaction.atomic():
@@ -369,8 +370,8 @@ class BulkEditView(ModelPermissionMixin, View):
                 self.apply(obj, data)
                 try:
                     obj.full_clean()
-                except Exception as exc:  # ValidationError: report every object, write none
-                    errors.append(f"{obj}: {exc}")
+                except ValidationError as exc:  # report every object, write none
+                    errors.append(f"{obj}: {'; '.join(exc.messages)}")
                     continue
                 obj.save()
             if errors:
@@ -379,45 +380,20 @@ class BulkEditView(ModelPermissionMixin, View):
             for error in errors[:20]:
                 messages.error(request, error)
             messages.error(request, _("Nothing was changed."))
-            return render(
-                request,
-                self.template_name,
-                {
-                    "form": form,
-                    "objects": objects,
-                    "verbose_name_plural": model._meta.verbose_name_plural,
-                    "return_url": return_url,
-                },
-            )
+            return self.page(request, objects, return_url, form=form)
         messages.success(
-            request,
-            done(_("Changed %(kind)s “%(obj)s”."), _("Changed %(n)d %(kinds)s."), model, objects),
+            request, done(_("Changed %(kind)s “%(obj)s”."), _("Changed %(n)d %(kinds)s."), model, objects)
         )
         return HttpResponseRedirect(return_url)
 
 
-class BulkDeleteView(ModelPermissionMixin, View):
-    queryset = None
+class BulkDeleteView(BulkView):
     action = "delete"
     template_name = "werterhalt/bulk_delete.html"
 
-    def post(self, request):
-        model = self.queryset.model
-        objects = list(selected(request, self.queryset))
-        return_url = safe_return_url(request, reverse(url_name(model, "list")))
-        if not objects:
-            messages.warning(request, _("Nothing selected."))
-            return HttpResponseRedirect(return_url)
+    def handle(self, request, model, objects, return_url):
         if "_confirm" not in request.POST:
-            return render(
-                request,
-                self.template_name,
-                {
-                    "objects": objects,
-                    "verbose_name_plural": model._meta.verbose_name_plural,
-                    "return_url": return_url,
-                },
-            )
+            return self.page(request, objects, return_url)
         try:
             with transaction.atomic():
                 for obj in objects:
@@ -429,8 +405,7 @@ class BulkDeleteView(ModelPermissionMixin, View):
             )
             return HttpResponseRedirect(return_url)
         messages.success(
-            request,
-            done(_("Deleted %(kind)s “%(obj)s”."), _("Deleted %(n)d %(kinds)s."), model, objects),
+            request, done(_("Deleted %(kind)s “%(obj)s”."), _("Deleted %(n)d %(kinds)s."), model, objects)
         )
         return HttpResponseRedirect(return_url)
 
