@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collectors.choices import HostOutcome, HostReason, RunStatus
 from collectors.models import DiscoveryHost, DiscoveryRun
-from werterhalt.filtersets import BaseFilterSet, multiple_choice
+from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice
 
 
 class DiscoveryRunFilterSet(BaseFilterSet):
@@ -25,7 +25,7 @@ class DiscoveryRunFilterSet(BaseFilterSet):
 
 class DiscoveryHostFilterSet(BaseFilterSet):
     search_fields = ("name", "address", "message")
-    run_id = django_filters.ModelMultipleChoiceFilter(queryset=DiscoveryRun.objects.all(), label=_("Run"))
+    run_id = fk_filter(queryset=DiscoveryRun.objects.all(), label=_("Run"))
     asset_id = django_filters.NumberFilter(field_name="asset_id", label=_("Asset"))
     outcome = multiple_choice("outcome", HostOutcome.choices, _("Outcome"))
     reason = multiple_choice("reason", HostReason.choices, _("Reason"))

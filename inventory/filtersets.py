@@ -24,7 +24,7 @@ from inventory.models import (
     Tag,
 )
 from lifecycle.choices import Coverage, Risk, SupportStatus
-from werterhalt.filtersets import BaseFilterSet, multiple_choice, slug_filter
+from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice, slug_filter
 
 
 def descendants(unit_ids) -> set[int]:
@@ -44,6 +44,10 @@ def descendants(unit_ids) -> set[int]:
 class OrgUnitTreeFilter(django_filters.ModelMultipleChoiceFilter):
     """An org unit means the unit and everything below it."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)  # a foreign key: no row twice
+        super().__init__(*args, **kwargs)
+
     def filter(self, qs, value):
         if not value:
             return qs
@@ -52,7 +56,7 @@ class OrgUnitTreeFilter(django_filters.ModelMultipleChoiceFilter):
 
 class OrgUnitFilterSet(BaseFilterSet):
     search_fields = ("name", "code", "description")
-    parent_id = django_filters.ModelMultipleChoiceFilter(queryset=OrgUnit.objects.all(), label=_("Parent"))
+    parent_id = fk_filter(queryset=OrgUnit.objects.all(), label=_("Parent"))
     slug = django_filters.AllValuesMultipleFilter()
 
     class Meta:
@@ -82,7 +86,7 @@ class ManufacturerFilterSet(BaseFilterSet):
 
 class HardwareModelFilterSet(BaseFilterSet):
     search_fields = ("model", "name", "manufacturer__name")
-    manufacturer_id = django_filters.ModelMultipleChoiceFilter(
+    manufacturer_id = fk_filter(
         queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
     manufacturer = slug_filter("manufacturer", Manufacturer.objects.all(), _("Manufacturer (slug)"))
     category = multiple_choice("category", HardwareCategory.choices, _("Category"))
@@ -96,7 +100,7 @@ class HardwareModelFilterSet(BaseFilterSet):
 
 class PlatformFilterSet(BaseFilterSet):
     search_fields = ("name", "slug", "napalm_driver")
-    manufacturer_id = django_filters.ModelMultipleChoiceFilter(
+    manufacturer_id = fk_filter(
         queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
 
     class Meta:
@@ -113,23 +117,23 @@ class TagFilterSet(BaseFilterSet):
 
 
 class AssetFilterSet(BaseFilterSet):
-    site_id = django_filters.ModelMultipleChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+    site_id = fk_filter(queryset=Site.objects.all(), label=_("Site"))
     site = slug_filter("site", Site.objects.all(), _("Site (slug)"))
     org_unit_id = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(),
                                     label=_("Organisational unit"))
     org_unit = OrgUnitTreeFilter(field_name="org_unit", queryset=OrgUnit.objects.all(), to_field_name="slug",
                                  label=_("Organisational unit (slug)"))
-    manufacturer_id = django_filters.ModelMultipleChoiceFilter(
+    manufacturer_id = fk_filter(
         queryset=Manufacturer.objects.all(), label=_("Manufacturer"))
     manufacturer = slug_filter("manufacturer", Manufacturer.objects.all(), _("Manufacturer (slug)"))
-    hardware_model_id = django_filters.ModelMultipleChoiceFilter(
+    hardware_model_id = fk_filter(
         queryset=HardwareModel.objects.select_related("manufacturer"), label=_("Hardware model"))
-    platform_id = django_filters.ModelMultipleChoiceFilter(queryset=Platform.objects.all(),
+    platform_id = fk_filter(queryset=Platform.objects.all(),
         label=_("Platform"))
     category = multiple_choice("hardware_model__category", HardwareCategory.choices, _("Category"))
     status = multiple_choice("status", AssetStatus.choices, _("Status"))
     source = multiple_choice("source", AssetSource.choices, _("Source"))
-    tag = slug_filter("tags", Tag.objects.all(), _("Tag"))
+    tag = slug_filter("tags", Tag.objects.all(), _("Tag"), distinct=True)
     hardware_status = multiple_choice(
         "lifecycle__hardware_status", SupportStatus.choices, _("Hardware support"))
     software_status = multiple_choice(
@@ -156,12 +160,12 @@ class AssetFilterSet(BaseFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        query = (
-            Q(name__icontains=value)
-            | Q(serial__iexact=value)
-            | Q(asset_tag__iexact=value)
-            | Q(hardware_model__model__icontains=value)
-        )
+        # models first (a few hundred rows): a join inside the OR would stop the indexes on
+        # name and serial from serving the search (see inventory migration 0007)
+        models = list(HardwareModel.objects.filter(model__icontains=value).values_list("pk", flat=True)[:500])
+        query = Q(name__icontains=value) | Q(serial__iexact=value) | Q(asset_tag__iexact=value)
+        if models:
+            query |= Q(hardware_model_id__in=models)
         if len(value) >= 4:  # a part of a serial, but not every serial containing "1"
             query |= Q(serial__istartswith=value)
         try:
@@ -185,8 +189,8 @@ class AssetFilterSet(BaseFilterSet):
 
 class ModuleFilterSet(BaseFilterSet):
     search_fields = ("name", "part_number", "serial", "description", "asset__name")
-    asset_id = django_filters.ModelMultipleChoiceFilter(queryset=Asset.objects.all(), label=_("Asset"))
-    hardware_model_id = django_filters.ModelMultipleChoiceFilter(
+    asset_id = fk_filter(queryset=Asset.objects.all(), label=_("Asset"))
+    hardware_model_id = fk_filter(
         queryset=HardwareModel.objects.all(), label=_("Hardware model"))
 
     class Meta:

@@ -10,7 +10,7 @@ from inventory.choices import HardwareCategory
 from inventory.models import Asset, HardwareModel, OrgUnit, Platform
 from lifecycle.choices import ContractKind, SupportMilestone
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt.filtersets import BaseFilterSet, multiple_choice, slug_filter
+from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice, slug_filter
 
 
 class HardwareNoticeFilterSet(BaseFilterSet):
@@ -31,7 +31,7 @@ class HardwareNoticeFilterSet(BaseFilterSet):
 
 class SoftwareReleaseFilterSet(BaseFilterSet):
     search_fields = ("cycle", "latest_version", "platform__name")
-    platform_id = django_filters.ModelMultipleChoiceFilter(queryset=Platform.objects.all(),
+    platform_id = fk_filter(queryset=Platform.objects.all(),
         label=_("Platform"))
     platform = slug_filter("platform", Platform.objects.all(), _("Platform (slug)"))
     lts = django_filters.BooleanFilter(label=_("Long-term support"))
@@ -74,7 +74,7 @@ class ContractFilterSet(BaseFilterSet):
 class LifecyclePolicyFilterSet(BaseFilterSet):
     search_fields = ("category", "org_unit__name")
     category = multiple_choice("category", HardwareCategory.choices, _("Category"))
-    org_unit_id = django_filters.ModelMultipleChoiceFilter(
+    org_unit_id = fk_filter(
         field_name="org_unit", queryset=OrgUnit.objects.all(), label=_("Organisational unit"))
     out_of_support = multiple_choice("out_of_support", SupportMilestone.choices, _("Out of support at"))
 

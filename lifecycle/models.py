@@ -242,6 +242,9 @@ class LifecycleState(models.Model):
         Asset, verbose_name=_("asset"), on_delete=models.CASCADE, primary_key=True, related_name="lifecycle"
     )
     at = models.DateField(_("as of"))
+    computed = models.DateTimeField(
+        _("computed"), db_index=True, null=True, help_text=_("When this row was last written.")
+    )
     age = models.FloatField(_("age (years)"), null=True, blank=True)
     hardware_status = models.CharField(
         _("hardware support"), max_length=20, choices=SupportStatus.choices, db_index=True
@@ -264,6 +267,7 @@ class LifecycleState(models.Model):
     class Meta:
         verbose_name = _("lifecycle state")
         verbose_name_plural = _("lifecycle states")
+        indexes = [models.Index(fields=["replacement_due", "asset"], name="lifecycle_due_asset")]
         default_permissions = ("view",)
 
     def __str__(self) -> str:

@@ -29,7 +29,7 @@ from lifecycle.models import LifecycleState
 
 BATCH = 5000
 FIELDS = [
-    "at", "age", "hardware_status", "software_status", "coverage", "support_ends",
+    "at", "computed", "age", "hardware_status", "software_status", "coverage", "support_ends",
     "replacement_due", "replacement_reason", "book_value", "risk",
 ]
 
@@ -42,6 +42,7 @@ def refresh(queryset=None, at: dt.date | None = None) -> int:
     """Evaluate the assets of ``queryset`` (default: all) on ``at`` (default today) and store the
     answers. Returns how many assets were evaluated."""
     at = at or timezone.localdate()
+    now = timezone.now()
     base = queryset if queryset is not None else Asset.objects.all()
     ids = list(base.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
@@ -58,6 +59,7 @@ def refresh(queryset=None, at: dt.date | None = None) -> int:
                 LifecycleState(
                     asset_id=item.asset_id,
                     at=at,
+                    computed=now,
                     age=None if np.isnan(row.age) else float(row.age),
                     hardware_status=row.hardware,
                     software_status=row.software,
@@ -74,6 +76,15 @@ def refresh(queryset=None, at: dt.date | None = None) -> int:
                 rows, update_conflicts=True, unique_fields=["asset"], update_fields=FIELDS, batch_size=1000
             )
     return len(ids)
+
+
+def version() -> tuple:
+    """Changes whenever the stored answers or the set of assets change (two indexed queries), for
+    caches of figures computed from them — shared by every process, whatever the cache backend."""
+    from django.db.models import Max
+
+    latest = LifecycleState.objects.aggregate(latest=Max("computed"))["latest"]
+    return (latest.isoformat() if latest else "", Asset.objects.count())
 
 
 # --- keeping the stored answers current -----------------------------------------------------------

@@ -26,14 +26,30 @@ class BaseFilterSet(django_filters.FilterSet):
 
 
 def multiple_choice(field_name: str, choices, label) -> django_filters.MultipleChoiceFilter:
-    return django_filters.MultipleChoiceFilter(field_name=field_name, choices=choices, label=label)
+    # distinct=False: these follow foreign keys and one-to-ones only, which cannot repeat a row;
+    # SELECT DISTINCT over every column of 100,000 assets doubles the cost of a filtered list
+    return django_filters.MultipleChoiceFilter(
+        field_name=field_name, choices=choices, label=label, distinct=False
+    )
 
 
-def slug_filter(field: str, queryset, label) -> django_filters.ModelMultipleChoiceFilter:
+def fk_filter(queryset, label, **kwargs) -> django_filters.ModelMultipleChoiceFilter:
+    """A foreign key by id (``?site_id=3&site_id=4``), without DISTINCT (cannot repeat a row)."""
+    return django_filters.ModelMultipleChoiceFilter(queryset=queryset, label=label, distinct=False, **kwargs)
+
+
+def slug_filter(
+    field: str, queryset, label, distinct: bool = False
+) -> django_filters.ModelMultipleChoiceFilter:
     """Filter a foreign key (or many-to-many) by the related object's slug: ``?site=town-hall``.
-    The API schema is told that it takes strings (it cannot follow ``field__slug`` itself)."""
+    The API schema is told that it takes strings (it cannot follow ``field__slug`` itself).
+    ``distinct`` only for many-to-many fields, where a row could match twice."""
     return extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelMultipleChoiceFilter(
-            field_name=f"{field}__slug", queryset=queryset, to_field_name="slug", label=label
+            field_name=f"{field}__slug",
+            queryset=queryset,
+            to_field_name="slug",
+            label=label,
+            distinct=distinct,
         )
     )

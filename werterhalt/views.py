@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,7 +20,7 @@ from inventory.choices import AssetStatus
 from inventory.filtersets import AssetFilterSet
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
 from inventory.views import ASSETS
-from lifecycle import assess, summary
+from lifecycle import assess, state, summary
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, HardwareNotice, SoftwareRelease
 from werterhalt import charts, generic
@@ -30,37 +31,18 @@ STALE_DAYS = 30
 class DashboardView(View):
     def get(self, request):
         today = timezone.localdate()
-        costs = summary.replacement_cost_by_year(today, years=10)
-        rows = [
-            (
-                _("Backlog") if r["year"] is None else r["label"],
-                r["cost"],
-                "bar-backlog" if r["year"] is None else "bar",
-            )
-            for r in costs
-        ]
         stale_since = timezone.now() - dt.timedelta(days=STALE_DAYS)
         runs = list(DiscoveryRun.objects.order_by("-started")[:5])
         failures = (
             DiscoveryHost.objects.filter(run=runs[0], outcome="failed").order_by("name")[:20] if runs else []
         )
-        by_status = dict(Asset.objects.values_list("status").annotate(n=Count("pk")).order_by())
         context = {
-            "asset_count": sum(by_status.values()),
-            "by_status": [
-                (s.label, AssetStatus.color(s.value), by_status.get(s.value, 0)) for s in AssetStatus
-            ],
+            **self.figures(today),
+            "today": today,
+            "as_of": summary.as_of(),
             "model_count": HardwareModel.objects.count(),
             "site_count": Site.objects.count(),
             "org_unit_count": OrgUnit.objects.count(),
-            "today": today,
-            "as_of": summary.as_of(),
-            "figures": summary.figures(Asset.objects.all()),
-            "support": summary.support_counts(),
-            "software": summary.support_counts(field="software_status"),
-            "leaving": summary.leaving_support(today),
-            "costs": costs,
-            "chart": charts.bar_chart(rows),
             "runs": runs,
             "failures": failures,
             "stale_count": Asset.objects.filter(last_seen__lt=stale_since).count(),
@@ -70,6 +52,40 @@ class DashboardView(View):
             "recent_changes": ObjectChange.objects.select_related("content_type")[:10],
         }
         return render(request, "werterhalt/dashboard.html", context)
+
+    @staticmethod
+    def figures(today) -> dict:
+        """The aggregates over every asset, cached until the stored lifecycle answers or the set
+        of assets change (``lifecycle.state.version``) — they take ~250 ms on 100,000 assets."""
+        version = ":".join(map(str, state.version()))
+        key = f"dashboard:{translation.get_language()}:{today}:{version}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        by_status = dict(Asset.objects.values_list("status").annotate(n=Count("pk")).order_by())
+        costs = summary.replacement_cost_by_year(today, years=10)
+        rows = [
+            (
+                _("Backlog") if r["year"] is None else r["label"],
+                r["cost"],
+                "bar-backlog" if r["year"] is None else "bar",
+            )
+            for r in costs
+        ]
+        figures = {
+            "asset_count": sum(by_status.values()),
+            "by_status": [
+                (s.label, AssetStatus.color(s.value), by_status.get(s.value, 0)) for s in AssetStatus
+            ],
+            "figures": summary.figures(Asset.objects.all()),
+            "support": summary.support_counts(),
+            "software": summary.support_counts(field="software_status"),
+            "leaving": summary.leaving_support(today),
+            "costs": costs,
+            "chart": charts.bar_chart(rows),
+        }
+        cache.set(key, figures, timeout=3600)
+        return figures
 
 
 class AssetView(generic.ObjectView):

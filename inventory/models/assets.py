@@ -70,7 +70,7 @@ class Asset(models.Model):
         db_index=True,
     )
     management_address = models.GenericIPAddressField(
-        _("management address"), null=True, blank=True, unpack_ipv4=True
+        _("management address"), null=True, blank=True, unpack_ipv4=True, db_index=True
     )
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     in_service_date = models.DateField(_("in service since"), null=True, blank=True)
@@ -79,7 +79,7 @@ class Asset(models.Model):
     )
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
     first_seen = models.DateTimeField(_("first seen"), null=True, blank=True)
-    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True, db_index=True)
     source = models.CharField(
         _("source"), max_length=20, choices=AssetSource.choices, default=AssetSource.MANUAL
     )
@@ -100,6 +100,8 @@ class Asset(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("asset")
         verbose_name_plural = _("assets")
+        # the lists' default order, served from the index (also for deep pages)
+        indexes = [models.Index(fields=["name", "id"], name="asset_name_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["manufacturer", "serial"], condition=~models.Q(serial=""),

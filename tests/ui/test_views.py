@@ -515,3 +515,25 @@ def test_list_pages_cost_the_same_queries_for_25_or_100_rows(client, url):
         assert len(response.context["table"].paginated_rows) == per_page
         counts[per_page] = len(queries)
     assert counts[25] == counts[100], counts
+
+
+def test_dashboard_figures_follow_changes_despite_the_cache(
+    client, world, django_capture_on_commit_callbacks
+):
+    login(client, "viewer")
+    support = {s["value"]: s["count"] for s in client.get(reverse("home")).context["support"]}
+    assert support["unsupported"] == 2
+    asset = world["assets"]["new-1"]
+    with django_capture_on_commit_callbacks(execute=True):
+        asset.hardware_model = world["old"]
+        asset.save()
+    support = {s["value"]: s["count"] for s in client.get(reverse("home")).context["support"]}
+    assert support["unsupported"] == 3
+    world["assets"]["old-1"].delete()
+    context = client.get(reverse("home")).context
+    assert {s["value"]: s["count"] for s in context["support"]}["unsupported"] == 2
+    assert context["asset_count"] == 3
+    # the cached figures are per language
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    labels = [b.label for b in client.get(reverse("home")).context["chart"]["bars"]]
+    assert labels[0] == "Rückstand"

@@ -60,7 +60,12 @@ class NestedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
     def to_representation(self, value):
-        return self.serializer.brief_class()(value, context=self.context).data
+        # one brief serializer per field, reused for every row: building one per related object
+        # per row cost more than the rest of a 100-row page together
+        brief = getattr(self, "_brief", None)
+        if brief is None:
+            brief = self._brief = self.serializer.brief_class()(context=self.context)
+        return brief.to_representation(value)
 
     def get_choices(self, cutoff=None):
         # the browsable API's <select>: keyed by primary key (a nested dict cannot be a key)
