@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/import_assets.py
 	$(BIN)/python bench/discovery.py
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
