@@ -23,22 +23,9 @@ from inventory.models import (
     Site,
     Tag,
 )
+from inventory.models.organisation import descendants
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice, slug_filter
-
-
-def descendants(unit_ids) -> set[int]:
-    """The given org units and every unit below them (one query)."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent in OrgUnit.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent, []).append(pk)
-    found, todo = set(), [int(u) for u in unit_ids]
-    while todo:
-        unit = todo.pop()
-        if unit not in found:
-            found.add(unit)
-            todo.extend(children.get(unit, ()))
-    return found
 
 
 class OrgUnitTreeFilter(django_filters.ModelMultipleChoiceFilter):

@@ -57,6 +57,13 @@ class Catalogue:
     def policy(self, category: str, org_unit_id: int | None) -> rules.Policy:
         """Most specific first: category + org unit (or its parents), category, org unit (or its
         parents), every category; else ``rules.DEFAULT_POLICY``."""
+        p = self.policy_row(category, org_unit_id)
+        if p is None:
+            return rules.DEFAULT_POLICY
+        return rules.Policy(p.service_life_years, p.depreciation_years, p.out_of_support, p.warn_months)
+
+    def policy_row(self, category: str, org_unit_id: int | None) -> LifecyclePolicy | None:
+        """The LifecyclePolicy that applies (see ``policy``), or None."""
         chain, seen = [], set()
         unit = org_unit_id
         while unit is not None and unit not in seen:
@@ -66,10 +73,8 @@ class Catalogue:
         for key in [*((category, u) for u in chain), (category, None), *(("", u) for u in chain), ("", None)]:
             p = self.policies.get(key)
             if p is not None:
-                return rules.Policy(
-                    p.service_life_years, p.depreciation_years, p.out_of_support, p.warn_months
-                )
-        return rules.DEFAULT_POLICY
+                return p
+        return None
 
     def release(self, platform_id: int | None, version: str) -> tuple[str | None, rules.SoftwareDates | None]:
         cycles = self.releases.get(platform_id) or {}

@@ -194,6 +194,12 @@ class LifecyclePolicy(models.Model):
         _("warn (months)"), default=12, help_text=_("How long before the milestone support counts as ending.")
     )
 
+    replacement_cost = models.DecimalField(
+        _("default replacement cost (CHF)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("What replacing one asset costs when its hardware model has no list price."),
+    )
+
     class Meta:
         ordering = ["category", "org_unit"]
         verbose_name = _("lifecycle policy")

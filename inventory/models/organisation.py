@@ -105,3 +105,17 @@ class Site(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:site", args=[self.pk])
+
+
+def descendants(unit_ids) -> set[int]:
+    """The given org units and every unit below them (one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in OrgUnit.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = set(), [int(u) for u in unit_ids]
+    while todo:
+        unit = todo.pop()
+        if unit not in found:
+            found.add(unit)
+            todo.extend(children.get(unit, ()))
+    return found
