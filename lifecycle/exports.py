@@ -1,0 +1,237 @@
+"""A replacement plan (``lifecycle.planning.Plan``) as CSV, JSON or an XLSX workbook for people.
+
+XLSX is written with XlsxWriter in constant-memory mode (row by row, straight to disk), the
+fastest well-kept writer for large sheets; pandas' own ``to_excel`` writes column by column,
+which constant-memory mode cannot take. Sheets: Summary, Schedule, Budget (year × org unit),
+Capped plan (with a budget). Bold, frozen header rows with filters, real dates, money as numbers
+in a CHF format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import IO
+
+import pandas as pd
+import xlsxwriter
+
+from lifecycle.planning import Plan
+
+# (column, header, kind, width); kind: text, int, float, money, date
+SCHEDULE = [
+    ("asset_id", "Asset ID", "int", 9),
+    ("name", "Name", "text", 22),
+    ("serial", "Serial", "text", 16),
+    ("org_unit", "Org unit", "text", 24),
+    ("site", "Site", "text", 22),
+    ("category", "Category", "text", 11),
+    ("manufacturer", "Manufacturer", "text", 14),
+    ("model", "Model", "text", 20),
+    ("hardware_status", "Hardware support", "text", 18),
+    ("software_status", "Software support", "text", 18),
+    ("risk", "Risk", "text", 9),
+    ("age", "Age (years)", "float", 10),
+    ("support_ends", "Support ends", "date", 12),
+    ("replacement_due", "Replace by", "date", 12),
+    ("bucket", "Budget year", "text", 11),
+    ("replacement_reason", "Reason", "text", 40),
+    ("suggested_model", "Suggested model", "text", 20),
+    ("cost", "Cost (CHF)", "money", 14),
+    ("cost_source", "Cost from", "text", 11),
+    ("book_value", "Book value (CHF)", "money", 16),
+    ("planned_year", "Planned year", "int", 12),
+    ("note", "Note", "text", 24),
+]
+CAPPED = [
+    ("year", "Year", "int", 8),
+    ("group", "Budget of", "text", 22),
+    ("budget", "Budget (CHF)", "money", 14),
+    ("spent", "Spent (CHF)", "money", 14),
+    ("replaced", "Replaced", "int", 10),
+    ("deferred", "Deferred", "int", 10),
+    ("deferred_cost", "Deferred (CHF)", "money", 15),
+    ("unsupported_left", "Unsupported left", "int", 16),
+    ("critical_left", "Critical left", "int", 13),
+    ("high_left", "High risk left", "int", 13),
+]
+VALUE = [
+    ("org_unit", "Org unit", "text", 24),
+    ("assets", "Assets", "int", 9),
+    ("book_value", "Book value (CHF)", "money", 16),
+    ("replacement_value", "Replacement value (CHF)", "money", 22),
+    ("out_of_support", "Out of support", "int", 14),
+    ("share_by_count", "Share by count (%)", "float", 17),
+    ("share_by_value", "Share by value (%)", "float", 17),
+]
+MONEY_FORMAT = '#,##0.00 "CHF"'
+
+
+def schedule_columns(plan: Plan) -> list[tuple[str, str, str, int]]:
+    columns = [c for c in SCHEDULE if c[0] in plan.schedule.columns or c[0] in ("planned_year", "note")]
+    return (
+        columns if plan.capped is not None else [c for c in columns if c[0] not in ("planned_year", "note")]
+    )
+
+
+def schedule_rows(plan: Plan) -> pd.DataFrame:
+    frame = plan.capped.rows if plan.capped is not None else plan.schedule
+    return frame[[c[0] for c in schedule_columns(plan)]]
+
+
+# --- CSV and JSON --------------------------------------------------------------------------------
+
+
+def write_csv(plan: Plan, out: IO[str]) -> int:
+    """The schedule, one row per asset, dates as YYYY-MM-DD, money with two decimals."""
+    rows = schedule_rows(plan).rename(columns={c[0]: c[0] for c in schedule_columns(plan)})
+    rows.to_csv(out, index=False, date_format="%Y-%m-%d", float_format="%.2f", lineterminator="\n")
+    return len(rows)
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.date().isoformat() if isinstance(value, pd.Timestamp) else value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    columns = list(frame.columns)
+    return [
+        dict(zip(columns, map(_plain, row), strict=True)) for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def as_dict(plan: Plan) -> dict:
+    budget = plan.forecast
+    return {
+        "totals": plan.totals(),
+        "schedule": _records(schedule_rows(plan)),
+        "budget": {
+            bucket: {str(k): round(float(v), 2) for k, v in row.items()} for bucket, row in budget.iterrows()
+        },
+        "capped_plan": _records(plan.capped.years) if plan.capped is not None else None,
+        "value": _records(plan.value),
+    }
+
+
+def write_json(plan: Plan, out: IO[str]) -> int:
+    json.dump(as_dict(plan), out, ensure_ascii=False, indent=1)
+    return len(plan.schedule)
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+
+class _Sheets:
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.formats = {
+            "header": workbook.add_format(
+                {"bold": True, "bg_color": "#DDE3EA", "bottom": 1, "text_wrap": True}
+            ),
+            "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "float": workbook.add_format({"num_format": "0.00"}),
+            "title": workbook.add_format({"bold": True, "font_size": 14}),
+            "bold": workbook.add_format({"bold": True}),
+        }
+
+    def table(self, name: str, columns, rows, first_row: int = 0, sheet=None):
+        """Header (bold, frozen, with filters) and rows; ``rows`` yields tuples in column order."""
+        sheet = sheet or self.workbook.add_worksheet(name)
+        for index, (_key, _header, kind, width) in enumerate(columns):
+            sheet.set_column(index, index, width, self.formats.get(kind))
+        sheet.write_row(first_row, 0, [c[1] for c in columns], self.formats["header"])
+        sheet.freeze_panes(first_row + 1, 0)
+        writers = [self._writer(sheet, kind) for _k, _h, kind, _w in columns]
+        count = 0
+        for count, values in enumerate(rows, start=1):
+            row = first_row + count
+            for col, (write, value) in enumerate(zip(writers, values, strict=True)):
+                write(row, col, value)
+        sheet.autofilter(first_row, 0, first_row + max(count, 1), len(columns) - 1)
+        return sheet
+
+    def _writer(self, sheet, kind):
+        fmt = self.formats.get(kind)
+
+        def write(row, col, value):
+            value = _plain(value)
+            if value is None:
+                return
+            if kind == "date":
+                sheet.write_datetime(row, col, dt.datetime.fromisoformat(value), fmt)
+            elif kind in ("money", "float", "int"):
+                sheet.write_number(row, col, float(value), fmt)
+            else:
+                sheet.write_string(row, col, str(value))
+
+        return write
+
+
+def write_xlsx(plan: Plan, path: str) -> int:
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
+    sheets = _Sheets(workbook)
+
+    summary = workbook.add_worksheet("Summary")
+    summary.set_column(0, 0, 30)
+    summary.set_column(1, 1, 18)
+    summary.write_string(0, 0, "Replacement plan", sheets.formats["title"])
+    totals = plan.totals()
+    labels = [
+        ("at", "Evaluated on", "date"),
+        ("horizon_years", "Horizon (years)", "int"),
+        ("assets", "Assets in use", "int"),
+        ("due", "Due within the horizon", "int"),
+        ("due_cost", "Cost of those (CHF)", "money"),
+        ("backlog", "Overdue (backlog)", "int"),
+        ("backlog_cost", "Backlog cost (CHF)", "money"),
+        ("cost_unknown", "Assets without a cost", "int"),
+        ("book_value", "Book value (CHF)", "money"),
+        ("extend_service_life_years", "Service life extended by (years)", "int"),
+    ]
+    row = 2
+    for key, label, kind in labels:
+        summary.write_string(row, 0, label, sheets.formats["bold"])
+        sheets._writer(summary, kind)(row, 1, totals[key])
+        row += 1
+    if plan.budget is not None:
+        summary.write_string(row, 0, "Yearly budget", sheets.formats["bold"])
+        if isinstance(plan.budget, dict):
+            summary.write_string(row, 1, ", ".join(f"{k}: {v:,.0f}" for k, v in plan.budget.items()))
+        else:
+            summary.write_number(row, 1, float(plan.budget), sheets.formats["money"])
+        row += 1
+    row += 1
+    sheets.table(
+        "Summary",
+        VALUE,
+        plan.value[[c[0] for c in VALUE]].itertuples(index=False, name=None),
+        first_row=row,
+        sheet=summary,
+    )
+
+    columns = schedule_columns(plan)
+    sheets.table("Schedule", columns, schedule_rows(plan).itertuples(index=False, name=None))
+
+    budget = plan.forecast.reset_index()
+    budget["Total"] = plan.forecast.sum(axis=1).to_numpy()
+    budget_columns = [("bucket", "Year", "text", 10)] + [
+        (str(c), str(c), "money", max(14, len(str(c)) + 2)) for c in budget.columns[1:]
+    ]
+    sheets.table("Budget", budget_columns, budget.itertuples(index=False, name=None))
+
+    if plan.capped is not None:
+        sheets.table(
+            "Capped plan",
+            CAPPED,
+            plan.capped.years[[c[0] for c in CAPPED]].itertuples(index=False, name=None),
+        )
+    workbook.close()
+    return len(plan.schedule)
