@@ -1,7 +1,12 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from inventory.choices import HardwareCategory
 from inventory.forms import AssetListField, StyledModelForm
+from inventory.models import Manufacturer, OrgUnit, Site
+from lifecycle import planning
+from lifecycle.choices import SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 
 
@@ -71,3 +76,63 @@ class LifecyclePolicyForm(StyledModelForm):
             "out_of_support",
             "warn_months",
         ]
+
+
+class PlanForm(forms.Form):
+    """What the Planning page and the plan API take: as of, horizon, budget, what-if, filters."""
+
+    at = forms.DateField(
+        label=_("Plan as of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    horizon = forms.IntegerField(
+        label=_("Horizon (years)"), min_value=1, max_value=50, initial=10, required=False
+    )
+    budget = forms.DecimalField(
+        label=_("Yearly budget (CHF)"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Leave empty for no budget-capped plan."),
+    )
+    extend_years = forms.IntegerField(
+        label=_("What-if: service life longer by (years)"),
+        min_value=0,
+        max_value=20,
+        initial=0,
+        required=False,
+    )
+    org_unit = forms.ModelMultipleChoiceField(
+        label=_("Organisational unit"),
+        queryset=OrgUnit.objects.all(),
+        required=False,
+        help_text=_("Includes the units below it."),
+    )
+    site = forms.ModelMultipleChoiceField(label=_("Site"), queryset=Site.objects.all(), required=False)
+    category = forms.MultipleChoiceField(
+        label=_("Category"), choices=HardwareCategory.choices, required=False
+    )
+    manufacturer = forms.ModelMultipleChoiceField(
+        label=_("Manufacturer"), queryset=Manufacturer.objects.all(), required=False
+    )
+    hardware_status = forms.MultipleChoiceField(
+        label=_("Hardware support"), choices=SupportStatus.choices, required=False
+    )
+
+    def arguments(self) -> dict:
+        """Keyword arguments of ``lifecycle.planning.build`` (call after ``is_valid()``)."""
+        data = self.cleaned_data
+        filters = planning.Filters(
+            org_units=[u.pk for u in data["org_unit"]],
+            sites=[s.pk for s in data["site"]],
+            categories=list(data["category"]),
+            manufacturers=[m.pk for m in data["manufacturer"]],
+            statuses=list(data["hardware_status"]),
+            horizon=data["horizon"] or 10,
+        )
+        return {
+            "at": data["at"] or timezone.localdate(),
+            "filters": filters,
+            "budget": float(data["budget"]) if data["budget"] is not None else None,
+            "extend_years": data["extend_years"] or 0,
+        }

@@ -1,3 +1,5 @@
+from django.urls import path
+
 from lifecycle import models
 from lifecycle import views as v
 from werterhalt.generic import crud_urls
@@ -5,6 +7,7 @@ from werterhalt.generic import crud_urls
 app_name = "lifecycle"
 
 urlpatterns = [
+    path("planning/", v.PlanningView.as_view(), name="planning"),
     *crud_urls(
         "hardware-notices",
         models.HardwareNotice,

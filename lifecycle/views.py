@@ -1,12 +1,21 @@
 """Lifecycle pages: notices, releases, contracts, policies."""
 
+import io
+import os
+import tempfile
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
 
 from inventory.models import Asset
 from inventory.tables import AssetTable
-from lifecycle import filtersets, forms, rules, tables
+from lifecycle import exports, filtersets, forms, planning, rules, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt import generic
+from werterhalt import charts, generic
 
 ASSETS = Asset.objects.select_related(
     "manufacturer", "hardware_model", "platform", "site", "org_unit", "lifecycle"
@@ -119,3 +128,83 @@ class LifecyclePolicyEditView(generic.ObjectEditView):
 
 class LifecyclePolicyDeleteView(generic.ObjectDeleteView):
     queryset = LifecyclePolicy.objects.all()
+
+
+# --- planning -------------------------------------------------------------------------------------
+
+
+def plan_download(plan, kind: str):
+    """The plan as a file download: csv, json or xlsx (written to a temporary file: XlsxWriter's
+    constant-memory mode needs one)."""
+    stamp = plan.at.isoformat()
+    if kind == "xlsx":
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - FileResponse closes it
+        handle.close()
+        exports.write_xlsx(plan, handle.name)
+        response = FileResponse(
+            open(handle.name, "rb"),  # noqa: SIM115 - FileResponse closes it
+            as_attachment=True,
+            filename=f"replacement-plan-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        os.unlink(handle.name)  # the open file stays readable until the response is done
+        return response
+    content_type = "text/csv" if kind == "csv" else "application/json"
+    response = HttpResponse(content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="replacement-plan-{stamp}.{kind}"'
+    buffer = io.StringIO()
+    (exports.write_csv if kind == "csv" else exports.write_json)(plan, buffer)
+    response.write(buffer.getvalue())
+    return response
+
+
+class PlanningView(PermissionRequiredMixin, View):
+    """Schedule, budget per year, the budget-capped plan and the value view, with downloads."""
+
+    permission_required = "lifecycle.view_lifecyclepolicy"
+    raise_exception = True
+
+    def get(self, request):
+        form = forms.PlanForm(request.GET or None, initial={"horizon": 10, "extend_years": 0})
+        if request.GET and not form.is_valid():
+            return render(request, "lifecycle/planning.html", {"form": form}, status=400)
+        if not request.GET:
+            form = forms.PlanForm({"horizon": 10, "extend_years": 0})
+            form.is_valid()
+        plan = planning.build(**form.arguments())
+        if request.GET.get("download") in {"csv", "json", "xlsx"}:
+            return plan_download(plan, request.GET["download"])
+        totals = plan.forecast.sum(axis=1)
+        budget_chart = charts.bar_chart(
+            [
+                (
+                    _("Backlog") if b == planning.BACKLOG else b,
+                    float(v),
+                    "bar-backlog" if b == planning.BACKLOG else "bar",
+                )
+                for b, v in totals.items()
+            ]
+        )
+        capped_chart = None
+        if plan.capped is not None:
+            capped_chart = charts.bar_chart(
+                [(str(r.year), r.spent, "bar") for r in plan.capped.years.itertuples()]
+            )
+        query = request.GET.copy()
+        query.pop("download", None)
+        return render(
+            request,
+            "lifecycle/planning.html",
+            {
+                "form": form,
+                "plan": plan,
+                "totals": plan.totals(),
+                "budget_chart": budget_chart,
+                "capped_chart": capped_chart,
+                "forecast": plan.forecast,
+                "query": query.urlencode(),
+                "capped_years": plan.capped.years.to_dict("records") if plan.capped is not None else None,
+                "value": plan.value.to_dict("records"),
+                "schedule": plan.schedule.head(50).to_dict("records"),
+            },
+        )
