@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework import routers
 
 from lifecycle.api import views
@@ -16,4 +17,4 @@ router.register("software-releases", views.SoftwareReleaseViewSet)
 router.register("contracts", views.ContractViewSet)
 router.register("policies", views.LifecyclePolicyViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [path("plan/", views.PlanView.as_view(), name="plan"), *router.urls]

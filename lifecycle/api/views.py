@@ -1,14 +1,23 @@
 """Lifecycle endpoints (``/api/lifecycle/``)."""
 
-from lifecycle import filtersets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lifecycle import exports, filtersets, planning
 from lifecycle.api import serializers
+from lifecycle.forms import PlanForm
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
+from lifecycle.views import plan_download
+from werterhalt.api.permissions import IsAuthenticated
 from werterhalt.api.viewsets import ModelViewSet
 
 
 class HardwareNoticeViewSet(ModelViewSet):
     queryset = HardwareNotice.objects.select_related("replacement_model__manufacturer").prefetch_related(
-        "hardware_models__manufacturer")
+        "hardware_models__manufacturer"
+    )
     serializer_class = serializers.HardwareNoticeSerializer
     filterset_class = filtersets.HardwareNoticeFilterSet
 
@@ -29,3 +38,46 @@ class LifecyclePolicyViewSet(ModelViewSet):
     queryset = LifecyclePolicy.objects.select_related("org_unit")
     serializer_class = serializers.LifecyclePolicySerializer
     filterset_class = filtersets.LifecyclePolicyFilterSet
+
+
+class CanViewPlans(IsAuthenticated):
+    """Whoever may read lifecycle data may read the plan (read-only tokens too)."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.user.has_perm(
+            "lifecycle.view_lifecyclepolicy"
+        )
+
+
+class PlanView(APIView):
+    """The replacement plan (the Planning page's): JSON with totals, schedule, budget per year ×
+    org unit, the budget-capped plan and the value view; ``download=csv`` or ``download=xlsx``
+    for the files. Parameters: ``at``, ``horizon``, ``budget``, ``extend_years``, ``org_unit``,
+    ``site``, ``manufacturer`` (ids, repeatable), ``category``, ``hardware_status``."""
+
+    permission_classes = [CanViewPlans]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("at", OpenApiTypes.DATE),
+            OpenApiParameter("horizon", OpenApiTypes.INT),
+            OpenApiParameter("budget", OpenApiTypes.DECIMAL),
+            OpenApiParameter("extend_years", OpenApiTypes.INT),
+            OpenApiParameter("org_unit", OpenApiTypes.INT, many=True),
+            OpenApiParameter("site", OpenApiTypes.INT, many=True),
+            OpenApiParameter("manufacturer", OpenApiTypes.INT, many=True),
+            OpenApiParameter("category", OpenApiTypes.STR, many=True),
+            OpenApiParameter("hardware_status", OpenApiTypes.STR, many=True),
+            OpenApiParameter("download", OpenApiTypes.STR, enum=["csv", "xlsx", "json"]),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        form = PlanForm(request.query_params)
+        if not form.is_valid():
+            return Response(form.errors.get_json_data(), status=400)
+        plan = planning.build(**form.arguments())
+        kind = request.query_params.get("download")
+        if kind in {"csv", "xlsx"}:
+            return plan_download(plan, kind)
+        return Response(exports.as_dict(plan))

@@ -79,3 +79,4 @@ def results(response) -> list[dict]:
 
 def names(response) -> set[str]:
     return {row["name"] for row in results(response)}
+
