@@ -17,6 +17,7 @@ from inventory.models import Asset, ObjectChange
 from lifecycle import state
 from lifecycle.models import HardwareNotice
 from tests.factories import AssetFactory, HardwareModelFactory, OrgUnitFactory, SiteFactory, UserFactory
+from tests.lifecycle.test_planning import world  # noqa: F401 - the planning test's inventory
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -208,3 +209,29 @@ def test_keyboard_reaches_the_menu_and_search(page, inventory, engineer):
 def test_artifacts_are_ignored_by_git():
     ignore = (Path(__file__).resolve().parents[2] / ".gitignore").read_text()
     assert "tests/ui/artifacts/" in ignore.splitlines()
+
+
+def test_planning_page_filters_change_the_chart_and_the_download(page, engineer, world):  # noqa: F811
+    log_in(page, "erika")
+    page.locator("nav.menu summary", has_text="Lifecycle").click()
+    page.get_by_role("link", name="Planning").click()
+    form = page.locator("#plan-form")
+    form.get_by_label("Plan as of").fill("2027-01-15")
+    form.get_by_label("Yearly budget (CHF)").fill("2500")
+    form.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**budget=2500**")
+    backlog = page.locator("#budget-per-year rect[data-label=Backlog]")
+    assert float(backlog.get_attribute("data-value")) == 3000
+    assert page.locator("#capped-plan tbody tr").first.inner_text().startswith("2027")
+    shot(page, "planning")
+
+    form.get_by_label("Organisational unit").select_option(label="Schools")
+    form.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**org_unit=**")
+    assert (
+        float(page.locator("#budget-per-year rect[data-label=Backlog]").get_attribute("data-value")) == 2000
+    )
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    text = Path(download.value.path()).read_text()
+    assert [line.split(",")[1] for line in text.splitlines()[1:]] == ["a1", "a9", "a5", "a3"]
