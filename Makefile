@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/discovery.py
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/plan.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
