@@ -66,6 +66,7 @@ VALUE = [
     ("share_by_value", "Share by value (%)", "float", 17),
 ]
 MONEY_FORMAT = '#,##0.00 "CHF"'
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's date serial numbers
 
 
 def schedule_columns(plan: Plan) -> list[tuple[str, str, str, int]]:
@@ -142,19 +143,45 @@ class _Sheets:
             "bold": workbook.add_format({"bold": True}),
         }
 
-    def table(self, name: str, columns, rows, first_row: int = 0, sheet=None):
-        """Header (bold, frozen, with filters) and rows; ``rows`` yields tuples in column order."""
+    def table(self, name: str, columns, frame: pd.DataFrame, first_row: int = 0, sheet=None):
+        """Header (bold, frozen, with filters) and the rows of ``frame`` (its columns in the order
+        of ``columns``). Each column is converted once, up front: numbers (money, dates as Excel
+        serial numbers with a date format) and text, so that the row loop only writes."""
         sheet = sheet or self.workbook.add_worksheet(name)
         for index, (_key, _header, kind, width) in enumerate(columns):
             sheet.set_column(index, index, width, self.formats.get(kind))
         sheet.write_row(first_row, 0, [c[1] for c in columns], self.formats["header"])
         sheet.freeze_panes(first_row + 1, 0)
-        writers = [self._writer(sheet, kind) for _k, _h, kind, _w in columns]
-        count = 0
-        for count, values in enumerate(rows, start=1):
-            row = first_row + count
-            for col, (write, value) in enumerate(zip(writers, values, strict=True)):
-                write(row, col, value)
+        cells = []  # per column: (writer, format, values with None for empty cells)
+        for (_key, _header, kind, _width), values in zip(
+            columns, (frame[c] for c in frame.columns), strict=True
+        ):
+            fmt = self.formats.get(kind)
+            if kind == "date":
+                serial = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days
+                cells.append(
+                    (sheet.write_number, fmt, serial.astype(object).where(serial.notna(), None).tolist())
+                )
+            elif kind in ("money", "float", "int"):
+                numbers = pd.to_numeric(values, errors="coerce").astype(float)
+                cells.append(
+                    (sheet.write_number, fmt, numbers.astype(object).where(numbers.notna(), None).tolist())
+                )
+            else:
+                text = values.astype(object).where(values.notna(), None)
+                cells.append(
+                    (sheet.write_string, None, [None if v is None else str(v) for v in text.tolist()])
+                )
+        count = len(frame)
+        for offset in range(count):
+            row = first_row + 1 + offset
+            for col, (write, fmt, values) in enumerate(cells):
+                value = values[offset]
+                if value is not None and value != "":
+                    if fmt is None:
+                        write(row, col, value)
+                    else:
+                        write(row, col, value, fmt)
         sheet.autofilter(first_row, 0, first_row + max(count, 1), len(columns) - 1)
         return sheet
 
@@ -212,26 +239,26 @@ def write_xlsx(plan: Plan, path: str) -> int:
     sheets.table(
         "Summary",
         VALUE,
-        plan.value[[c[0] for c in VALUE]].itertuples(index=False, name=None),
+        plan.value[[c[0] for c in VALUE]],
         first_row=row,
         sheet=summary,
     )
 
     columns = schedule_columns(plan)
-    sheets.table("Schedule", columns, schedule_rows(plan).itertuples(index=False, name=None))
+    sheets.table("Schedule", columns, schedule_rows(plan))
 
     budget = plan.forecast.reset_index()
     budget["Total"] = plan.forecast.sum(axis=1).to_numpy()
     budget_columns = [("bucket", "Year", "text", 10)] + [
         (str(c), str(c), "money", max(14, len(str(c)) + 2)) for c in budget.columns[1:]
     ]
-    sheets.table("Budget", budget_columns, budget.itertuples(index=False, name=None))
+    sheets.table("Budget", budget_columns, budget)
 
     if plan.capped is not None:
         sheets.table(
             "Capped plan",
             CAPPED,
-            plan.capped.years[[c[0] for c in CAPPED]].itertuples(index=False, name=None),
+            plan.capped.years[[c[0] for c in CAPPED]],
         )
     workbook.close()
     return len(plan.schedule)
