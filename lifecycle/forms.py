@@ -115,6 +115,18 @@ class PlanForm(forms.Form):
     manufacturer = forms.ModelMultipleChoiceField(
         label=_("Manufacturer"), queryset=Manufacturer.objects.all(), required=False
     )
+    group_by = forms.ChoiceField(
+        label=_("Budget by"),
+        required=False,
+        initial="org_unit",
+        choices=[("org_unit", _("Organisational unit")), ("site", _("Site")), ("category", _("Category"))],
+    )
+    period = forms.ChoiceField(
+        label=_("Per"),
+        required=False,
+        initial="year",
+        choices=[("year", _("Year")), ("quarter", _("Quarter"))],
+    )
     hardware_status = forms.MultipleChoiceField(
         label=_("Hardware support"), choices=SupportStatus.choices, required=False
     )
@@ -135,4 +147,6 @@ class PlanForm(forms.Form):
             "filters": filters,
             "budget": float(data["budget"]) if data["budget"] is not None else None,
             "extend_years": data["extend_years"] or 0,
+            "by": data["group_by"] or "org_unit",
+            "freq": data["period"] or "year",
         }

@@ -439,7 +439,7 @@ class Plan:
     extend_years: int
     frame: pd.DataFrame
     schedule: pd.DataFrame
-    forecast: pd.DataFrame  # per year × org unit
+    forecast: pd.DataFrame  # per year (or quarter) × org unit (or site, or category)
     capped: CappedPlan | None
     value: pd.DataFrame
 
@@ -465,8 +465,10 @@ def build(
     filters: Filters | None = None,
     budget: float | dict[str, float] | None = None,
     extend_years: int = 0,
+    by: str = "org_unit",
+    freq: str = "year",
 ) -> Plan:
-    """Schedule, forecast per year × org unit, capped plan (with a budget) and value view."""
+    """Schedule, forecast per ``freq`` × ``by``, capped plan (with a budget) and value view."""
     filters = filters or Filters()
     frame = extend_service_life(assets_frame(at, filters), extend_years)
     sched = schedule(at, filters, frame)
@@ -478,7 +480,7 @@ def build(
         extend_years=extend_years,
         frame=frame,
         schedule=sched,
-        forecast=forecast(sched, at, filters.horizon, by="org_unit"),
+        forecast=forecast(sched, at, filters.horizon, by=by, freq=freq),
         capped=capped,
         value=value_view(frame),
     )

@@ -77,3 +77,12 @@ def test_bad_plan_input_is_reported(viewer, world):  # noqa: F811
 
 def test_planning_needs_a_login(client):
     assert client.get(URL).status_code == 302
+
+
+def test_budget_by_site_category_and_quarter(viewer, world):  # noqa: F811
+    by_category = viewer.get(URL, {"at": "2027-01-15", "group_by": "category"}).context["forecast"]
+    assert list(by_category.columns) == ["firewall", "switch"] and by_category.loc["2027", "firewall"] == 8000
+    quarters = viewer.get(URL, {"at": "2027-01-15", "period": "quarter"}).context["forecast"]
+    assert quarters.index[1] == "2027Q1" and quarters.loc["2027Q1"].sum() == 8000
+    by_site = viewer.get(URL, {"at": "2027-01-15", "group_by": "site"}).context["forecast"]
+    assert by_site.loc["backlog"].sum() == 3000 and len(by_site.columns) >= 1
