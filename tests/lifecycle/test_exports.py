@@ -134,6 +134,22 @@ def test_export_plan_command(world, tmp_path):  # noqa: F811
         stderr=io.StringIO(),
     )
     assert openpyxl.load_workbook(xlsx).sheetnames[-1] == "Capped plan"
+    call_command(
+        "export_plan",
+        "--format",
+        "xlsx",
+        "--out",
+        str(xlsx),
+        "--at",
+        "2027-01-15",
+        "--by",
+        "category",
+        "--per",
+        "quarter",
+        stderr=io.StringIO(),
+    )
+    budget = list(openpyxl.load_workbook(xlsx)["Budget"].iter_rows(values_only=True))
+    assert budget[0] == ("Year", "firewall", "switch", "Total") and budget[2][0] == "2027Q1"
 
 
 @pytest.mark.parametrize(

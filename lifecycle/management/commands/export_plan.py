@@ -36,8 +36,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--extend-years", type=int, default=0, help="what-if: every service life this many years longer"
         )
+        parser.add_argument(
+            "--by",
+            choices=["org_unit", "site", "category"],
+            default="org_unit",
+            help="the budget sheet per org unit (default), site or category",
+        )
+        parser.add_argument(
+            "--per", choices=["year", "quarter"], default="year", help="budget per year or quarter"
+        )
 
-    def handle(self, *args, format, out, at, horizon, budget, org_unit, extend_years, **options):
+    def handle(self, *args, format, out, at, horizon, budget, org_unit, extend_years, by, per, **options):
         try:
             day = dt.date.fromisoformat(at) if at else timezone.localdate()
         except ValueError:
@@ -63,7 +72,7 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         filters = planning.Filters(org_units=[u.pk for u in units], horizon=horizon)
-        plan = planning.build(day, filters, budget=chf, extend_years=extend_years)
+        plan = planning.build(day, filters, budget=chf, extend_years=extend_years, by=by, freq=per)
         if out == "-":
             buffer = io.StringIO()
             count = WRITERS[format](plan, buffer)
