@@ -205,6 +205,10 @@ class PlanningView(PermissionRequiredMixin, View):
                 "query": query.urlencode(),
                 "capped_years": plan.capped.years.to_dict("records") if plan.capped is not None else None,
                 "value": plan.value.to_dict("records"),
-                "schedule": plan.schedule.head(50).to_dict("records"),
+                # NaN (no suggestion, no cost) shows as empty, not as "nan"
+                "schedule": plan.schedule.head(50)
+                .astype(object)
+                .where(plan.schedule.head(50).notna(), None)
+                .to_dict("records"),
             },
         )

@@ -36,6 +36,7 @@ def test_planning_page_filters_change_the_chart_tables_and_downloads(viewer, wor
     assert [y["spent"] for y in context["capped_years"][:3]] == [2000, 1000, 2000]
     body = page.content.decode()
     assert 'id="download-xlsx"' in body and "budget=2500" in body
+    assert ">nan<" not in body and ">NaT<" not in body
 
     schools = viewer.get(URL, {"at": "2027-01-15", "org_unit": world["schools"].pk})
     assert bars(schools.context["budget_chart"])["Backlog"] == 2000  # a1 + a9, not a2 of IT
