@@ -144,9 +144,7 @@ class ObjectListView(ModelPermissionMixin, View):
             "verbose_name_plural": model._meta.verbose_name_plural,
             "table": table,
             "filter_form": filterset.form,
-            "filter_fields": [
-                f for f in filterset.form if f.name not in self.filter_hidden and "(slug)" not in str(f.label)
-            ],
+            "filter_fields": self.visible_filters(filterset),
             "filter_active": filterset.is_bound,
             "filter_errors": filterset.form.errors if filterset.is_bound else None,
             "per_page": per_page,
@@ -172,6 +170,13 @@ class ObjectListView(ModelPermissionMixin, View):
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "object-table":
             template = "werterhalt/includes/object_table.html"
         return render(request, template, context)
+
+    def visible_filters(self, filterset) -> list:
+        """The filter form's fields, without ``filter_hidden`` and without the slug variant of a
+        filter that also exists by id (``site`` beside ``site_id``: the API's, for scripts)."""
+        names = set(filterset.filters)
+        hidden = set(self.filter_hidden) | {n for n in names if f"{n}_id" in names}
+        return [f for f in filterset.form if f.name not in hidden]
 
     def csv_response(self, request, queryset):
         model = self.queryset.model

@@ -537,3 +537,12 @@ def test_dashboard_figures_follow_changes_despite_the_cache(
     client.post(reverse("set_language"), {"language": "de", "next": "/"})
     labels = [b.label for b in client.get(reverse("home")).context["chart"]["bars"]]
     assert labels[0] == "Rückstand"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_asset_filter_form_shows_ids_not_the_api_slug_variants(client, world, language):
+    login(client, "viewer")
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    fields = [f.name for f in client.get(reverse("inventory:asset_list")).context["filter_fields"]]
+    assert {"site_id", "org_unit_id", "manufacturer_id", "tag", "hardware_status"} <= set(fields)
+    assert not {"site", "org_unit", "manufacturer", "id", "serial"} & set(fields)
