@@ -185,15 +185,16 @@ def assets_frame(at: dt.date, filters: Filters | None = None) -> pd.DataFrame:
 def _add_costs(frame: pd.DataFrame) -> None:
     """The model's list price, else the default of the asset's lifecycle policy, else unknown."""
     catalogue = assess.Catalogue()
+    # an asset without org unit has NaN here, and NaN is no dictionary key: use None
+    units = [None if pd.isna(u) else int(u) for u in frame["org_unit_id"]]
+    keys = list(zip(frame["category"].fillna(""), units, strict=True))
     default = {}
-    for category, unit in set(zip(frame["category"].fillna(""), frame["org_unit_id"], strict=True)):
-        row = catalogue.policy_row(category, None if pd.isna(unit) else int(unit))
+    for category, unit in set(keys):
+        row = catalogue.policy_row(category, unit)
         default[(category, unit)] = (
             float(row.replacement_cost) if row and row.replacement_cost is not None else np.nan
         )
-    policy_cost = [
-        default[(c, u)] for c, u in zip(frame["category"].fillna(""), frame["org_unit_id"], strict=True)
-    ]
+    policy_cost = [default[key] for key in keys]
     frame["cost"] = frame["list_price"].fillna(pd.Series(policy_cost, index=frame.index))
     frame["cost_source"] = np.select(
         [frame["list_price"].notna(), frame["cost"].notna()], ["list price", "policy"], default="unknown"

@@ -232,3 +232,34 @@ def test_totals(world):
     assert totals["assets"] == 8 and totals["due"] == 8 and totals["backlog"] == 3
     assert totals["backlog_cost"] == 3000 and totals["due_cost"] == 28000 and totals["cost_unknown"] == 0
     assert plan.capped is None
+
+
+def test_assets_without_org_unit_or_model_are_planned(world):
+    """Discovered assets often have no org unit yet; manual ones may have no model."""
+    fw = world["assets"]["a5"].hardware_model
+    AssetFactory(
+        name="lab-fw",
+        hardware_model=fw,
+        org_unit=None,
+        site=None,
+        purchase_date=dt.date(2018, 1, 1),
+        in_service_date=None,
+    )
+    AssetFactory(
+        name="bare",
+        hardware_model=None,
+        serial="",
+        org_unit=None,
+        purchase_date=dt.date(2017, 1, 1),
+        in_service_date=None,
+        purchase_cost=None,
+    )
+    state.refresh(at=AT)
+    sched = planning.schedule(AT)
+    assert by_name(sched, "cost")["lab-fw"] == 8000  # the firewall policy applies to every unit
+    assert by_name(sched, "cost_source")["bare"] == "unknown" and pd.isna(by_name(sched, "cost")["bare"])
+    assert by_name(sched, "bucket")["bare"] == "backlog"
+    value = planning.value_view(planning.assets_frame(AT)).set_index("org_unit")
+    assert value.loc["—", "assets"] == 2
+    plan = planning.build(AT, budget=2500)
+    assert plan.totals()["cost_unknown"] == 1
