@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from decimal import Decimal as D_
 
 from django.db import transaction
 
@@ -61,13 +62,13 @@ RELEASES = {
     ],
 }
 
-POLICIES = [  # category, service life, depreciation
-    ("", 8, 5),
-    ("switch", 8, 5),
-    ("router", 8, 5),
-    ("firewall", 6, 4),
-    ("wireless", 6, 4),
-    ("server", 5, 4),
+POLICIES = [  # category, service life, depreciation, default replacement cost (CHF; sample figures)
+    ("", 8, 5, 3000),
+    ("switch", 8, 5, 4500),
+    ("router", 8, 5, 9000),
+    ("firewall", 6, 4, 12000),
+    ("wireless", 6, 4, 900),
+    ("server", 5, 4, 15000),
 ]
 
 
@@ -109,11 +110,12 @@ def load() -> dict[str, int]:
                         "sample": True,
                     },
                 )
-        for category, life, depreciation in POLICIES:
+        for category, life, depreciation, cost in POLICIES:
             LifecyclePolicy.objects.update_or_create(
                 category=category,
                 org_unit=None,
-                defaults={"service_life_years": life, "depreciation_years": depreciation},
+                defaults={"service_life_years": life, "depreciation_years": depreciation,
+                          "replacement_cost": D_(cost)},
             )
         active = Asset.objects.exclude(status=AssetStatus.DECOMMISSIONED).order_by("name", "pk")
         contracts = [
