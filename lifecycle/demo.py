@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from decimal import Decimal as D_
 
 from django.db import transaction
 
@@ -115,7 +114,7 @@ def load() -> dict[str, int]:
                 category=category,
                 org_unit=None,
                 defaults={"service_life_years": life, "depreciation_years": depreciation,
-                          "replacement_cost": D_(cost)},
+                          "replacement_cost": Decimal(cost)},
             )
         active = Asset.objects.exclude(status=AssetStatus.DECOMMISSIONED).order_by("name", "pk")
         contracts = [
