@@ -31,30 +31,6 @@ STATUS_RANK = {rules.UNSUPPORTED: 0, rules.SECURITY_ONLY: 1}
 RISK_RANK = {rules.CRITICAL: 0, rules.HIGH: 1, rules.MEDIUM: 2, rules.LOW: 3}
 BACKLOG = "backlog"
 
-COLUMNS = [
-    "asset_id",
-    "name",
-    "serial",
-    "status",
-    "org_unit",
-    "site",
-    "category",
-    "manufacturer",
-    "model",
-    "hardware_status",
-    "software_status",
-    "risk",
-    "age",
-    "support_ends",
-    "replacement_due",
-    "replacement_reason",
-    "suggested_model",
-    "cost",
-    "cost_source",
-    "book_value",
-    "purchase_cost",
-]
-
 
 @dataclass
 class Filters:
