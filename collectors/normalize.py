@@ -73,6 +73,8 @@ class DeviceFacts:
     uptime_seconds: float | None = None
     modules: list[ModuleFacts] | None = None  # None: inventory not read, leave modules alone
     neighbours: list[Neighbour] = field(default_factory=list)
+    # what a server's BMC adds (SKU, BMC firmware, CPU and memory summary…); not stored yet
+    details: dict[str, str] = field(default_factory=dict)
 
 
 def text(value, limit: int = 100) -> str:

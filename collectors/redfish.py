@@ -1,0 +1,183 @@
+"""Servers through their BMC (Redfish): which documents to read, and what they mean.
+
+No network here. ``read_server`` walks the Redfish resource tree through a ``fetch(path) ->
+dict`` it is given (the Nornir task gives it the DMTF ``redfish`` client; tests give it mockup
+files), and ``server_facts`` turns the documents into ``DeviceFacts``: manufacturer, model,
+serial, BIOS version as the software version, and as details the SKU, part number, BMC model
+and firmware, CPU and memory summary; power supplies, drives and network adapters become
+modules with their serials. Empty bays (no model, part number or serial, or
+``Status.State == "Absent"``) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from collectors.normalize import DeviceFacts, ModuleFacts, text, value_or_blank
+
+Fetch = Callable[[str], dict]
+ROOT = "/redfish/v1"
+
+
+@dataclass
+class ServerDocuments:
+    system: dict
+    chassis: dict = field(default_factory=dict)
+    manager: dict = field(default_factory=dict)
+    power_supplies: list[dict] = field(default_factory=list)
+    drives: list[dict] = field(default_factory=list)
+    adapters: list[dict] = field(default_factory=list)  # NetworkAdapters (with serials) or interfaces
+
+
+def _link(document: dict, *keys: str) -> str | None:
+    node = document
+    for key in keys:
+        if isinstance(node, list):
+            node = node[0] if node else None
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    if isinstance(node, list):
+        node = node[0] if node else None
+    return node.get("@odata.id") if isinstance(node, dict) else None
+
+
+def _members(fetch: Fetch, collection: str | None) -> list[dict]:
+    if not collection:
+        return []
+    return [fetch(m["@odata.id"]) for m in fetch(collection).get("Members", []) if "@odata.id" in m]
+
+
+def read_server(fetch: Fetch, system_path: str | None = None) -> ServerDocuments:
+    """The documents of one computer system (the first of the service unless ``system_path``)."""
+    if system_path is None:
+        systems = fetch(f"{ROOT}/Systems").get("Members", [])
+        if not systems:
+            raise ValueError("the Redfish service lists no computer system")
+        system_path = systems[0]["@odata.id"]
+    system = fetch(system_path)
+    docs = ServerDocuments(system=system)
+    chassis_path = _link(system, "Links", "Chassis")
+    if chassis_path:
+        docs.chassis = fetch(chassis_path)
+    manager_path = _link(system, "Links", "ManagedBy")
+    if manager_path:
+        docs.manager = fetch(manager_path)
+    chassis = docs.chassis
+    # power supplies: the PowerSubsystem (Redfish 2020.4 on), else the older Power resource
+    subsystem = _link(chassis, "PowerSubsystem")
+    if subsystem:
+        docs.power_supplies = _members(fetch, _link(fetch(subsystem), "PowerSupplies"))
+    elif _link(chassis, "Power"):
+        docs.power_supplies = list(fetch(_link(chassis, "Power")).get("PowerSupplies", []))
+    # drives: Storage (with Drives links), else SimpleStorage (devices inline)
+    for storage in _members(fetch, _link(system, "Storage")):
+        docs.drives += [fetch(d["@odata.id"]) for d in storage.get("Drives", []) if "@odata.id" in d]
+    if not docs.drives:
+        for simple in _members(fetch, _link(system, "SimpleStorage")):
+            docs.drives += list(simple.get("Devices", []))
+    docs.adapters = _members(fetch, _link(chassis, "NetworkAdapters"))
+    if not docs.adapters:
+        docs.adapters = _members(fetch, _link(system, "EthernetInterfaces"))
+    return docs
+
+
+def _absent(item: dict) -> bool:
+    state = (item.get("Status") or {}).get("State")
+    empty = not any(value_or_blank(item.get(k)) for k in ("Model", "PartNumber", "SerialNumber"))
+    return state == "Absent" or empty
+
+
+def _size(capacity) -> str:
+    if not isinstance(capacity, int | float) or capacity <= 0:
+        return ""
+    for unit, factor in (("TB", 10**12), ("GB", 10**9)):
+        if capacity >= factor:
+            return f"{capacity / factor:g} {unit}"
+    return f"{capacity} B"
+
+
+def server_facts(docs: ServerDocuments) -> DeviceFacts:
+    system, chassis, manager = docs.system, docs.chassis, docs.manager
+    serial = value_or_blank(system.get("SerialNumber")) or value_or_blank(chassis.get("SerialNumber"))
+    modules: list[ModuleFacts] = []
+    for psu in docs.power_supplies:
+        if _absent(psu):
+            continue
+        maker, model = value_or_blank(psu.get("Manufacturer")), value_or_blank(psu.get("Model"))
+        firmware = value_or_blank(psu.get("FirmwareVersion"))
+        modules.append(
+            ModuleFacts(
+                name=text(psu.get("Name") or psu.get("MemberId") or "Power supply"),
+                part_number=value_or_blank(psu.get("PartNumber")) or model,
+                serial=value_or_blank(psu.get("SerialNumber")),
+                description=text(
+                    " ".join(filter(None, [maker, model, f"firmware {firmware}" if firmware else ""])), 250
+                ),
+            )
+        )
+    for drive in docs.drives:
+        if _absent(drive):
+            continue
+        modules.append(
+            ModuleFacts(
+                name=text(drive.get("Name") or drive.get("Id") or "Drive"),
+                part_number=value_or_blank(drive.get("PartNumber")) or value_or_blank(drive.get("Model")),
+                serial=value_or_blank(drive.get("SerialNumber")),
+                description=text(
+                    " ".join(
+                        filter(
+                            None,
+                            [
+                                value_or_blank(drive.get("Manufacturer")),
+                                value_or_blank(drive.get("Model")),
+                                _size(drive.get("CapacityBytes")),
+                            ],
+                        )
+                    ),
+                    250,
+                ),
+            )
+        )
+    seen_macs = set()
+    for adapter in docs.adapters:
+        mac = value_or_blank(adapter.get("MACAddress") or adapter.get("PermanentMACAddress"))
+        if "VLAN" in str(adapter.get("Id", "")).upper() or (mac and mac in seen_macs):
+            continue  # a VLAN on an interface already listed
+        seen_macs.add(mac)
+        modules.append(
+            ModuleFacts(
+                name=text(f"NIC {adapter.get('Id') or adapter.get('Name') or len(seen_macs)}"),
+                part_number=value_or_blank(adapter.get("PartNumber")) or value_or_blank(adapter.get("Model")),
+                serial=value_or_blank(adapter.get("SerialNumber")),
+                description=text(" ".join(filter(None, [value_or_blank(adapter.get("Name")), mac])), 250),
+            )
+        )
+    cpu = system.get("ProcessorSummary") or {}
+    memory = (system.get("MemorySummary") or {}).get("TotalSystemMemoryGiB")
+    details = {
+        "sku": value_or_blank(system.get("SKU") or chassis.get("SKU")),
+        "part_number": value_or_blank(system.get("PartNumber") or chassis.get("PartNumber")),
+        "bmc_model": value_or_blank(manager.get("Model")),
+        "bmc_firmware": value_or_blank(manager.get("FirmwareVersion")),
+        "cpu": text(
+            " × ".join(filter(None, [str(cpu.get("Count") or ""), value_or_blank(cpu.get("Model"))])), 200
+        ),
+        "cpu_threads": str(cpu.get("LogicalProcessorCount") or ""),
+        "memory_gib": f"{memory:g}" if isinstance(memory, int | float) else "",
+        "uuid": value_or_blank(system.get("UUID")),
+    }
+    return DeviceFacts(
+        hostname=value_or_blank(system.get("HostName")) or text(system.get("Id")),
+        vendor=value_or_blank(system.get("Manufacturer")) or value_or_blank(chassis.get("Manufacturer")),
+        model=value_or_blank(system.get("Model")) or value_or_blank(chassis.get("Model")),
+        serial=serial,
+        driver="redfish",
+        platform="",
+        os_version=value_or_blank(system.get("BiosVersion")),
+        os_version_raw=text(system.get("BiosVersion"), 200),
+        model_name=value_or_blank(chassis.get("Model")),
+        modules=modules,
+        details={k: v for k, v in details.items() if v},
+    )
