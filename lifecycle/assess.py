@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.utils import timezone
 
@@ -136,8 +136,10 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
             release=release,
             contracts=tuple(contracts.get(a.pk, ())),
             # a module's support is judged by its chassis's policy (milestone, warning months)
-            module_statuses=tuple((name, rules.hardware_status(cat.notices.get(hm), at, policy))
-                                  for name, hm in modules.get(a.pk, ())),
+            module_statuses=tuple(
+                (name, rules.hardware_status(cat.notices.get(hm), at, policy))
+                for name, hm in modules.get(a.pk, ())
+            ),
         )
         result.append(AssetLifecycle(a.pk, facts, policy, cycle))
     return result
@@ -169,3 +171,53 @@ def status_report(at: dt.date, queryset=None) -> dict:
         leaving[f"{months}_months"] = ids
     report["leaving_support"] = leaving
     return report
+
+
+@dataclass
+class Milestone:
+    field: str
+    label: str
+    date: dt.date | None
+    passed: bool
+    is_out_of_support: bool  # the milestone the policy counts as the end of support
+
+
+def notice_of(asset: Asset) -> HardwareNotice | None:
+    """The notice that applies to the asset's hardware model: the newest (as ``Catalogue``)."""
+    if not asset.hardware_model_id:
+        return None
+    return (
+        HardwareNotice.objects.filter(hardware_models=asset.hardware_model_id)
+        .select_related("replacement_model")
+        .order_by("-updated", "-pk")
+        .first()
+    )
+
+
+def milestones(notice: HardwareNotice | None, policy: rules.Policy, at: dt.date) -> list[Milestone]:
+    """A notice's milestones in order, which have passed on ``at``, and which one ends support."""
+    if notice is None:
+        return []
+    result = []
+    for name in (f.name for f in fields(rules.HardwareDates)):
+        value = getattr(notice, name)
+        result.append(
+            Milestone(
+                name,
+                notice._meta.get_field(name).verbose_name,
+                value,
+                rules.reached(value, at),
+                name == policy.out_of_support,
+            )
+        )
+    return result
+
+
+def versions_in_cycle(release: SoftwareRelease) -> list[str]:
+    """The software versions running on the release's platform that belong to its cycle (one
+    query for the platform's few distinct versions)."""
+    cycles = list(release.platform.releases.values_list("cycle", flat=True))
+    running = set(
+        Asset.objects.filter(platform=release.platform_id).values_list("software_version", flat=True)
+    )
+    return sorted(v for v in running if rules.match_cycle(v, cycles) == release.cycle)

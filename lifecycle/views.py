@@ -13,7 +13,7 @@ from django.views import View
 
 from inventory.models import Asset
 from inventory.tables import AssetTable
-from lifecycle import exports, filtersets, forms, planning, rules, tables
+from lifecycle import assess, exports, filtersets, forms, planning, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
 
@@ -64,12 +64,9 @@ class SoftwareReleaseView(generic.ObjectView):
     queryset = SoftwareRelease.objects.select_related("platform")
 
     def get_extra_context(self, request, obj):
-        # which of the platform's running versions belong to this cycle (few distinct versions)
-        cycles = list(obj.platform.releases.values_list("cycle", flat=True))
-        versions = set(Asset.objects.filter(platform=obj.platform).values_list("software_version", flat=True))
-        mine = [v for v in versions if rules.match_cycle(v, cycles) == obj.cycle]
-        assets = ASSETS.filter(platform=obj.platform, software_version__in=mine)
-        return {"versions": sorted(mine), "asset_table": _asset_table(request, assets)}
+        versions = assess.versions_in_cycle(obj)
+        assets = ASSETS.filter(platform=obj.platform, software_version__in=versions)
+        return {"versions": versions, "asset_table": _asset_table(request, assets)}
 
 
 class SoftwareReleaseEditView(generic.ObjectEditView):

@@ -22,7 +22,7 @@ from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, 
 from inventory.views import ASSETS
 from lifecycle import assess, state, summary
 from lifecycle.choices import Coverage, Risk, SupportStatus
-from lifecycle.models import Contract, HardwareNotice, SoftwareRelease
+from lifecycle.models import Contract, SoftwareRelease
 from werterhalt import charts, generic
 
 STALE_DAYS = 30
@@ -98,38 +98,14 @@ class AssetView(generic.ObjectView):
     def get_extra_context(self, request, obj):
         today = timezone.localdate()
         evaluation, item = assess.assess(obj, today)
-        notice = (
-            HardwareNotice.objects.filter(hardware_models=obj.hardware_model_id)
-            .select_related("replacement_model")
-            .order_by("-updated")
-            .first()
-            if obj.hardware_model_id
-            else None
-        )
+        notice = assess.notice_of(obj)
         release = (
             SoftwareRelease.objects.filter(platform=obj.platform_id, cycle=item.cycle).first()
             if item.cycle
             else None
         )
         policy = item.policy
-        milestones = []
-        if notice:
-            for field in (
-                "end_of_sale_announced",
-                "end_of_sale",
-                "end_of_sw_maintenance",
-                "end_of_security_support",
-                "last_date_of_support",
-            ):
-                value = getattr(notice, field)
-                milestones.append(
-                    {
-                        "label": notice._meta.get_field(field).verbose_name,
-                        "date": value,
-                        "passed": bool(value and value <= today),
-                        "is_out_of_support": field == policy.out_of_support,
-                    }
-                )
+        milestones = assess.milestones(notice, policy, today)
         return {
             "today": today,
             "ev": evaluation,

@@ -224,3 +224,37 @@ def test_modules_are_judged_by_their_chassis_policy(world):
     ev, item = assess.assess(world["new"], AT)
     assert item.policy.out_of_support == "end_of_security_support"
     assert ev.findings == ()
+
+
+def test_milestones_of_a_notice_for_the_asset_page():
+    notice = HardwareNotice.objects.create(
+        end_of_sale=dt.date(2025, 1, 31), last_date_of_support=dt.date(2030, 1, 31)
+    )
+    rows = assess.milestones(notice, rules.Policy(), dt.date(2026, 6, 15))
+    assert [m.field for m in rows] == [
+        "end_of_sale_announced",
+        "end_of_sale",
+        "end_of_sw_maintenance",
+        "end_of_security_support",
+        "last_date_of_support",
+    ]
+    by_field = {m.field: m for m in rows}
+    assert by_field["end_of_sale"].passed and not by_field["last_date_of_support"].passed
+    assert (
+        by_field["last_date_of_support"].is_out_of_support and not by_field["end_of_sale"].is_out_of_support
+    )
+    assert by_field["end_of_sale_announced"].date is None and not by_field["end_of_sale_announced"].passed
+    policy = rules.Policy(out_of_support="end_of_security_support")
+    assert [
+        m.field for m in assess.milestones(notice, policy, dt.date(2026, 6, 15)) if m.is_out_of_support
+    ] == ["end_of_security_support"]
+    assert assess.milestones(None, rules.Policy(), dt.date(2026, 6, 15)) == []
+
+
+def test_versions_running_in_a_release_cycle():
+    xe = PlatformFactory(name="IOS-XE", slug="ios-xe")
+    r179 = SoftwareRelease.objects.create(platform=xe, cycle="17.9")
+    SoftwareRelease.objects.create(platform=xe, cycle="17.12")
+    for version in ("17.09.04a", "17.9.5", "17.12.3", "16.12.4"):
+        AssetFactory(platform=xe, software_version=version)
+    assert assess.versions_in_cycle(r179) == ["17.09.04a", "17.9.5"]
