@@ -25,6 +25,8 @@ PLATFORM_NAMES = {
     "nxos": ("Cisco NX-OS", "nxos_ssh"),
     "eos": ("Arista EOS", "eos"),
     "junos": ("Juniper Junos", "junos"),
+    # servers read through their BMC: the "software" is the system firmware (BIOS/UEFI)
+    "redfish": ("Server firmware (Redfish)", ""),
 }
 
 _NO_VALUE = {"", "n/a", "na", "none", "unknown", "not available", "not specified", "-", "0"}
@@ -134,6 +136,8 @@ def driver_from_description(description: str) -> str | None:
 
 def guess_category(model: str, driver: str = "") -> str:
     """inventory.HardwareCategory value for a model nobody has catalogued yet."""
+    if driver == "redfish":
+        return "server"
     m = model.upper()
     if re.match(r"(ISR|ASR|C8[0-9]{3}|CISCO[0-9]{4}|MX|SRX)", m):
         return "router"

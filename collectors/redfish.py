@@ -174,7 +174,7 @@ def server_facts(docs: ServerDocuments) -> DeviceFacts:
         model=value_or_blank(system.get("Model")) or value_or_blank(chassis.get("Model")),
         serial=serial,
         driver="redfish",
-        platform="",
+        platform="redfish",
         os_version=value_or_blank(system.get("BiosVersion")),
         os_version_raw=text(system.get("BiosVersion"), 200),
         model_name=value_or_blank(chassis.get("Model")),

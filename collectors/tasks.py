@@ -114,6 +114,77 @@ def _classify_junos(chain: list[BaseException]) -> tuple[str, str] | None:
     return None
 
 
+def _classify_redfish(chain: list[BaseException]) -> tuple[str, str] | None:
+    """The DMTF redfish client's and requests' exceptions, when they are in the chain."""
+    try:
+        import requests
+        from redfish.rest.v1 import (
+            InvalidCredentialsError,
+            RetriesExhaustedError,
+            ServerDownOrUnreachableError,
+        )
+    except ImportError:  # pragma: no cover - the library is a dependency
+        return None
+    for e in chain:
+        if isinstance(e, InvalidCredentialsError):
+            return Reason.AUTH, "authentication failed: the BMC refused the username or password"
+        if isinstance(e, requests.exceptions.SSLError):
+            return Reason.ERROR, f"TLS: the BMC's certificate is not trusted ({_line(e)[:200]})"
+        if isinstance(e, requests.exceptions.Timeout):
+            return Reason.TIMEOUT, f"no answer in time: {_line(e)[:200]}"
+        if isinstance(e, RetriesExhaustedError):  # the client keeps no cause: say what to check
+            return Reason.UNREACHABLE, (
+                "the BMC gave no HTTP answer (check its address, port, https/http and the TLS certificate)"
+            )
+        if isinstance(e, ServerDownOrUnreachableError | requests.exceptions.ConnectionError):
+            return Reason.UNREACHABLE, f"the BMC did not answer: {_line(e)[:200]}"
+    return None
+
+
+def read_bmc(host, timeout: int) -> DeviceFacts:
+    """A server through its BMC's Redfish service, with the DMTF ``redfish`` client. Host data:
+    ``scheme`` (https), ``verify_tls`` (true: the certificate must chain to ``ca_file`` or the
+    system's CA bundle), ``ca_file``. The client verifies TLS only when given a CA file, so one is
+    always given unless the host says ``verify_tls: false``."""
+    import certifi
+    import redfish
+
+    from collectors import redfish as bmc
+
+    scheme = host.get("scheme", "https")
+    verify = host.get("verify_tls", True)
+    cafile = (host.get("ca_file") or certifi.where()) if verify else None
+    port = host.port or (443 if scheme == "https" else 80)
+    client = redfish.redfish_client(
+        base_url=f"{scheme}://{host.hostname}:{port}",
+        username=host.username,
+        password=host.password,
+        default_prefix=bmc.ROOT,
+        cafile=cafile,
+        timeout=timeout,
+        max_retry=1,
+    )
+    try:
+        client.login(auth="basic")
+
+        def fetch(path: str) -> dict:
+            response = client.get(path)
+            if response.status == 401:
+                from redfish.rest.v1 import InvalidCredentialsError
+
+                raise InvalidCredentialsError(f"{path}: HTTP 401")
+            if response.status != 200:
+                raise UnparsableOutput(f"{path}: HTTP {response.status} from the BMC")
+            if not isinstance(response.dict, dict):
+                raise UnparsableOutput(f"{path}: the BMC's answer is not a JSON object")
+            return response.dict
+
+        return bmc.server_facts(bmc.read_server(fetch))
+    finally:
+        with contextlib.suppress(Exception):
+            client.logout()
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(reason, short message) for an exception raised while collecting one host."""
     from napalm.base.exceptions import UnsupportedVersion
@@ -124,6 +195,9 @@ def classify(exc: BaseException) -> tuple[str, str]:
     junos = _classify_junos(chain)
     if junos:
         return junos
+    bmc = _classify_redfish(chain)
+    if bmc:
+        return bmc
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     for e in chain:
         if isinstance(e, UnsupportedPlatform):
@@ -225,13 +299,18 @@ def collect(
     start = time.monotonic()
     outcome: Outcome
     try:
-        if host.platform not in normalize.SUPPORTED_DRIVERS:
+        if host.platform == "redfish":  # a server's BMC
+            from django.conf import settings
+
+            facts = read_bmc(host, settings.DISCOVERY_TIMEOUT)
+        elif host.platform not in normalize.SUPPORTED_DRIVERS:
             raise UnsupportedPlatform(
                 f"platform {host.platform!r} has no NAPALM driver here "
-                f"(supported: {', '.join(normalize.SUPPORTED_DRIVERS)})"
+                f"(supported: {', '.join(normalize.SUPPORTED_DRIVERS)}, or redfish)"
             )
-        device = host.get_connection("napalm", task.nornir.config)
-        facts = read_device(device, host.platform, lldp_addresses=lldp_addresses)
+        else:
+            device = host.get_connection("napalm", task.nornir.config)
+            facts = read_device(device, host.platform, lldp_addresses=lldp_addresses)
         outcome = Collected(host.name, facts, time.monotonic() - start)
     except Exception as exc:  # every failure is classified and recorded, none stops the run
         reason, message = classify(exc)
