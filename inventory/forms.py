@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import AssetStatus
@@ -31,14 +32,23 @@ class AssetImportForm(forms.Form):
 
 
 def _find_assets(names: list[str]) -> tuple[list[Asset], list[str]]:
-    """Assets by name, serial or asset tag (case-insensitive); and the names that matched none or
-    more than one."""
+    """Assets by name, serial or asset tag (case-insensitive), in one query; and the names that
+    matched none or more than one asset."""
+    wanted = {n.lower() for n in names}
+    matches: dict[str, set[int]] = {n: set() for n in wanted}
+    found_by_pk = {}
+    candidates = Asset.objects.annotate(
+        lname=Lower("name"), lserial=Lower("serial"), ltag=Lower("asset_tag")
+    ).filter(Q(lname__in=wanted) | Q(lserial__in=wanted) | Q(ltag__in=wanted))
+    for asset in candidates:
+        found_by_pk[asset.pk] = asset
+        for key in {asset.lname, asset.lserial, asset.ltag} & wanted:
+            matches[key].add(asset.pk)
     found, problems = [], []
     for name in names:
-        matches = list(Asset.objects.filter(
-            Q(name__iexact=name) | Q(serial__iexact=name) | Q(asset_tag__iexact=name))[:2])
-        if len(matches) == 1:
-            found.append(matches[0])
+        pks = matches[name.lower()]
+        if len(pks) == 1:
+            found.append(found_by_pk[next(iter(pks))])
         else:
             problems.append(name)
     return found, problems
@@ -63,7 +73,8 @@ class AssetChoiceField(forms.CharField):
         found, problems = _find_assets([value])
         if problems:
             raise forms.ValidationError(
-                _("No single asset has the name, serial number or asset tag “%(v)s”.") % {"v": value})
+                _("No single asset has the name, serial number or asset tag “%(v)s”.") % {"v": value}
+            )
         return found[0]
 
 
@@ -89,7 +100,8 @@ class AssetListField(forms.CharField):
         found, problems = _find_assets(list(dict.fromkeys(names)))
         if problems:
             raise forms.ValidationError(
-                _("No single asset matches: %(names)s") % {"names": ", ".join(problems[:20])})
+                _("No single asset matches: %(names)s") % {"names": ", ".join(problems[:20])}
+            )
         return found
 
 

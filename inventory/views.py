@@ -3,13 +3,12 @@ the inventory with lifecycle and discovery, lives in werterhalt/views.py (invent
 import the apps above it)."""
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from inventory import assets_csv, filtersets, forms, tables
-from inventory.choices import AssetStatus
 from inventory.models import (
     Asset,
     HardwareModel,
@@ -140,21 +139,8 @@ class ModuleBulkDeleteView(generic.BulkDeleteView):
 # --- sites and org units --------------------------------------------------------------------------
 
 
-def with_figures(queryset):
-    """Assets in use, their book value and how many are out of support, per row (one query)."""
-    in_use = ~Q(assets__status=AssetStatus.DECOMMISSIONED)
-    out = Q(assets__lifecycle__hardware_status__in=summary.OUT_OF_SUPPORT) | Q(
-        assets__lifecycle__software_status__in=summary.OUT_OF_SUPPORT
-    )
-    return queryset.annotate(
-        asset_count=Count("assets", filter=in_use),
-        book_value=Sum("assets__lifecycle__book_value", filter=in_use),
-        out_of_support=Count("assets", filter=in_use & out),
-    )
-
-
 class SiteListView(generic.ObjectListView):
-    queryset = with_figures(Site.objects.select_related("org_unit"))
+    queryset = summary.with_figures(Site.objects.select_related("org_unit"))
     filterset = filtersets.SiteFilterSet
     table = tables.SiteTable
 
@@ -181,7 +167,7 @@ class SiteBulkDeleteView(generic.BulkDeleteView):
 
 
 class OrgUnitListView(generic.ObjectListView):
-    queryset = with_figures(OrgUnit.objects.select_related("parent"))
+    queryset = summary.with_figures(OrgUnit.objects.select_related("parent"))
     filterset = filtersets.OrgUnitFilterSet
     table = tables.OrgUnitTable
 
@@ -214,10 +200,16 @@ class OrgUnitBulkDeleteView(generic.BulkDeleteView):
     queryset = OrgUnit.objects.all()
 
 
-def asset_panel_context(request, assets, filter_params: dict) -> dict:
-    """Figures of a set of assets and the first page of them, for site and org-unit pages."""
+def asset_panel_table(request, assets):
+    """The first page of a set of assets, for the pages of the objects they belong to."""
     table = tables.AssetTable(assets, request=request, exclude=("pk",))
     generic.configure_table(request, table, {"per_page": 25})
+    return table
+
+
+def asset_panel_context(request, assets, filter_params: dict) -> dict:
+    """Figures of a set of assets and the first page of them, for site and org-unit pages."""
+    table = asset_panel_table(request, assets)
     return {
         "figures": summary.figures(assets),
         "asset_table": table,

@@ -27,6 +27,25 @@ def in_use(queryset=None):
     return qs.exclude(status=AssetStatus.DECOMMISSIONED)
 
 
+def out_of_support(prefix: str = "") -> Q:
+    """Past end of support: hardware or software unsupported. ``prefix`` reaches the asset from
+    another model (``assets__``)."""
+    return Q(**{f"{prefix}lifecycle__hardware_status__in": OUT_OF_SUPPORT}) | Q(
+        **{f"{prefix}lifecycle__software_status__in": OUT_OF_SUPPORT}
+    )
+
+
+def with_figures(queryset):
+    """Sites or org units annotated with their assets in use, book value and how many are out of
+    support (one query for the whole list)."""
+    used = ~Q(assets__status=AssetStatus.DECOMMISSIONED)
+    return queryset.annotate(
+        asset_count=Count("assets", filter=used),
+        book_value=Sum("assets__lifecycle__book_value", filter=used),
+        out_of_support=Count("assets", filter=used & out_of_support("assets__")),
+    )
+
+
 def replacement_cost():
     """What replacing an asset costs: its model's list price, else what it cost."""
     return Coalesce("hardware_model__list_price", "purchase_cost", ZERO)
@@ -98,7 +117,7 @@ def replacement_cost_by_year(at: dt.date, years: int = 10, queryset=None) -> lis
 def figures(queryset) -> dict:
     """Count, book value, replacement value and the share out of support of a set of assets."""
     qs = in_use(queryset)
-    out = Q(lifecycle__hardware_status__in=OUT_OF_SUPPORT) | Q(lifecycle__software_status__in=OUT_OF_SUPPORT)
+    out = out_of_support()
     agg = qs.aggregate(
         count=Count("pk"),
         book_value=Sum("lifecycle__book_value"),
@@ -118,7 +137,7 @@ def figures(queryset) -> dict:
 
 def figures_by(field: str, queryset=None) -> dict:
     """``figures`` grouped by ``field`` (``site_id``, ``org_unit_id``): {id: {...}} in one query."""
-    out = Q(lifecycle__hardware_status__in=OUT_OF_SUPPORT) | Q(lifecycle__software_status__in=OUT_OF_SUPPORT)
+    out = out_of_support()
     rows = (
         in_use(queryset)
         .values(field)
@@ -138,7 +157,7 @@ def figures_by(field: str, queryset=None) -> dict:
     }
 
 
-def as_of(queryset=None) -> dt.date | None:
+def as_of() -> dt.date | None:
     """The oldest date the stored answers were computed on (None when none are stored)."""
     from lifecycle.models import LifecycleState
 

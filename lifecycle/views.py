@@ -11,21 +11,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from inventory.models import Asset
-from inventory.tables import AssetTable
+from inventory.views import ASSETS, asset_panel_table
 from lifecycle import assess, exports, filtersets, forms, planning, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
-
-ASSETS = Asset.objects.select_related(
-    "manufacturer", "hardware_model", "platform", "site", "org_unit", "lifecycle"
-)
-
-
-def _asset_table(request, assets):
-    table = AssetTable(assets, request=request, exclude=("pk",))
-    generic.configure_table(request, table, {"per_page": 25})
-    return table
 
 
 class HardwareNoticeListView(generic.ObjectListView):
@@ -41,7 +30,7 @@ class HardwareNoticeView(generic.ObjectView):
         models = obj.hardware_models.select_related("manufacturer").annotate(asset_count=Count("assets"))
         return {
             "hardware_models": models,
-            "asset_table": _asset_table(request, ASSETS.filter(hardware_model__notices=obj)),
+            "asset_table": asset_panel_table(request, ASSETS.filter(hardware_model__notices=obj)),
         }
 
 
@@ -66,7 +55,7 @@ class SoftwareReleaseView(generic.ObjectView):
     def get_extra_context(self, request, obj):
         versions = assess.versions_in_cycle(obj)
         assets = ASSETS.filter(platform=obj.platform, software_version__in=versions)
-        return {"versions": versions, "asset_table": _asset_table(request, assets)}
+        return {"versions": versions, "asset_table": asset_panel_table(request, assets)}
 
 
 class SoftwareReleaseEditView(generic.ObjectEditView):
@@ -90,7 +79,7 @@ class ContractView(generic.ObjectView):
 
     def get_extra_context(self, request, obj):
         return {
-            "asset_table": _asset_table(request, ASSETS.filter(contracts=obj)),
+            "asset_table": asset_panel_table(request, ASSETS.filter(contracts=obj)),
             "asset_count": obj.assets.count(),
         }
 

@@ -546,3 +546,17 @@ def test_asset_filter_form_shows_ids_not_the_api_slug_variants(client, world, la
     fields = [f.name for f in client.get(reverse("inventory:asset_list")).context["filter_fields"]]
     assert {"site_id", "org_unit_id", "manufacturer_id", "tag", "hardware_status"} <= set(fields)
     assert not {"site", "org_unit", "manufacturer", "id", "serial"} & set(fields)
+
+
+def test_typed_asset_names_are_looked_up_in_one_query(world, django_assert_num_queries):
+    from django.core.exceptions import ValidationError
+
+    from inventory.forms import AssetListField
+
+    old2 = world["assets"]["old-2"]
+    field = AssetListField()
+    with django_assert_num_queries(1):
+        found = field.clean(f"OLD-1\n{old2.serial.lower()}\nnew-1")
+    assert [a.name for a in found] == ["old-1", "old-2", "new-1"]
+    with pytest.raises(ValidationError, match="nobody"):
+        field.clean("old-1, nobody")
