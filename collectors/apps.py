@@ -5,3 +5,14 @@ class CollectorsConfig(AppConfig):
     name = "collectors"
     verbose_name = "Collectors"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from collectors import models, signals
+        from inventory.changelog import track
+
+        # who changed a schedule, and how; its bookkeeping (next run, RQ job) is not a change
+        track(
+            models.DiscoverySchedule,
+            exclude=("next_run", "job_id", "last_run", "last_fired", "last_message", "updated"),
+        )
+        signals.connect()

@@ -9,10 +9,45 @@ class RunStatus(ColoredChoices):
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
     PARTIAL = "partial", _("Completed with failures")
+    INCOMPLETE = "incomplete", _("Incomplete")
     FAILED = "failed", _("Failed")
 
 
-RunStatus._colors = {"running": "info", "completed": "success", "partial": "warning", "failed": "danger"}
+RunStatus._colors = {
+    "running": "info",
+    "completed": "success",
+    "partial": "warning",
+    "incomplete": "warning",
+    "failed": "danger",
+}
+
+
+class ShardStatus(ColoredChoices):
+    """One share of a distributed run, done by one RQ job."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    LOST = "lost", _("Lost")
+    FAILED = "failed", _("Failed")
+
+
+ShardStatus._colors = {
+    "queued": "secondary",
+    "running": "info",
+    "done": "success",
+    "lost": "danger",
+    "failed": "danger",
+}
+
+
+class RunTrigger(ColoredChoices):
+    COMMAND = "command", _("Command line")
+    SCHEDULE = "schedule", _("Schedule")
+    MANUAL = "manual", _("Run now")
+
+
+RunTrigger._colors = {"command": "secondary", "schedule": "info", "manual": "primary"}
 
 
 class HostOutcome(ColoredChoices):

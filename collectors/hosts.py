@@ -129,8 +129,8 @@ def napalm_extras(driver: str, creds: dict | None = None, port: int | None = Non
     return {"timeout": max(timeout * 2, 10), "optional_args": optional}
 
 
-def _apply(host: Host, creds: Credentials) -> None:
-    c = creds.for_host(host.name, [g.name for g in host.groups])
+def _apply(host: Host, creds: Credentials, extra_groups: tuple[str, ...] = ()) -> None:
+    c = creds.for_host(host.name, [*extra_groups, *(g.name for g in host.groups)])
     if not host.username and c.get("username"):
         host.username = c["username"]
     if not host.password and c.get("password"):
@@ -172,9 +172,18 @@ def from_folder(folder: str | os.PathLike, creds: Credentials) -> Inventory:
     return inv
 
 
-def make_host(name: str, address: str, driver: str, creds: Credentials, port: int | None = None) -> Host:
+def make_host(
+    name: str,
+    address: str,
+    driver: str,
+    creds: Credentials,
+    port: int | None = None,
+    cred_groups: tuple[str, ...] = (),
+) -> Host:
+    """A host outside any inventory folder; ``cred_groups`` name the secrets file's groups whose
+    credentials apply (servers from the database take the group ``bmc``)."""
     host = Host(name=name, hostname=address, port=port, platform=driver, defaults=Defaults())
-    _apply(host, creds)
+    _apply(host, creds, cred_groups)
     return host
 
 
@@ -182,26 +191,49 @@ def from_hosts(hosts: list[Host]) -> Inventory:
     return Inventory(hosts=Hosts({h.name: h for h in hosts}), groups=Groups(), defaults=Defaults())
 
 
+REDFISH_PLATFORM = "redfish"  # the platform slug discovery gives servers read through their BMC
+
+
 def from_database(creds: Credentials, queryset=None) -> Inventory:
-    """Assets with a management address and a platform with a NAPALM driver (not decommissioned)."""
+    """Assets with a management address and a platform discovery can talk to (not decommissioned):
+    network devices whose platform has a NAPALM driver, over SSH on DISCOVERY_SSH_PORT, and servers
+    (platform ``redfish``) through their BMC over HTTPS on DISCOVERY_BMC_PORT, with the credentials
+    of the secrets file's group ``bmc`` and TLS verified against DISCOVERY_BMC_CA_FILE (or the
+    system's CA bundle)."""
+    from django.db.models import Q
+
     from inventory.choices import AssetStatus
     from inventory.models import Asset
 
     qs = queryset if queryset is not None else Asset.objects.all()
     qs = (
         qs.exclude(status=AssetStatus.DECOMMISSIONED)
-        .filter(management_address__isnull=False, platform__napalm_driver__in=SUPPORTED_DRIVERS)
+        .filter(management_address__isnull=False)
+        .filter(Q(platform__napalm_driver__in=SUPPORTED_DRIVERS) | Q(platform__slug=REDFISH_PLATFORM))
         .select_related("platform")
         .order_by("name", "pk")
     )
     hosts: dict[str, Host] = {}
     for asset in qs:
         name = asset.name if asset.name not in hosts else f"{asset.name}#{asset.pk}"
-        hosts[name] = make_host(
-            name,
-            asset.management_address,
-            asset.platform.napalm_driver,
-            creds,
-            port=settings.DISCOVERY_SSH_PORT,
-        )
+        if asset.platform.slug == REDFISH_PLATFORM:
+            host = make_host(
+                name,
+                asset.management_address,
+                REDFISH_PLATFORM,
+                creds,
+                port=settings.DISCOVERY_BMC_PORT,
+                cred_groups=("bmc",),
+            )
+            if settings.DISCOVERY_BMC_CA_FILE:
+                host.data["ca_file"] = settings.DISCOVERY_BMC_CA_FILE
+        else:
+            host = make_host(
+                name,
+                asset.management_address,
+                asset.platform.napalm_driver,
+                creds,
+                port=settings.DISCOVERY_SSH_PORT,
+            )
+        hosts[name] = host
     return from_hosts(list(hosts.values()))

@@ -1,11 +1,145 @@
-"""What discovery did: one DiscoveryRun per run, one DiscoveryHost per device it tried."""
+"""What discovery did and when it runs.
+
+One DiscoveryRun per run, one DiscoveryHost per device it tried; a distributed run is split into
+DiscoveryShards, one RQ job each. A DiscoverySchedule says which hosts to discover how often.
+"""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from collectors.choices import HostOutcome, HostReason, RunStatus
+from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
+
+
+class DiscoverySchedule(models.Model):
+    """Which hosts to discover, and when: every N minutes or on a cron expression."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=250, blank=True)
+    inventory_folder = models.CharField(
+        _("inventory folder"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "A Nornir SimpleInventory folder (hosts.yaml, groups.yaml, defaults.yaml), at the same "
+            "path on every worker. Empty: the hosts come from the inventory database."
+        ),
+    )
+    asset_filter = models.CharField(
+        _("asset filter"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "Without a folder: which assets to discover, as the asset list's filter "
+            "(e.g. site=stadthaus&platform=ios, copied from the list's address). Empty: every asset "
+            "with a management address and a platform that discovery can talk to."
+        ),
+    )
+    interval = models.PositiveIntegerField(
+        _("interval (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 366)],
+        help_text=_("Run every N minutes. Either an interval or a cron expression."),
+    )
+    cron = models.CharField(
+        _("cron expression"),
+        max_length=100,
+        blank=True,
+        help_text=_("Minute hour day month weekday, in the server's time zone, e.g. 30 2 * * 1-5."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    shard_size = models.PositiveIntegerField(
+        _("hosts per shard"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+        help_text=_("A run is split into shards of this many hosts; each worker takes one at a time."),
+    )
+    workers = models.PositiveIntegerField(
+        _("sessions per shard"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("Parallel device sessions within one shard (default: DISCOVERY_WORKERS)."),
+    )
+    next_run = models.DateTimeField(_("next run"), null=True, blank=True, editable=False)
+    last_run = models.ForeignKey(
+        "DiscoveryRun",
+        verbose_name=_("last run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    last_fired = models.DateTimeField(_("last fired"), null=True, blank=True, editable=False)
+    last_message = models.CharField(
+        _("last message"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text=_("Why the last firing did not start a run (e.g. the previous one still ran)."),
+    )
+    job_id = models.CharField(_("RQ job"), max_length=100, blank=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("discovery schedule")
+        verbose_name_plural = _("discovery schedules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(interval__isnull=False) & models.Q(cron=""))
+                | (models.Q(interval__isnull=True) & ~models.Q(cron="")),
+                name="discoveryschedule_interval_or_cron",
+                violation_error_message=_("Give either an interval or a cron expression, not both."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("collectors:discoveryschedule", args=[self.pk])
+
+    @property
+    def when(self) -> str:
+        if self.cron:
+            return self.cron
+        return _("every %(n)s min") % {"n": self.interval} if self.interval else ""
+
+    @property
+    def source(self) -> str:
+        if self.inventory_folder:
+            return f"inventory folder {self.inventory_folder}"
+        return f"inventory database ({self.asset_filter})" if self.asset_filter else "inventory database"
+
+    def clean(self) -> None:
+        from collectors import schedules
+
+        errors = {}
+        if self.cron and self.interval:
+            errors["cron"] = _("Give either an interval or a cron expression, not both.")
+        elif not self.cron and not self.interval:
+            errors["interval"] = _("Give an interval or a cron expression.")
+        if self.cron:
+            try:
+                schedules.check_cron(self.cron)
+            except ValueError as e:
+                errors["cron"] = str(e)
+        if self.inventory_folder and self.asset_filter:
+            errors["asset_filter"] = _("A schedule takes its hosts from a folder or from a filter, not both.")
+        if self.asset_filter:
+            try:
+                schedules.check_asset_filter(self.asset_filter)
+            except ValueError as e:
+                errors["asset_filter"] = str(e)
+        if errors:
+            raise ValidationError(errors)
 
 
 class DiscoveryRun(models.Model):
@@ -36,6 +170,34 @@ class DiscoveryRun(models.Model):
         related_name="+",
     )
     message = models.TextField(_("message"), blank=True, help_text=_("Why a run failed as a whole."))
+    schedule = models.ForeignKey(
+        DiscoverySchedule,
+        verbose_name=_("schedule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+    )
+    trigger = models.CharField(
+        _("trigger"), max_length=20, choices=RunTrigger.choices, default=RunTrigger.COMMAND
+    )
+    hosts_spec = models.JSONField(
+        _("host source"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "A distributed run's inventory folder or asset filter, as its schedule said when it fired."
+        ),
+    )
+    shards_total = models.PositiveIntegerField(
+        _("shards"), default=0, help_text=_("0: run in one process, not split over workers.")
+    )
+    heartbeat = models.DateTimeField(
+        _("heartbeat"),
+        null=True,
+        blank=True,
+        help_text=_("Last sign of life of the process running it; a run that stops beating is stale."),
+    )
 
     class Meta:
         ordering = ["-started", "-pk"]
@@ -54,6 +216,42 @@ class DiscoveryRun(models.Model):
     @property
     def duration(self):
         return self.finished - self.started if self.finished else None
+
+
+class DiscoveryShard(models.Model):
+    """A share of a distributed run's hosts, discovered by one RQ job on some worker."""
+
+    run = models.ForeignKey(
+        DiscoveryRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="shards"
+    )
+    index = models.PositiveIntegerField(_("shard"))
+    hosts = models.JSONField(_("hosts"), default=list, help_text=_("Names of the hosts in this shard."))
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShardStatus.choices, default=ShardStatus.QUEUED
+    )
+    job_id = models.CharField(_("RQ job"), max_length=100, blank=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    queued = models.DateTimeField(_("queued"))
+    started = models.DateTimeField(_("started"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("heartbeat"), null=True, blank=True)
+    hosts_done = models.PositiveIntegerField(_("hosts done"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        verbose_name = _("discovery shard")
+        verbose_name_plural = _("discovery shards")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="discoveryshard_unique_index"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat"], name="discoveryshard_status_beat")]
+
+    def __str__(self) -> str:
+        return f"{self.run} shard {self.index + 1}/{self.run.shards_total}"
+
+    def get_status_color(self) -> str:
+        return ShardStatus.color(self.status)
 
 
 class DiscoveryHost(models.Model):
@@ -82,6 +280,16 @@ class DiscoveryHost(models.Model):
     )
     changes = models.PositiveIntegerField(_("changes"), default=0, help_text=_("Change-log rows written."))
     seconds = models.FloatField(_("seconds"), default=0)
+    created = models.BooleanField(_("asset created"), default=False)
+    updated = models.BooleanField(_("asset updated"), default=False)
+    shard = models.ForeignKey(
+        DiscoveryShard,
+        verbose_name=_("shard"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="results",
+    )
 
     class Meta:
         ordering = ["run", "name", "pk"]

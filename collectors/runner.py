@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, IntegrityError, models
 from django.utils import timezone
 from nornir.core import Nornir
 from nornir.core.inventory import Host, Inventory
@@ -24,8 +24,8 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.plugins.runners import ThreadedRunner
 
 from collectors import hosts as host_sources
-from collectors.choices import HostOutcome, HostReason, RunStatus
-from collectors.models import DiscoveryHost, DiscoveryRun
+from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger
+from collectors.models import DiscoveryHost, DiscoveryRun, DiscoveryShard
 from collectors.normalize import driver_from_description, in_prefixes
 from collectors.sync import Catalogue, sync_device
 from collectors.tasks import Collected, Failure, Outcome, collect
@@ -80,8 +80,12 @@ def discover(
     credentials: host_sources.Credentials | None = None,
     user=None,
     progress: Callable[[HostReport], None] | None = None,
+    trigger: str = RunTrigger.COMMAND,
+    schedule=None,
 ) -> RunReport:
-    """Discover every host of ``inventory`` (and, with ``crawl``, what LLDP leads to)."""
+    """Discover every host of ``inventory`` (and, with ``crawl``, what LLDP leads to) in this
+    process. The run beats while it works, so that a killed process leaves a run that
+    ``collectors.jobs.reap`` can tell is stale."""
     from django.conf import settings
 
     _register_napalm()
@@ -91,13 +95,17 @@ def discover(
     credentials = credentials or host_sources.Credentials()
     secrets = credentials.secrets() | {h.password for h in inventory.hosts.values() if h.password}
 
+    now = timezone.now()
     run = DiscoveryRun.objects.create(
-        started=timezone.now(),
+        started=now,
+        heartbeat=now,
         source=source[:250],
         workers=workers,
         crawl=crawl,
         allowed_prefixes=allow,
         user=user,
+        trigger=trigger,
+        schedule=schedule,
     )
     report = RunReport(run=run)
     label = f"discovery run {run.pk}"
@@ -107,7 +115,7 @@ def discover(
     round_hosts = list(inventory.hosts.values())
     level = 0
     try:
-        with change_actor(ActorKind.DISCOVERY, label, user=user):
+        with change_actor(ActorKind.DISCOVERY, label, user=user), Heartbeat(DiscoveryRun, run.pk):
             while round_hosts:
                 for h in round_hosts:
                     visited_names.add(h.name)
@@ -140,6 +148,94 @@ def discover(
     return report
 
 
+def discover_shard(
+    shard: DiscoveryShard,
+    inventory: Inventory,
+    *,
+    workers: int | None = None,
+    credentials: host_sources.Credentials | None = None,
+    progress: Callable[[HostReport], None] | None = None,
+) -> RunReport:
+    """Discover the hosts of one shard of a distributed run (no crawl): each host is saved in its
+    own transaction and recorded against the shard as it arrives. Hosts of the shard that the
+    inventory no longer holds are recorded as failed. The caller beats and closes the shard."""
+    from django.conf import settings
+
+    _register_napalm()
+    run = shard.run
+    workers = workers or run.workers or settings.DISCOVERY_WORKERS
+    credentials = credentials or host_sources.Credentials()
+    hosts = [inventory.hosts[n] for n in shard.hosts if n in inventory.hosts]
+    secrets = credentials.secrets() | {h.password for h in hosts if h.password}
+    report = RunReport(run=run)
+    label = f"discovery run {run.pk}"
+    missing = [n for n in shard.hosts if n not in inventory.hosts]
+    for name in missing:
+        DiscoveryHost.objects.create(
+            run=run,
+            shard=shard,
+            name=name[:100],
+            outcome=HostOutcome.FAILED,
+            reason=HostReason.ERROR,
+            message="not in the inventory any more (changed after the run was planned)",
+        )
+        report.hosts.append(
+            HostReport(name=name, address="", outcome=HostOutcome.FAILED, reason=HostReason.ERROR)
+        )
+    if hosts:
+        with change_actor(ActorKind.DISCOVERY, label, user=run.user):
+            _round(
+                hosts,
+                inventory,
+                workers,
+                False,
+                secrets,
+                run,
+                report,
+                Catalogue(),
+                0,
+                label,
+                progress,
+                shard=shard,
+            )
+    return report
+
+
+class Heartbeat:
+    """While open, a thread stamps ``heartbeat`` on one row every DISCOVERY_HEARTBEAT seconds:
+    the sign that the process running a run (or a shard) is alive. On its own DB connection."""
+
+    def __init__(self, model, pk: int, interval: float | None = None) -> None:
+        from django.conf import settings
+
+        self.model, self.pk = model, pk
+        self.interval = interval if interval is not None else settings.DISCOVERY_HEARTBEAT
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-{model.__name__}-{pk}", daemon=True
+        )
+
+    def _beat(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stopping.wait(self.interval):
+                try:
+                    self.model.objects.filter(pk=self.pk).update(heartbeat=timezone.now())
+                except DatabaseError as exc:  # a busy database: the next beat will do
+                    log.warning("heartbeat of %s %s not written: %s", self.model.__name__, self.pk, exc)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+
 def _finish(run: DiscoveryRun, report: RunReport) -> None:
     run.finished = timezone.now()
     run.hosts_tried = len(report.hosts)
@@ -164,6 +260,7 @@ def _round(
     level: int,
     label: str,
     progress,
+    shard: DiscoveryShard | None = None,
 ) -> list[tuple[Host, Collected]]:
     """Collect ``hosts`` in parallel; sync each as it arrives. Returns the successes."""
     round_inventory = host_sources.from_hosts(hosts)
@@ -195,7 +292,7 @@ def _round(
         if item is _DONE:
             break
         host = by_name[item.host]
-        hr = _record(item, host, run, catalogue, level, label)
+        hr = _record(item, host, run, catalogue, level, label, shard)
         report.hosts.append(hr)
         if isinstance(item, Collected) and hr.outcome == HostOutcome.SUCCESS:
             found.append((host, item))
@@ -214,6 +311,7 @@ def _record(
     catalogue: Catalogue,
     level: int,
     label: str,
+    shard: DiscoveryShard | None = None,
 ) -> HostReport:
     address = str(host.hostname or "")
     hr = HostReport(
@@ -225,9 +323,7 @@ def _record(
     else:
         started = time.monotonic()
         try:
-            result = sync_device(
-                item.facts, address=address, now=timezone.now(), catalogue=catalogue, run_label=label
-            )
+            result = _sync(item, address, catalogue, label)
             hr.outcome = HostOutcome.SUCCESS
             hr.created, hr.updated, hr.asset_id = result.created, result.updated, result.asset.pk
             hr.replaced = result.replaced.serial if result.replaced else ""
@@ -257,8 +353,31 @@ def _record(
         asset_id=hr.asset_id,
         changes=hr.changes,
         seconds=round(hr.seconds, 3),
+        created=hr.created,
+        updated=hr.updated,
+        shard=shard,
     )
+    if shard is not None:
+        DiscoveryShard.objects.filter(pk=shard.pk).update(
+            hosts_done=models.F("hosts_done") + 1, heartbeat=timezone.now()
+        )
     return hr
+
+
+def _sync(item: Collected, address: str, catalogue: Catalogue, label: str):
+    """Upsert keyed on (manufacturer, serial), guarded by the database's unique constraint: when
+    another run (another worker) inserted the same device first, this transaction fails on the
+    constraint and rolls back; the next attempt finds that row and updates it. A conflict that
+    persists is raised."""
+    for attempt in range(3):
+        try:
+            return sync_device(
+                item.facts, address=address, now=timezone.now(), catalogue=catalogue, run_label=label
+            )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            catalogue.reload()  # the rolled-back transaction may have held new catalogue rows
 
 
 def _next_hosts(

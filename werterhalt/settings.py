@@ -5,7 +5,7 @@
 | DEBUG           | off                                      |
 | SECRET_KEY      | required when DEBUG is off               |
 | DATABASE_URL    | sqlite:///<project>/werterhalt.sqlite3   |
-| REDIS_URL       | unset (no Redis: local-memory cache)     |
+| REDIS_URL       | unset (no Redis: local-memory cache, schedules from cron) |
 | ALLOWED_HOSTS   | 127.0.0.1,localhost (comma separated)    |
 | TIME_ZONE       | Europe/Zurich                            |
 """
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
+    "django_rq",  # manage.py rqworker: the workers of scheduled and distributed discovery
     "werterhalt",  # the project's own templates, static files, template tags and translations
     "inventory",
     "lifecycle",
@@ -187,6 +188,26 @@ DISCOVERY_ALLOW = env_list("DISCOVERY_ALLOW", "")  # prefixes an LLDP crawl may 
 DISCOVERY_CRAWL_DEPTH = int(os.environ.get("DISCOVERY_CRAWL_DEPTH", "4"))
 # SSH port of hosts that come from the database or from a crawl
 DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
+# servers from the database are read through their BMC (Redfish over HTTPS) on this port; TLS is
+# verified against this CA file, or the system's CA bundle when empty
+DISCOVERY_BMC_PORT = int(os.environ.get("DISCOVERY_BMC_PORT", "443"))
+DISCOVERY_BMC_CA_FILE = os.environ.get("DISCOVERY_BMC_CA_FILE", "")
+# distributed discovery (RQ workers, see README): a run is cut into shards of hosts; a shard's job
+# beats every DISCOVERY_HEARTBEAT seconds, and one that has not beaten for DISCOVERY_STALE_AFTER
+# seconds is taken as lost (its worker died); its run is then marked incomplete.
+DISCOVERY_QUEUE = os.environ.get("DISCOVERY_QUEUE", "discovery")
+DISCOVERY_SHARD_SIZE = int(os.environ.get("DISCOVERY_SHARD_SIZE", "50"))
+DISCOVERY_HEARTBEAT = float(os.environ.get("DISCOVERY_HEARTBEAT", "15"))
+DISCOVERY_STALE_AFTER = float(os.environ.get("DISCOVERY_STALE_AFTER", "180"))
+# a queued shard no worker took within this many seconds is given up (no worker running?)
+DISCOVERY_QUEUED_TIMEOUT = float(os.environ.get("DISCOVERY_QUEUED_TIMEOUT", str(6 * 3600)))
+DISCOVERY_SHARD_JOB_TIMEOUT = int(os.environ.get("DISCOVERY_SHARD_JOB_TIMEOUT", "3600"))
+# RQ (django-rq) on REDIS_URL: `manage.py rqworker discovery --with-scheduler` on every worker machine.
+# Without REDIS_URL, schedules run from cron (`manage.py schedules run-due`) and nothing uses RQ.
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": DISCOVERY_SHARD_JOB_TIMEOUT}
+    for name in dict.fromkeys(["default", DISCOVERY_QUEUE])
+}
 LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
 
 # --- UI and API ---------------------------------------------------------------------------------

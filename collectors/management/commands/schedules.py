@@ -1,0 +1,125 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from collectors import jobs
+from collectors.choices import RunStatus, RunTrigger
+from collectors.models import DiscoverySchedule
+
+
+class Command(BaseCommand):
+    help = (
+        "Discovery schedules. With Redis (REDIS_URL), RQ's scheduler fires them on the workers "
+        "(`manage.py rqworker discovery --with-scheduler`); without Redis, run `schedules run-due` "
+        "from cron every minute. Actions: list; add NAME (--interval MIN | --cron EXPR) "
+        "[--inventory DIR | --filter QUERY]; run NAME (now); run-due (cron); plan (put missing firings "
+        "back on RQ); reap (close runs whose worker died)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["list", "add", "run", "run-due", "plan", "reap"])
+        parser.add_argument("name", nargs="?", help="schedule name (add, run)")
+        parser.add_argument("--interval", type=int, metavar="MIN", help="add: every MIN minutes")
+        parser.add_argument("--cron", metavar="EXPR", help='add: cron expression, e.g. "30 2 * * *"')
+        parser.add_argument("--inventory", metavar="DIR", help="add: Nornir inventory folder")
+        parser.add_argument(
+            "--filter",
+            metavar="QUERY",
+            default="",
+            help="add: asset filter, e.g. site=stadthaus&platform=ios",
+        )
+        parser.add_argument("--shard-size", type=int, default=None, metavar="N", help="add: hosts per shard")
+        parser.add_argument("--disabled", action="store_true", help="add: create it disabled")
+        parser.add_argument(
+            "--inline",
+            action="store_true",
+            help="run, run-due: discover here, not on RQ workers (the default without Redis)",
+        )
+
+    def handle(self, *args, action, name, **options):
+        getattr(self, "do_" + action.replace("-", "_"))(name, **options)
+
+    def do_list(self, name, **options):
+        for s in DiscoverySchedule.objects.select_related("last_run"):
+            last = s.last_run
+            last_text = f"run {last.pk} {last.status}" if last else "never run"
+            next_text = timezone.localtime(s.next_run).strftime("%Y-%m-%d %H:%M") if s.next_run else "-"
+            self.stdout.write(
+                f"{s.name:<24} {'on ' if s.enabled else 'off'} {s.when!s:<18} next {next_text:<16} "
+                f"{last_text:<22} {s.source}"
+            )
+
+    def do_add(self, name, *, interval, cron, inventory, filter, shard_size, disabled, **options):
+        if not name:
+            raise CommandError("add needs a NAME", returncode=2)
+        from django.conf import settings
+
+        schedule = DiscoverySchedule(
+            name=name,
+            interval=interval,
+            cron=cron or "",
+            inventory_folder=inventory or "",
+            asset_filter=filter,
+            enabled=not disabled,
+            shard_size=shard_size or settings.DISCOVERY_SHARD_SIZE,
+        )
+        try:
+            schedule.full_clean()
+        except ValidationError as e:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.message_dict.items())
+            raise CommandError(f"schedule {name!r} not saved: {problems}", returncode=2) from None
+        schedule.save()
+        schedule.refresh_from_db()
+        nxt = timezone.localtime(schedule.next_run).strftime("%Y-%m-%d %H:%M") if schedule.next_run else "-"
+        self.stdout.write(
+            f"Schedule {schedule.name} saved: {schedule.when}, next run {nxt}, {schedule.source}"
+        )
+
+    def _get(self, name) -> DiscoverySchedule:
+        if not name:
+            raise CommandError("give the schedule's NAME", returncode=2)
+        try:
+            return DiscoverySchedule.objects.get(name=name)
+        except DiscoverySchedule.DoesNotExist:
+            raise CommandError(f"no schedule named {name!r}", returncode=2) from None
+
+    def do_run(self, name, *, inline, **options):
+        schedule = self._get(name)
+        run = jobs.start_run(schedule, trigger=RunTrigger.MANUAL, inline=True if inline else None)
+        if run is None:
+            schedule.refresh_from_db()
+            raise CommandError(schedule.last_message, returncode=1)
+        self._report(run)
+
+    def do_run_due(self, name, *, inline, **options):
+        runs = jobs.run_due(inline=True if inline else None)
+        for run in runs:
+            if run is not None:
+                self._report(run)
+        if not runs:
+            self.stdout.write("No schedule is due.")
+
+    def _report(self, run):
+        if run.status == RunStatus.RUNNING:
+            self.stdout.write(
+                f"Run {run.pk} ({run.source}): {run.shards_total} shards queued for the workers"
+            )
+            return
+        self.stdout.write(
+            f"Run {run.pk} ({run.source}): {run.get_status_display()}; {run.hosts_tried} hosts tried, "
+            f"{run.hosts_succeeded} succeeded, {run.hosts_failed} failed; "
+            f"{run.assets_created} assets created, {run.assets_updated} updated"
+        )
+        if run.message:
+            self.stdout.write(run.message)
+
+    def do_plan(self, name, **options):
+        replanned = jobs.ensure_planned()
+        for s in replanned:
+            nxt = timezone.localtime(s.next_run).strftime("%Y-%m-%d %H:%M") if s.next_run else "-"
+            self.stdout.write(f"{s.name}: next run {nxt}{' (on RQ)' if s.job_id else ''}")
+        self.stdout.write(f"{len(replanned)} schedules re-planned.")
+
+    def do_reap(self, name, **options):
+        counts = jobs.reap()
+        self.stdout.write(f"{counts['shards']} shards given up, {counts['runs']} runs closed.")
