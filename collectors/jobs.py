@@ -233,8 +233,7 @@ def start_run(
             [DiscoveryShard(run=run, index=i, hosts=names, queued=now) for i, names in enumerate(parts)]
         )
     if not shards:
-        close_run(run.pk, now=now, note="no hosts to discover")
-        return run
+        return close_run(run.pk, now=now, note="no hosts to discover")
     if inline:
         for shard in shards:
             execute_shard(shard.pk)

@@ -245,7 +245,12 @@ def _finish(run: DiscoveryRun, report: RunReport) -> None:
     run.assets_updated = sum(h.updated for h in report.hosts)
     if run.status != RunStatus.FAILED:
         run.status = RunStatus.PARTIAL if run.hosts_failed else RunStatus.COMPLETED
-    run.save()
+    # not the heartbeat: the heartbeat thread owns that column
+    run.save(
+        update_fields=[
+            f.name for f in DiscoveryRun._meta.concrete_fields if f.name not in ("id", "heartbeat")
+        ]
+    )
 
 
 def _round(
