@@ -6,13 +6,18 @@ files), and ``server_facts`` turns the documents into ``DeviceFacts``: manufactu
 serial, BIOS version as the software version, and as details the SKU, part number, BMC model
 and firmware, CPU and memory summary; power supplies, drives and network adapters become
 modules with their serials. Empty bays (no model, part number or serial, or
-``Status.State == "Absent"``) are left out.
+``Status.State == "Absent"``) are left out. Module names are unique per server (sync keys
+modules on them): parts that share a name get their member id appended (iLO names every power
+supply "HpeServerPowerSupply" and drives by size and kind). The host name is the system's
+``HostName`` or nothing (then sync names the asset by its address): the system's ``Id`` ("1",
+"System.Embedded.1") names no server.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from collectors.normalize import DeviceFacts, ModuleFacts, text, value_or_blank
 
@@ -98,62 +103,65 @@ def _size(capacity) -> str:
     return f"{capacity} B"
 
 
+def _member_id(item: dict) -> str:
+    return text(item.get("MemberId") or item.get("Id"))
+
+
+def _unique_names(parts: list[tuple[ModuleFacts, str, bool]]) -> list[ModuleFacts]:
+    """The present modules of ``(module, member id, present)``, named apart: a name several parts
+    share gets the member id appended, or the part's position when that does not tell them apart.
+    Empty bays count, so that a slot keeps its name while its twin is pulled."""
+    counts = Counter(m.name for m, _, _ in parts)
+    named = [
+        (replace(m, name=text(f"{m.name} {ident}")) if counts[m.name] > 1 and ident else m, present)
+        for m, ident, present in parts
+    ]
+    counts = Counter(m.name for m, _ in named)
+    return [
+        replace(m, name=text(f"{m.name} #{position}")) if counts[m.name] > 1 else m
+        for position, (m, present) in enumerate(named, start=1)
+        if present
+    ]
+
+
 def server_facts(docs: ServerDocuments) -> DeviceFacts:
     system, chassis, manager = docs.system, docs.chassis, docs.manager
     serial = value_or_blank(system.get("SerialNumber")) or value_or_blank(chassis.get("SerialNumber"))
-    modules: list[ModuleFacts] = []
+    parts: list[tuple[ModuleFacts, str, bool]] = []  # (module, member id, present)
     for psu in docs.power_supplies:
-        if _absent(psu):
-            continue
         maker, model = value_or_blank(psu.get("Manufacturer")), value_or_blank(psu.get("Model"))
         firmware = value_or_blank(psu.get("FirmwareVersion"))
-        modules.append(
-            ModuleFacts(
-                name=text(psu.get("Name") or psu.get("MemberId") or "Power supply"),
-                part_number=value_or_blank(psu.get("PartNumber")) or model,
-                serial=value_or_blank(psu.get("SerialNumber")),
-                description=text(
-                    " ".join(filter(None, [maker, model, f"firmware {firmware}" if firmware else ""])), 250
-                ),
-            )
+        psu_module = ModuleFacts(
+            name=text(psu.get("Name") or psu.get("MemberId") or "Power supply"),
+            part_number=value_or_blank(psu.get("PartNumber")) or model,
+            serial=value_or_blank(psu.get("SerialNumber")),
+            description=text(
+                " ".join(filter(None, [maker, model, f"firmware {firmware}" if firmware else ""])), 250
+            ),
         )
+        parts.append((psu_module, _member_id(psu), not _absent(psu)))
     for drive in docs.drives:
-        if _absent(drive):
-            continue
-        modules.append(
-            ModuleFacts(
-                name=text(drive.get("Name") or drive.get("Id") or "Drive"),
-                part_number=value_or_blank(drive.get("PartNumber")) or value_or_blank(drive.get("Model")),
-                serial=value_or_blank(drive.get("SerialNumber")),
-                description=text(
-                    " ".join(
-                        filter(
-                            None,
-                            [
-                                value_or_blank(drive.get("Manufacturer")),
-                                value_or_blank(drive.get("Model")),
-                                _size(drive.get("CapacityBytes")),
-                            ],
-                        )
-                    ),
-                    250,
-                ),
-            )
+        about = [value_or_blank(drive.get(k)) for k in ("Manufacturer", "Model")]
+        drive_module = ModuleFacts(
+            name=text(drive.get("Name") or drive.get("Id") or "Drive"),
+            part_number=value_or_blank(drive.get("PartNumber")) or value_or_blank(drive.get("Model")),
+            serial=value_or_blank(drive.get("SerialNumber")),
+            description=text(" ".join(filter(None, [*about, _size(drive.get("CapacityBytes"))])), 250),
         )
+        parts.append((drive_module, _member_id(drive), not _absent(drive)))
     seen_macs = set()
     for adapter in docs.adapters:
         mac = value_or_blank(adapter.get("MACAddress") or adapter.get("PermanentMACAddress"))
         if "VLAN" in str(adapter.get("Id", "")).upper() or (mac and mac in seen_macs):
             continue  # a VLAN on an interface already listed
         seen_macs.add(mac)
-        modules.append(
-            ModuleFacts(
-                name=text(f"NIC {adapter.get('Id') or adapter.get('Name') or len(seen_macs)}"),
-                part_number=value_or_blank(adapter.get("PartNumber")) or value_or_blank(adapter.get("Model")),
-                serial=value_or_blank(adapter.get("SerialNumber")),
-                description=text(" ".join(filter(None, [value_or_blank(adapter.get("Name")), mac])), 250),
-            )
+        nic = ModuleFacts(
+            name=text(f"NIC {adapter.get('Id') or adapter.get('Name') or len(seen_macs)}"),
+            part_number=value_or_blank(adapter.get("PartNumber")) or value_or_blank(adapter.get("Model")),
+            serial=value_or_blank(adapter.get("SerialNumber")),
+            description=text(" ".join(filter(None, [value_or_blank(adapter.get("Name")), mac])), 250),
         )
+        parts.append((nic, _member_id(adapter), True))
     cpu = system.get("ProcessorSummary") or {}
     memory = (system.get("MemorySummary") or {}).get("TotalSystemMemoryGiB")
     details = {
@@ -169,7 +177,7 @@ def server_facts(docs: ServerDocuments) -> DeviceFacts:
         "uuid": value_or_blank(system.get("UUID")),
     }
     return DeviceFacts(
-        hostname=value_or_blank(system.get("HostName")) or text(system.get("Id")),
+        hostname=value_or_blank(system.get("HostName")),
         vendor=value_or_blank(system.get("Manufacturer")) or value_or_blank(chassis.get("Manufacturer")),
         model=value_or_blank(system.get("Model")) or value_or_blank(chassis.get("Model")),
         serial=serial,
@@ -178,6 +186,6 @@ def server_facts(docs: ServerDocuments) -> DeviceFacts:
         os_version=value_or_blank(system.get("BiosVersion")),
         os_version_raw=text(system.get("BiosVersion"), 200),
         model_name=value_or_blank(chassis.get("Model")),
-        modules=modules,
+        modules=_unique_names(parts),
         details={k: v for k, v in details.items() if v},
     )

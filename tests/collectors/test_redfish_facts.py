@@ -105,3 +105,86 @@ def test_older_power_resource_and_storage_drives():
         ("Disk 0", "MZ7LH480", "S4X"),
     ]
     assert "480.104 GB" in facts.modules[1].description
+
+
+def _ilo_like(host_name: str = "") -> dict:
+    """The shapes of HPE iLO 5: every power supply is called "HpeServerPowerSupply", drives are
+    named by size and kind, links end with "/", and HostName is empty without the OS agent."""
+    return {
+        "/redfish/v1/Systems": {"Members": [{"@odata.id": "/redfish/v1/Systems/1/"}]},
+        "/redfish/v1/Systems/1/": {
+            "Id": "1",
+            "Manufacturer": "HPE",
+            "Model": "ProLiant DL360 Gen10",
+            "SerialNumber": "CZJ1",
+            "HostName": host_name,
+            "Links": {"Chassis": [{"@odata.id": "/redfish/v1/Chassis/1/"}]},
+            "Storage": {"@odata.id": "/redfish/v1/Systems/1/Storage/"},
+        },
+        "/redfish/v1/Chassis/1/": {"Power": {"@odata.id": "/redfish/v1/Chassis/1/Power/"}},
+        "/redfish/v1/Chassis/1/Power/": {
+            "PowerSupplies": [
+                {
+                    "MemberId": "0",
+                    "Name": "HpeServerPowerSupply",
+                    "Model": "865408-B21",
+                    "SerialNumber": "5W1",
+                },
+                {
+                    "MemberId": "1",
+                    "Name": "HpeServerPowerSupply",
+                    "Model": "865408-B21",
+                    "SerialNumber": "5W2",
+                },
+            ]
+        },
+        "/redfish/v1/Systems/1/Storage/": {"Members": [{"@odata.id": "/redfish/v1/Systems/1/Storage/DE0/"}]},
+        "/redfish/v1/Systems/1/Storage/DE0/": {
+            "Drives": [{"@odata.id": f"/redfish/v1/Systems/1/Storage/DE0/Drives/{i}/"} for i in (0, 1)]
+        },
+        **{
+            f"/redfish/v1/Systems/1/Storage/DE0/Drives/{i}/": {
+                "Id": str(i),
+                "Name": "960GB 6G SATA SSD",
+                "Model": "MK000960GWXFF",
+                "SerialNumber": f"S45{i}",
+            }
+            for i in (0, 1)
+        },
+    }
+
+
+def test_parts_that_share_a_name_are_named_apart():
+    """Sync keys modules on their names: two modules called alike would overwrite each other."""
+    facts = redfish.server_facts(redfish.read_server(_ilo_like().__getitem__))
+    assert [(m.name, m.serial) for m in facts.modules] == [
+        ("HpeServerPowerSupply 0", "5W1"),
+        ("HpeServerPowerSupply 1", "5W2"),
+        ("960GB 6G SATA SSD 0", "S450"),
+        ("960GB 6G SATA SSD 1", "S451"),
+    ]
+
+
+def test_a_pulled_power_supply_leaves_its_twin_named_as_before():
+    docs = _ilo_like()
+    docs["/redfish/v1/Chassis/1/Power/"]["PowerSupplies"][0] = {
+        "MemberId": "0",
+        "Name": "HpeServerPowerSupply",
+        "Status": {"State": "Absent"},
+    }
+    facts = redfish.server_facts(redfish.read_server(docs.__getitem__))
+    assert [m.name for m in facts.modules if "Power" in m.name] == ["HpeServerPowerSupply 1"]
+
+
+def test_names_without_member_ids_are_told_apart_by_position():
+    modules = redfish._unique_names(
+        [(redfish.ModuleFacts("PSU"), "", True), (redfish.ModuleFacts("PSU"), "", True)]
+    )
+    assert [m.name for m in modules] == ["PSU #1", "PSU #2"]
+
+
+def test_the_system_id_is_no_host_name():
+    """Without an OS agent iLO and iDRAC report no HostName: the asset is then named by its
+    address (in sync), not "1" or "System.Embedded.1"."""
+    assert redfish.server_facts(redfish.read_server(_ilo_like().__getitem__)).hostname == ""
+    assert redfish.server_facts(redfish.read_server(_ilo_like("app-7").__getitem__)).hostname == "app-7"
