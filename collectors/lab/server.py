@@ -6,6 +6,10 @@ per port only, so ``LabNOS`` checks (address, port) instead.
 
 Broken devices: ``auth`` expects another password, ``silent`` accepts TCP and never speaks,
 ``garbage`` answers every command with junk; hosts.yaml may also list a device nobody serves.
+
+Servers' BMCs (``topology.build_bmcs``) speak Redfish over HTTPS, each in a process of its own
+(``collectors.lab.bmc``), with a certificate of the lab's own CA (``collectors.lab.tls``) that
+the inventory names as ``ca_file``; their credentials are the secrets file's group ``bmc``.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,11 +33,15 @@ from fakenos import FakeNOS
 from fakenos.core.nos import Nos
 from fakenos.plugins.nos import nos_plugins
 
-from collectors.lab import topology
-from collectors.lab.topology import Device
+from collectors.lab import tls, topology
+from collectors.lab.topology import Bmc, Device
 
 FAKENOS_PLATFORM = {"ios": "cisco_ios", "nxos_ssh": "cisco_nxos", "eos": "arista_eos"}
 PROMPTS = ["{base_prompt}>", "{base_prompt}#"]
+PROJECT = Path(__file__).resolve().parents[2]
+MOCKUPS = Path(__file__).resolve().parent / "redfish"
+BMC_START_TIMEOUT = 30
+BMC_STOP_TIMEOUT = 5
 
 
 class LabError(Exception):
@@ -97,21 +107,37 @@ def _shared_nos() -> list[Nos]:
 
 
 class Lab:
-    """The lab's devices served in this process. ``start()`` binds every address before returning."""
+    """The lab's devices served in this process, its BMCs in child processes. ``start()`` binds
+    every address before returning."""
 
-    def __init__(self, devices: list[Device], *, answers: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        devices: list[Device],
+        *,
+        answers: dict[str, dict[str, str]] | None = None,
+        bmcs: Sequence[Bmc] = (),
+        tls_dir: Path | None = None,
+    ) -> None:
         """``answers`` replaces the generated outputs of the devices it names (e.g. recorded
-        outputs of real devices)."""
+        outputs of real devices). ``bmcs`` are served over HTTPS with a certificate written
+        into ``tls_dir`` (see ``tls.ensure``)."""
         from collectors.lab.outputs import commands_for
 
         self.devices = devices
+        self.bmcs = list(bmcs)
+        self.tls_dir = tls_dir
+        self.tls: tls.TlsFiles | None = None
+        self.bmc_processes: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, dict[str, dict]] = {}
         hosts = {}
         seen = set()
-        for d in devices:
+        for d in [*devices, *self.bmcs]:
             if (d.address, d.port) in seen:
                 raise LabError(f"{d.name}: {d.address}:{d.port} is used twice")
             seen.add((d.address, d.port))
+        if self.bmcs and tls_dir is None:
+            raise LabError("the lab's BMCs need a folder for their TLS files (tls_dir)")
+        for d in devices:
             if d.broken in ("silent", "down"):
                 continue
             platform = FAKENOS_PLATFORM[d.driver]
@@ -135,8 +161,13 @@ class Lab:
                 self.commands[name] = host.nos_inventory["configuration"]["commands"]
         self.silent = [SilentServer(d.address, d.port) for d in devices if d.broken == "silent"]
 
+    @property
+    def served_bmcs(self) -> list[Bmc]:
+        return [b for b in self.bmcs if b.broken != "down"]
+
     def start(self) -> None:
         try:
+            self._spawn_bmcs()
             if self.fakenos:
                 self.fakenos.start()
                 # FakeNOS calls listen() in its accept thread; do it now so that every device
@@ -145,9 +176,90 @@ class Lab:
                     host.server._socket.listen()
             for s in self.silent:
                 s.start()
+            self._wait_for_bmcs()
         except OSError as e:
             self.stop()
             raise LabError(f"cannot bind the lab's addresses: {e}") from e
+        except LabError:
+            self.stop()
+            raise
+
+    def _spawn_bmcs(self) -> None:
+        """One process per BMC (sushy-static's handler reads its mockup from a module global).
+        The password travels in the environment, never on the command line."""
+        if not self.bmcs:
+            return
+        self.tls = tls.ensure(self.tls_dir, [b.address for b in self.bmcs])
+        from collectors.lab.bmc import PASSWORD_VARIABLE
+
+        for b in self.served_bmcs:
+            password = topology.BMC_WRONG_PASSWORD if b.broken == "auth" else topology.BMC_PASSWORD
+            args = [
+                sys.executable,
+                "-m",
+                "collectors.lab.bmc",
+                "--name",
+                b.name,
+                "--address",
+                b.address,
+                "--port",
+                str(b.port),
+                "--mockup",
+                str(MOCKUPS / b.mockup),
+                "--cert",
+                str(self.tls.cert),
+                "--key",
+                str(self.tls.key),
+                "--username",
+                topology.BMC_USERNAME,
+                "--parent",
+                str(os.getpid()),
+            ]
+            self.bmc_processes[b.name] = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                cwd=PROJECT,
+                env={**os.environ, PASSWORD_VARIABLE: password},
+            )
+
+    def _wait_for_bmcs(self, timeout: float = BMC_START_TIMEOUT) -> None:
+        """Until every BMC process says it listens; LabError when one exits or takes too long."""
+        deadline = time.monotonic() + timeout
+        for name, proc in self.bmc_processes.items():
+            line = b""
+            while not line.startswith(b"ready"):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise LabError(f"BMC {name} did not start within {timeout:.0f} s")
+                readable, _, _ = select.select([proc.stdout], [], [], remaining)
+                if readable:
+                    line = proc.stdout.readline()
+                    if not line:  # end of file: the process exited
+                        proc.wait(timeout=BMC_STOP_TIMEOUT)
+                        raise LabError(f"BMC {name} exited with code {proc.returncode} before it listened")
+            proc.stdout.close()
+
+    def _stop_bmcs(self) -> None:
+        """SIGTERM every BMC process, wait for each (SIGKILL after BMC_STOP_TIMEOUT), and check
+        that every one is gone."""
+        running = [p for p in self.bmc_processes.values() if p.poll() is None]
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+        for proc in running:
+            try:
+                proc.wait(timeout=BMC_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=BMC_STOP_TIMEOUT)
+        for proc in self.bmc_processes.values():
+            if proc.stdout and not proc.stdout.closed:
+                proc.stdout.close()
+        alive = [name for name, p in self.bmc_processes.items() if p.poll() is None]
+        if alive:
+            raise LabError(f"BMC processes survived SIGKILL: {', '.join(alive)}")
 
     def stop(self) -> None:
         """Stop every server. FakeNOS joins each server's threads with a timeout of its own, one
@@ -160,6 +272,7 @@ class Lab:
         for s in self.silent:
             with contextlib.suppress(Exception):
                 s.stop()
+        self._stop_bmcs()
 
     def __enter__(self) -> Lab:
         self.start()
@@ -186,8 +299,20 @@ class Lab:
 # --- the lab's Nornir inventory ------------------------------------------------------------------
 
 
-def write_inventory(devices: list[Device], folder: Path, *, include_outside: bool = False) -> Path:
-    """hosts.yaml / groups.yaml / defaults.yaml (no credentials) + secrets.yaml (mode 600)."""
+def write_inventory(
+    devices: list[Device],
+    folder: Path,
+    *,
+    include_outside: bool = False,
+    bmcs: Sequence[Bmc] = (),
+    ca_file: Path | None = None,
+) -> Path:
+    """hosts.yaml / groups.yaml / defaults.yaml (no credentials) + secrets.yaml (mode 600).
+
+    BMCs are hosts of platform ``redfish`` in the group ``bmc``, read over HTTPS with TLS verified
+    against ``ca_file`` (the lab CA); secrets.yaml gives the group ``bmc`` its own credentials."""
+    if bmcs and ca_file is None:
+        raise LabError("BMCs in the inventory need the lab CA's file (ca_file)")
     folder.mkdir(parents=True, exist_ok=True)
     hosts = {}
     for d in devices:
@@ -200,14 +325,32 @@ def write_inventory(devices: list[Device], folder: Path, *, include_outside: boo
             "groups": [d.role],
             "data": {"model": d.spec.model, "role": d.role},
         }
+    for b in bmcs:
+        hosts[b.name] = {
+            "hostname": b.address,
+            "port": b.port,
+            "platform": "redfish",
+            "groups": [b.role],
+            "data": {
+                "role": b.role,
+                "scheme": "https",
+                "verify_tls": True,
+                "ca_file": str(Path(ca_file).resolve()),
+            },
+        }
     groups = {role: {"data": {"role": role}} for role in sorted({h["groups"][0] for h in hosts.values()})}
     (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
     (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=True), encoding="utf-8")
     (folder / "defaults.yaml").write_text(yaml.safe_dump({"data": {"lab": True}}), encoding="utf-8")
     secrets = folder.parent / "secrets.yaml"
     fd = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    secrets_data: dict = {"default": {"username": topology.USERNAME, "password": topology.PASSWORD}}
+    if bmcs:
+        secrets_data["groups"] = {
+            "bmc": {"username": topology.BMC_USERNAME, "password": topology.BMC_PASSWORD}
+        }
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        yaml.safe_dump({"default": {"username": topology.USERNAME, "password": topology.PASSWORD}}, f)
+        yaml.safe_dump(secrets_data, f)
     return folder
 
 
@@ -218,23 +361,42 @@ def state_file(lab_dir: Path) -> Path:
     return lab_dir / "lab.json"
 
 
-def serve(lab_dir: Path, access: int, broken: bool = True, port: int = topology.DEFAULT_PORT) -> None:
+def tls_dir(lab_dir: Path) -> Path:
+    """Where the lab keeps its CA (``ca.pem``) and the BMCs' certificate and keys."""
+    return lab_dir / "bmc-tls"
+
+
+def serve(
+    lab_dir: Path,
+    access: int,
+    broken: bool = True,
+    port: int = topology.DEFAULT_PORT,
+    bmcs: bool = True,
+    bmc_port: int = topology.DEFAULT_BMC_PORT,
+) -> None:
     """Foreground: serve until SIGTERM/SIGINT, then stop every server and remove the state file."""
     lab_dir.mkdir(parents=True, exist_ok=True)
     devices = topology.build_topology(access=access, broken=broken, port=port)
+    servers = topology.build_bmcs(broken=broken, port=bmc_port) if bmcs else []
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    lab = Lab(devices)
+    lab = Lab(devices, bmcs=servers, tls_dir=tls_dir(lab_dir))
     lab.start()
     try:
-        write_inventory(devices, lab_dir / "inventory")
+        write_inventory(devices, lab_dir / "inventory", bmcs=servers, ca_file=lab.tls.ca if lab.tls else None)
         served = [d for d in devices if d.broken != "down"]
+        bmc_endpoints = [[b.address, b.port] for b in lab.served_bmcs]
         state = {
             "pid": os.getpid(),
+            "pgid": os.getpgrp(),
             "devices": len(served),
+            "bmcs": len(bmc_endpoints),
             "started": time.time(),
-            "endpoints": [[d.address, d.port] for d in served],
+            "endpoints": [[d.address, d.port] for d in served] + bmc_endpoints,
+            "bmc_endpoints": bmc_endpoints,
+            "bmc_pids": {name: proc.pid for name, proc in lab.bmc_processes.items()},
+            "bmc_ca": str(lab.tls.ca) if lab.tls else "",
         }
         tmp = state_file(lab_dir).with_suffix(".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
@@ -289,9 +451,15 @@ def _wait(condition, timeout: float, interval: float = 0.05) -> bool:
 
 
 def start_background(
-    lab_dir: Path, access: int, broken: bool = True, port: int = topology.DEFAULT_PORT, timeout: float = 120
+    lab_dir: Path,
+    access: int,
+    broken: bool = True,
+    port: int = topology.DEFAULT_PORT,
+    timeout: float = 120,
+    bmcs: bool = True,
+    bmc_port: int = topology.DEFAULT_BMC_PORT,
 ) -> dict:
-    """Start ``manage.py lab serve`` detached; return its state once every device listens."""
+    """Start ``manage.py lab serve`` detached; return its state once every device and BMC listens."""
     state = read_state(lab_dir)
     if state:
         return state
@@ -299,10 +467,24 @@ def start_background(
     with contextlib.suppress(FileNotFoundError):
         state_file(lab_dir).unlink()
     manage = Path(__file__).resolve().parents[2] / "manage.py"
-    args = [sys.executable, str(manage), "lab", "serve", "--dir", str(lab_dir), "--access", str(access),
-            "--port", str(port)]
+    args = [
+        sys.executable,
+        str(manage),
+        "lab",
+        "serve",
+        "--dir",
+        str(lab_dir),
+        "--access",
+        str(access),
+        "--port",
+        str(port),
+        "--bmc-port",
+        str(bmc_port),
+    ]
     if not broken:
         args.append("--no-broken")
+    if not bmcs:
+        args.append("--no-bmcs")
     log = open(lab_dir / "lab.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py, no user input
         args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd=manage.parent
@@ -315,7 +497,7 @@ def start_background(
     if state is None:
         raise LabError(f"the lab exited with code {proc.poll()} (see {lab_dir / 'lab.log'})")
     if listening(state["endpoints"]) != len(state["endpoints"]):
-        raise LabError("the lab started, but not every device accepts connections")
+        raise LabError("the lab started, but not every device and BMC accepts connections")
     return state
 
 
@@ -337,6 +519,14 @@ def stop_background(lab_dir: Path, timeout: float = 20) -> tuple[bool, str]:
         how = "killed after it ignored SIGTERM"
         if not _wait(lambda: not _alive(pid), 10):
             raise LabError(f"lab process {pid} survived SIGKILL")
+        if state.get("pgid") == pid:  # the lab led its own process group: its BMCs go with it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+    # a lab that stopped cleanly stopped its BMCs; a killed one leaves them to notice it is gone
+    bmc_pids = [int(p) for p in state.get("bmc_pids", {}).values()]
+    if not _wait(lambda: not any(_alive(p) for p in bmc_pids), 10):
+        left = [p for p in bmc_pids if _alive(p)]
+        raise LabError(f"the lab process is gone but its BMC processes {left} still run")
     state_file(lab_dir).unlink(missing_ok=True)
     endpoints = state.get("endpoints", [])
     if not _wait(lambda: listening(endpoints) == 0, 10):

@@ -7,6 +7,9 @@ Shape: a campus with two NX-OS core switches, a WAN router on the core, Arista d
 pairs, and access switches (IOS, IOS-XE, EOS, NX-OS) dual-homed to their distribution pair.
 A few broken devices sit beside it (wrong password, no answer, garbage output, switched off) and one device
 lives outside the lab prefix, reachable only by following LLDP beyond what is allowed.
+
+Servers are apart from the network: ``build_bmcs()`` gives their BMCs (Redfish over HTTPS), three
+healthy ones of three vendors, one that expects another password and one that is switched off.
 """
 
 from __future__ import annotations
@@ -381,3 +384,43 @@ def build_topology(
 def seed(devices: list[Device]) -> Device:
     """The device a crawl starts from (the first core switch)."""
     return next(d for d in devices if d.role == "core")
+
+
+# --- servers: their BMCs (Redfish over HTTPS) --------------------------------------------------------
+
+BMC_PREFIX = "127.77.250.0/24"
+DEFAULT_BMC_PORT = 10443
+BMC_USERNAME = "lab-bmc"
+BMC_PASSWORD = "lab-bmc-pass"  # noqa: S105 - the lab's own fake BMCs, bound to loopback
+BMC_WRONG_PASSWORD = "not-the-bmc-pass"  # noqa: S105
+BmcBroken = Literal["", "auth", "down"]
+
+
+@dataclass(frozen=True)
+class Bmc:
+    """One server's BMC: ``mockup`` names its folder under ``collectors/lab/redfish``."""
+
+    name: str
+    address: str
+    port: int
+    mockup: str
+    broken: BmcBroken = ""
+
+    @property
+    def role(self) -> str:
+        return "bmc"
+
+
+def build_bmcs(*, broken: bool = True, port: int = DEFAULT_BMC_PORT, prefix: str = BMC_PREFIX) -> list[Bmc]:
+    """A Dell PowerEdge R740 (iDRAC 9), an HPE ProLiant DL380 Gen10 (iLO 5) and a Lenovo
+    ThinkSystem SR650 V2 (XClarity Controller); with ``broken`` also a BMC that expects another
+    password and one that is listed but switched off."""
+    hosts = ipaddress.ip_network(prefix).hosts()
+    plan: list[tuple[str, str, BmcBroken]] = [
+        ("srv-dell-r740", "dell-r740", ""),
+        ("srv-hpe-dl380", "hpe-dl380-gen10", ""),
+        ("srv-lenovo-sr650", "lenovo-sr650-v2", ""),
+    ]
+    if broken:
+        plan += [("srv-bmc-badpass", "dell-r740", "auth"), ("srv-bmc-off", "hpe-dl380-gen10", "down")]
+    return [Bmc(name, str(next(hosts)), port, mockup, brk) for name, mockup, brk in plan]

@@ -12,7 +12,9 @@ from collectors.lab import topology
 from tests.collectors.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = free_port()  # not the default: a developer's demo lab may be running
+PORT = free_port()  # not the defaults: a developer's demo lab may be running
+BMC_PORT = free_port()
+LAB_PORTS = ("--port", str(PORT), "--bmc-port", str(BMC_PORT))
 
 
 def manage(*args, env=None, timeout=180):
@@ -44,7 +46,7 @@ def sqlite_db(tmp_path):
 @pytest.fixture
 def background_lab(tmp_path):
     lab_dir = tmp_path / "lab"
-    started = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", "--port", str(PORT))
+    started = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", *LAB_PORTS)
     assert started.returncode == 0, started.stderr
     yield lab_dir, started
     stopped = manage("lab", "stop", "--dir", str(lab_dir))
@@ -55,22 +57,34 @@ def test_lab_start_status_stop(tmp_path):
     lab_dir = tmp_path / "lab"
     assert manage("lab", "status", "--dir", str(lab_dir)).returncode == 3
 
-    started = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", "--port", str(PORT))
+    started = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", *LAB_PORTS)
     assert started.returncode == 0, started.stderr
     state = json.loads((lab_dir / "lab.json").read_text())
     devices = topology.build_topology(access=3, port=PORT)
     served = [d for d in devices if d.broken != "down"]
-    assert state["devices"] == len(served)
+    bmcs = [b for b in topology.build_bmcs(port=BMC_PORT) if b.broken != "down"]
+    assert state["devices"] == len(served) and state["bmcs"] == len(bmcs) == 4
+    assert sorted(state["bmc_endpoints"]) == sorted([b.address, b.port] for b in bmcs)
+    assert len(state["endpoints"]) == len(served) + len(bmcs)  # stop and status check the BMCs too
     assert all(address.startswith("127.") for address, _port in state["endpoints"])  # loopback only
+    assert f"4 server BMCs on 127.77.250.0/24 port {BMC_PORT}" in started.stdout
+    assert str(lab_dir / "bmc-tls" / "ca.pem") in started.stdout
     hosts = (lab_dir / "inventory" / "hosts.yaml").read_text()
     assert "core-1" in hosts and "partner-edge" not in hosts and topology.PASSWORD not in hosts
+    assert "srv-dell-r740" in hosts and "srv-bmc-off" in hosts and topology.BMC_PASSWORD not in hosts
     assert oct((lab_dir / "secrets.yaml").stat().st_mode & 0o777) == "0o600"
+    assert oct((lab_dir / "bmc-tls" / "ca-key.pem").stat().st_mode & 0o777) == "0o600"
+    bmc_pids = list(state["bmc_pids"].values())
+    assert len(bmc_pids) == 4
+    for pid in bmc_pids:  # the BMCs' password is not on their command lines
+        assert topology.BMC_PASSWORD not in Path(f"/proc/{pid}/cmdline").read_text()
     # starting again is harmless: the running lab is reported
-    again = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", "--port", str(PORT))
+    again = manage("lab", "start", "--dir", str(lab_dir), "--access", "3", *LAB_PORTS)
     assert again.returncode == 0 and f"pid {state['pid']}" in again.stdout
 
     status = manage("lab", "status", "--dir", str(lab_dir))
     assert status.returncode == 0 and f"{len(served)} of {len(served)} devices" in status.stdout
+    assert "4 of 4 BMCs" in status.stdout
 
     stopped = manage("lab", "stop", "--dir", str(lab_dir))
     assert stopped.returncode == 0, stopped.stderr
@@ -78,7 +92,7 @@ def test_lab_start_status_stop(tmp_path):
     # the process is gone (at most a zombie waiting for init to reap it) and nothing listens
     from collectors.lab.server import _alive, listening
 
-    assert not _alive(state["pid"])
+    assert not _alive(state["pid"]) and not any(_alive(pid) for pid in bmc_pids)
     assert listening(state["endpoints"]) == 0
     assert manage("lab", "status", "--dir", str(lab_dir)).returncode == 3
     assert manage("lab", "stop", "--dir", str(lab_dir)).stdout.strip() == "Lab not running."
@@ -94,16 +108,22 @@ def test_discover_command_exit_codes_and_summary(background_lab, sqlite_db):
     ok = [ln for ln in lines if ln.startswith("ok ")]
     failed = [ln for ln in lines if ln.startswith("FAILED ")]
     healthy = [d for d in topology.build_topology(access=3) if not d.broken and d.role != "outside"]
+    healthy += [b for b in topology.build_bmcs() if not b.broken]  # the servers, over Redfish
     assert len(ok) == len(healthy)
-    assert {ln.split()[1] for ln in failed} == {
+    assert {ln.split()[1] for ln in ok} >= {"srv-dell-r740", "srv-hpe-dl380", "srv-lenovo-sr650"}
+    broken = {
         "broken-auth",
         "broken-silent",
         "broken-garbage",
         "broken-down",
+        "srv-bmc-badpass",
+        "srv-bmc-off",
     }
+    assert {ln.split()[1] for ln in failed} == broken
     assert any("auth:" in ln for ln in failed) and any("unreachable:" in ln for ln in failed)
-    assert f"{len(healthy)} succeeded, 4 failed" in result.stdout
-    assert topology.PASSWORD not in result.stdout + result.stderr
+    assert f"{len(healthy)} succeeded, {len(broken)} failed" in result.stdout
+    for secret in (topology.PASSWORD, topology.BMC_PASSWORD):
+        assert secret not in result.stdout + result.stderr
 
     # only the healthy ones: exit 0
     inv = lab_dir / "healthy"
@@ -111,7 +131,7 @@ def test_discover_command_exit_codes_and_summary(background_lab, sqlite_db):
     import yaml
 
     hosts = yaml.safe_load((lab_dir / "inventory" / "hosts.yaml").read_text())
-    (inv / "hosts.yaml").write_text(yaml.safe_dump({k: v for k, v in hosts.items() if "broken" not in k}))
+    (inv / "hosts.yaml").write_text(yaml.safe_dump({k: v for k, v in hosts.items() if k not in broken}))
     (inv / "groups.yaml").write_text((lab_dir / "inventory" / "groups.yaml").read_text())
     result = manage("discover", "--inventory", str(inv), env=env)
     assert result.returncode == 0, result.stdout + result.stderr

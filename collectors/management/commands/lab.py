@@ -8,7 +8,8 @@ from collectors.lab import server, topology
 
 class Command(BaseCommand):
     help = (
-        "The lab: fake network devices (FakeNOS over SSH) on loopback addresses 127.77.x.y. "
+        "The lab: fake network devices (FakeNOS over SSH) on loopback addresses 127.77.x.y and "
+        "servers' BMCs (Redfish over HTTPS, a certificate of the lab's own CA) on 127.77.250.x. "
         "start runs it in the background and writes a Nornir inventory for it; stop ends it and "
         "checks that it is gone; status tells whether it runs; serve runs it in the foreground."
     )
@@ -19,41 +20,73 @@ class Command(BaseCommand):
         parser.add_argument(
             "--access", type=int, default=26, help="number of access switches (default 26: 37 devices in all)"
         )
-        parser.add_argument("--no-broken", action="store_true", help="leave out the broken devices")
-        parser.add_argument("--port", type=int, default=topology.DEFAULT_PORT,
-                            help=f"SSH port every device listens on (default {topology.DEFAULT_PORT})")
+        parser.add_argument("--no-broken", action="store_true", help="leave out the broken devices and BMCs")
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=topology.DEFAULT_PORT,
+            help=f"SSH port every device listens on (default {topology.DEFAULT_PORT})",
+        )
+        parser.add_argument("--no-bmcs", action="store_true", help="leave out the servers' BMCs")
+        parser.add_argument(
+            "--bmc-port",
+            type=int,
+            default=topology.DEFAULT_BMC_PORT,
+            help=f"HTTPS port every BMC listens on (default {topology.DEFAULT_BMC_PORT})",
+        )
 
-    def handle(self, *args, action, dir, access, no_broken, port, **options):
+    def handle(self, *args, action, dir, access, no_broken, port, no_bmcs, bmc_port, **options):
         lab_dir = Path(dir) if dir else Path(settings.LAB_DIR)
         if access < 1 or access > 5000:
             raise CommandError("--access must be between 1 and 5000", returncode=2)
-        if not 1 <= port <= 65535:
-            raise CommandError("--port must be between 1 and 65535", returncode=2)
+        for name, value in (("--port", port), ("--bmc-port", bmc_port)):
+            if not 1 <= value <= 65535:
+                raise CommandError(f"{name} must be between 1 and 65535", returncode=2)
+        options = {"broken": not no_broken, "port": port, "bmcs": not no_bmcs, "bmc_port": bmc_port}
         try:
             if action == "serve":
-                server.serve(lab_dir, access, broken=not no_broken, port=port)
+                server.serve(lab_dir, access, **options)
             elif action == "start":
-                state = server.start_background(lab_dir, access, broken=not no_broken, port=port)
-                self.stdout.write(
-                    f"Lab running (pid {state['pid']}): {state['devices']} devices on 127.77.0.0/16 port "
-                    f"{state['endpoints'][0][1]}\n"
-                    f"  inventory: {lab_dir / 'inventory'}\n"
-                    f"  secrets:   {lab_dir / 'secrets.yaml'}\n"
-                    f"  discover:  DEVICE_SECRETS_FILE={lab_dir / 'secrets.yaml'} python manage.py discover "
-                    f"--inventory {lab_dir / 'inventory'}"
-                )
+                state = server.start_background(lab_dir, access, **options)
+                self.stdout.write(self._started(lab_dir, state))
             elif action == "stop":
-                was, how = server.stop_background(lab_dir)
-                self.stdout.write(f"Lab {how}." if was else f"Lab {how}.")
+                _, how = server.stop_background(lab_dir)
+                self.stdout.write(f"Lab {how}.")
             else:
                 state = server.read_state(lab_dir)
                 if not state:
                     self.stdout.write("Lab not running.")
                     raise CommandError("not running", returncode=3)
-                up = server.listening(state["endpoints"])
+                bmc_endpoints = state.get("bmc_endpoints", [])
+                bmcs_up = server.listening(bmc_endpoints)
+                devices_up = server.listening(state["endpoints"]) - bmcs_up
                 self.stdout.write(
-                    f"Lab running (pid {state['pid']}): {up} of {state['devices']} devices "
-                    f"accept connections."
+                    f"Lab running (pid {state['pid']}): {devices_up} of {state['devices']} devices and "
+                    f"{bmcs_up} of {len(bmc_endpoints)} BMCs accept connections."
                 )
         except server.LabError as e:
             raise CommandError(str(e)) from None
+
+    @staticmethod
+    def _started(lab_dir: Path, state: dict) -> str:
+        lines = [
+            f"Lab running (pid {state['pid']}): {state['devices']} devices on 127.77.0.0/16 port "
+            f"{state['endpoints'][0][1]} (SSH)"
+        ]
+        bmc_endpoints = state.get("bmc_endpoints", [])
+        if bmc_endpoints:
+            lines.append(
+                f"  and {len(bmc_endpoints)} server BMCs on {topology.BMC_PREFIX} port {bmc_endpoints[0][1]} "
+                f"(Redfish over HTTPS)"
+            )
+        lines += [
+            f"  inventory: {lab_dir / 'inventory'}",
+            f"  secrets:   {lab_dir / 'secrets.yaml'}",
+        ]
+        if state.get("bmc_ca"):
+            lines.append(f"  BMC CA:    {state['bmc_ca']}")
+        lines.append(
+            f"  discover:  DEVICE_SECRETS_FILE={lab_dir / 'secrets.yaml'} python manage.py discover "
+            f"--inventory {lab_dir / 'inventory'}"
+        )
+        return "\n".join(lines)
