@@ -41,10 +41,23 @@ def redis_configured() -> bool:
     return bool(settings.REDIS_URL)
 
 
-def queue():
-    import django_rq
+_connections: dict[str, object] = {}
 
-    return django_rq.get_queue(settings.DISCOVERY_QUEUE)
+
+def queue():
+    """The discovery queue on REDIS_URL (read when called, so tests and tools can point it
+    elsewhere); workers serve it with `manage.py rqworker <DISCOVERY_QUEUE> --with-scheduler`."""
+    from redis import Redis
+    from rq import Queue
+
+    url = settings.REDIS_URL
+    if url not in _connections:
+        _connections[url] = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    return Queue(
+        settings.DISCOVERY_QUEUE,
+        connection=_connections[url],
+        default_timeout=settings.DISCOVERY_SHARD_JOB_TIMEOUT,
+    )
 
 
 # --- planning the next firing --------------------------------------------------------------------
@@ -291,7 +304,7 @@ def execute_shard(shard_id: int) -> dict:
     now = timezone.now()
     with transaction.atomic():
         shard = (
-            DiscoveryShard.objects.select_for_update()
+            DiscoveryShard.objects.select_for_update(of=("self",))
             .select_related("run", "run__user")
             .filter(pk=shard_id)
             .first()

@@ -38,7 +38,13 @@ def next_fire(*, interval: int | None, cron: str, after: dt.datetime) -> dt.date
         return croniter(cron, local).get_next(dt.datetime)
     if not interval:
         raise ValueError("a schedule needs an interval or a cron expression")
-    return after + dt.timedelta(minutes=interval)
+    return _whole_second(after + dt.timedelta(minutes=interval))
+
+
+def _whole_second(when: dt.datetime) -> dt.datetime:
+    """Rounded up to the second: RQ's scheduler keeps whole seconds and fires on the floor, so a
+    firing planned at 12:00:03.4 would start at 12:00:03, before its time."""
+    return when if not when.microsecond else when.replace(microsecond=0) + dt.timedelta(seconds=1)
 
 
 def first_fire(schedule, now: dt.datetime) -> dt.datetime:
@@ -47,7 +53,9 @@ def first_fire(schedule, now: dt.datetime) -> dt.datetime:
     if schedule.cron:
         return next_fire(interval=None, cron=schedule.cron, after=now)
     if schedule.last_fired:
-        return max(now, next_fire(interval=schedule.interval, cron="", after=schedule.last_fired))
+        return max(
+            _whole_second(now), next_fire(interval=schedule.interval, cron="", after=schedule.last_fired)
+        )
     return next_fire(interval=schedule.interval, cron="", after=now)
 
 

@@ -49,6 +49,9 @@ def test_cron_follows_the_local_wall_clock_across_daylight_saving():
 
 
 def test_interval_and_first_firing():
+    assert schedules.next_fire(
+        interval=1, cron="", after=dt.datetime(2027, 1, 10, 8, 0, 0, 400, tzinfo=dt.UTC)
+    ) == dt.datetime(2027, 1, 10, 8, 1, 1, tzinfo=dt.UTC)  # whole seconds, never early
     now = dt.datetime(2027, 1, 10, 8, 0, tzinfo=dt.UTC)
     assert schedules.next_fire(interval=90, cron="", after=now) == now + dt.timedelta(minutes=90)
     with pytest.raises(ValueError):
@@ -181,7 +184,13 @@ def test_an_unreadable_inventory_folder_gives_a_failed_run_that_says_why(db, tmp
 
 def _shard(run, index, status, hosts, beat, worker="w1"):
     return DiscoveryShard.objects.create(
-        run=run, index=index, status=status, hosts=hosts, queued=beat, started=beat, heartbeat=beat,
+        run=run,
+        index=index,
+        status=status,
+        hosts=hosts,
+        queued=beat,
+        started=beat,
+        heartbeat=beat,
         worker=worker,
     )
 
@@ -230,8 +239,9 @@ def test_queued_shards_nobody_takes_are_given_up(db, settings):
 def test_a_command_line_run_whose_process_died_is_closed(db, settings):
     settings.DISCOVERY_STALE_AFTER = 60
     now = timezone.now()
-    old = DiscoveryRun.objects.create(started=now - dt.timedelta(hours=1), source="cli",
-                                      heartbeat=now - dt.timedelta(minutes=5))
+    old = DiscoveryRun.objects.create(
+        started=now - dt.timedelta(hours=1), source="cli", heartbeat=now - dt.timedelta(minutes=5)
+    )
     DiscoveryHost.objects.create(run=old, name="a", outcome=HostOutcome.SUCCESS)
     alive = DiscoveryRun.objects.create(started=now - dt.timedelta(hours=1), source="cli", heartbeat=now)
     assert jobs.reap(now)["runs"] == 1
