@@ -125,14 +125,27 @@ def _classify_redfish(chain: list[BaseException]) -> tuple[str, str] | None:
         )
     except ImportError:  # pragma: no cover - the library is a dependency
         return None
+    import ssl
+
+    # the client wraps requests' error in RetriesExhaustedError (as its context): look through it
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or any(
+        isinstance(e, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(e) for e in chain
+    ):
+        first = next(e for e in chain if isinstance(e, ssl.SSLError | requests.exceptions.SSLError))
+        return Reason.ERROR, (
+            "TLS: the BMC's certificate is not trusted (give the host a ca_file, or DISCOVERY_BMC_CA_FILE): "
+            f"{_line(first)[:200]}"
+        )
     for e in chain:
         if isinstance(e, InvalidCredentialsError):
             return Reason.AUTH, "authentication failed: the BMC refused the username or password"
-        if isinstance(e, requests.exceptions.SSLError):
-            return Reason.ERROR, f"TLS: the BMC's certificate is not trusted ({_line(e)[:200]})"
+        if isinstance(e, requests.exceptions.SSLError | ssl.SSLError):
+            return Reason.UNREACHABLE, (
+                f"TLS handshake failed (does the BMC speak HTTPS on this port?): {_line(e)[:200]}"
+            )
         if isinstance(e, requests.exceptions.Timeout):
             return Reason.TIMEOUT, f"no answer in time: {_line(e)[:200]}"
-        if isinstance(e, RetriesExhaustedError):  # the client keeps no cause: say what to check
+        if isinstance(e, RetriesExhaustedError):  # no cause we know of: say what to check
             return Reason.UNREACHABLE, (
                 "the BMC gave no HTTP answer (check its address, port, https/http and the TLS certificate)"
             )

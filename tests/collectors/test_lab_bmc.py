@@ -344,11 +344,6 @@ def test_a_bmc_certificate_from_the_lab_ca_is_not_trusted_by_the_system_bundle(d
     assert report.run.hosts_succeeded == 2  # the others, with the lab CA, are read
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collectors.tasks._classify_redfish matches the client's RetriesExhaustedError before "
-    "its cause, the SSLError: an untrusted certificate is recorded as 'unreachable', not 'error'",
-)
 def test_an_untrusted_bmc_certificate_is_recorded_as_a_tls_error(db, bmc_inventory):
     from collectors.hosts import from_folder
     from collectors.models import DiscoveryHost
@@ -361,7 +356,9 @@ def test_an_untrusted_bmc_certificate_is_recorded_as_a_tls_error(db, bmc_invento
     report = discover(
         inventory.filter(filter_func=lambda h: h.name == "srv-dell-r740"), source="t", credentials=credentials
     )
-    assert DiscoveryHost.objects.get(run=report.run, name="srv-dell-r740").reason == Reason.ERROR
+    host = DiscoveryHost.objects.get(run=report.run, name="srv-dell-r740")
+    assert host.reason == Reason.ERROR
+    assert "certificate is not trusted" in host.message and "ca_file" in host.message
 
 
 # --- the BMC processes come and go -------------------------------------------------------------------

@@ -99,24 +99,25 @@ def test_tls_is_verified_by_default(db, bmc):
 
 
 @pytest.mark.parametrize(
-    "error, reason",
+    "error, text, reason",
     [
-        ("InvalidCredentialsError", Reason.AUTH),
-        ("SSLError", Reason.ERROR),
-        ("ConnectTimeout", Reason.TIMEOUT),
-        ("ConnectionError", Reason.UNREACHABLE),
-        ("ServerDownOrUnreachableError", Reason.UNREACHABLE),
+        ("InvalidCredentialsError", "details", Reason.AUTH),
+        ("SSLError", "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", Reason.ERROR),
+        ("SSLError", "[SSL: WRONG_VERSION_NUMBER] wrong version number", Reason.UNREACHABLE),
+        ("ConnectTimeout", "details", Reason.TIMEOUT),
+        ("ConnectionError", "details", Reason.UNREACHABLE),
+        ("ServerDownOrUnreachableError", "details", Reason.UNREACHABLE),
     ],
 )
-def test_redfish_client_errors_are_classified(error, reason):
+def test_redfish_client_errors_are_classified(error, text, reason):
     import requests
     from redfish.rest import v1
 
     from collectors.tasks import classify
 
     cls = getattr(v1, error, None) or getattr(requests.exceptions, error)
-    wrapped = RuntimeError("while reading the BMC")
-    wrapped.__cause__ = cls("details")
+    wrapped = v1.RetriesExhaustedError("the client's wrapper")  # the cause is its context
+    wrapped.__context__ = cls(text)
     assert classify(wrapped)[0] == reason
     if reason == Reason.AUTH:
         assert "username or password" in classify(wrapped)[1]
