@@ -145,12 +145,12 @@ def _classify_redfish(chain: list[BaseException]) -> tuple[str, str] | None:
             )
         if isinstance(e, requests.exceptions.Timeout):
             return Reason.TIMEOUT, f"no answer in time: {_line(e)[:200]}"
-        if isinstance(e, RetriesExhaustedError):  # no cause we know of: say what to check
-            return Reason.UNREACHABLE, (
-                "the BMC gave no HTTP answer (check its address, port, https/http and the TLS certificate)"
-            )
         if isinstance(e, ServerDownOrUnreachableError | requests.exceptions.ConnectionError):
             return Reason.UNREACHABLE, f"the BMC did not answer: {_line(e)[:200]}"
+    if any(isinstance(e, RetriesExhaustedError) for e in chain):  # no cause we know of: what to check
+        return Reason.UNREACHABLE, (
+            "the BMC gave no HTTP answer (check its address, port, https/http and the TLS certificate)"
+        )
     return None
 
 
