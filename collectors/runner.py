@@ -9,6 +9,7 @@ next round's hosts, up to ``depth`` hops from the seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -327,6 +328,10 @@ def _record(
         hr.reason, hr.message = item.reason, item.message
     else:
         started = time.monotonic()
+        if not item.facts.hostname:  # a BMC without the OS agent names no host: the inventory's name
+            item = dataclasses.replace(
+                item, facts=dataclasses.replace(item.facts, hostname=host.name.split("#")[0])
+            )
         try:
             result = _sync(item, address, catalogue, label)
             hr.outcome = HostOutcome.SUCCESS

@@ -307,7 +307,8 @@ def test_discovery_reads_the_lab_servers_over_https(db, bmc_inventory):
         recorded = DiscoveryHost.objects.get(run=report.run, name=host)
         assert recorded.outcome == "success" and recorded.asset_id == asset.pk
     assert Asset.objects.get(serial="CNWS30097P0412").name == "esx-prod-07"
-    assert Asset.objects.get(serial="CZJ0420ABX").name == "127.77.250.2"  # no HostName: its address
+    # no HostName from the BMC: named as the inventory names the host
+    assert Asset.objects.get(serial="CZJ0420ABX").name == "srv-hpe-dl380"
 
     badpass = DiscoveryHost.objects.get(run=report.run, name="srv-bmc-badpass")
     assert badpass.outcome == "failed" and badpass.reason == Reason.AUTH
