@@ -3,16 +3,28 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from collectors.choices import HostOutcome, HostReason, RunStatus
-from collectors.models import DiscoveryHost, DiscoveryRun
+from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
+from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, DiscoveryShard
 from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice
+
+
+class DiscoveryScheduleFilterSet(BaseFilterSet):
+    search_fields = ("name", "description", "cron", "inventory_folder", "asset_filter", "last_message")
+    enabled = django_filters.BooleanFilter(label=_("Enabled"))
+
+    class Meta:
+        model = DiscoverySchedule
+        fields = ["id", "enabled"]
 
 
 class DiscoveryRunFilterSet(BaseFilterSet):
     search_fields = ("source", "message")
     status = multiple_choice("status", RunStatus.choices, _("Status"))
-    since = django_filters.IsoDateTimeFilter(field_name="started", lookup_expr="gte",
-        label=_("Started since"))
+    schedule_id = fk_filter(queryset=DiscoverySchedule.objects.all(), label=_("Schedule"))
+    trigger = multiple_choice("trigger", RunTrigger.choices, _("Trigger"))
+    since = django_filters.IsoDateTimeFilter(
+        field_name="started", lookup_expr="gte", label=_("Started since")
+    )
     has_failures = django_filters.BooleanFilter(method="filter_failures", label=_("Has failed hosts"))
 
     class Meta:
@@ -21,6 +33,16 @@ class DiscoveryRunFilterSet(BaseFilterSet):
 
     def filter_failures(self, queryset, name, value):
         return queryset.filter(hosts_failed__gt=0) if value else queryset.filter(hosts_failed=0)
+
+
+class DiscoveryShardFilterSet(BaseFilterSet):
+    search_fields = ("worker", "message")
+    run_id = fk_filter(queryset=DiscoveryRun.objects.all(), label=_("Run"))
+    status = multiple_choice("status", ShardStatus.choices, _("Status"))
+
+    class Meta:
+        model = DiscoveryShard
+        fields = ["id", "worker"]
 
 
 class DiscoveryHostFilterSet(BaseFilterSet):
