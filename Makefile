@@ -26,6 +26,9 @@ demo: install
 	@# exit 1 = some hosts failed: the lab has broken devices on purpose
 	$(DEMO_ENV) DEVICE_SECRETS_FILE=$(LAB_DIR)/secrets.yaml $(BIN)/python manage.py discover \
 		--inventory $(LAB_DIR)/inventory; test $$? -le 1
+	@# a schedule over the lab (without Redis: `manage.py schedules run-due` from cron runs it)
+	$(DEMO_ENV) $(BIN)/python manage.py schedules add lab-daily --replace --cron "0 6 * * *" \
+		--inventory $(LAB_DIR)/inventory --shard-size 10
 	@echo "The lab keeps running in the background: 'make lab-stop' ends it."
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo_lifecycle

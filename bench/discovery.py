@@ -14,6 +14,11 @@ Prints devices/second and the ratio to bare (median of --repeat interleaved roun
 worker). CPU seconds of this process and of the lab show where the time goes. Targets (issue #3,
 2-core machine): 200 devices in under 30 s; Werterhalt within 1.2x of bare. The database named
 by DATABASE_URL is DROPPED and recreated (PostgreSQL), else a temporary SQLite file is used.
+
+With REDIS_URL and a PostgreSQL DATABASE_URL it then runs distributed discovery (issue #7): a
+schedule over the 200 devices, cut into shards (--shard-size), taken by 1 and then 2 `manage.py
+rqworker` processes (--sessions parallel SSH sessions each), first into an empty inventory and
+again; --only-rq skips the comparison with bare Nornir.
 """
 
 from __future__ import annotations
@@ -86,6 +91,98 @@ def werterhalt(inventory, workers: int, creds) -> tuple[float, int]:
     return elapsed, report.run.hosts_succeeded
 
 
+def rq_runs(lab_dir: Path, size: int, worker_counts: list[int], sessions: int, shard_size: int) -> None:
+    """A schedule over ``size`` lab devices run by 1, then 2, ... RQ worker processes."""
+    import subprocess
+    import uuid
+
+    import yaml
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count
+    from rq import Worker
+
+    from collectors import jobs
+    from collectors.models import DiscoveryRun, DiscoverySchedule
+
+    queue = f"bench-discovery-{uuid.uuid4().hex[:6]}"
+    settings.DISCOVERY_QUEUE = queue
+    hosts = yaml.safe_load((lab_dir / "inventory" / "hosts.yaml").read_text())
+    folder = lab_dir / f"inventory-{size}"
+    folder.mkdir(exist_ok=True)
+    for name in ("groups.yaml", "defaults.yaml"):
+        (folder / name).write_text((lab_dir / "inventory" / name).read_text())
+    (folder / "hosts.yaml").write_text(yaml.safe_dump({n: hosts[n] for n in list(hosts)[:size]}))
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "DISCOVERY_QUEUE": queue,
+        "DEVICE_SECRETS_FILE": str(lab_dir / "secrets.yaml"),
+        "LOG_LEVEL": "WARNING",
+    }
+    settings.DEVICE_SECRETS_FILE = env["DEVICE_SECRETS_FILE"]
+    root = Path(__file__).resolve().parent.parent
+    print(f"\nDistributed: {size} devices, shards of {shard_size}, {sessions} SSH sessions per worker")
+    print(f"{'workers':>7} {'first s':>8} {'dev/s':>7} {'again s':>8} {'dev/s':>7}   shards per worker")
+    for count in worker_counts:
+        reset_inventory()
+        DiscoverySchedule.objects.all().delete()
+        schedule = DiscoverySchedule.objects.create(
+            name=f"bench-{count}",
+            interval=60 * 24,
+            inventory_folder=str(folder),
+            shard_size=shard_size,
+            workers=sessions,
+            enabled=False,
+        )
+        procs = [
+            subprocess.Popen(  # noqa: S603 - our interpreter and manage.py
+                [sys.executable, str(root / "manage.py"), "rqworker", queue],
+                cwd=root,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(count)
+        ]
+        try:
+            pids = {p.pid for p in procs}
+            deadline = time.monotonic() + 60
+            while not pids <= {w.pid for w in Worker.all(queue=jobs.queue())}:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the RQ workers did not register within 60 s")
+                time.sleep(0.2)
+            figures = []
+            for _ in ("first", "again"):
+                start = time.perf_counter()
+                run = jobs.start_run(schedule, inline=False)
+                while DiscoveryRun.objects.filter(pk=run.pk, status="running").exists():
+                    time.sleep(0.2)
+                elapsed = time.perf_counter() - start
+                run.refresh_from_db()
+                assert run.hosts_succeeded == size, (run.status, run.hosts_succeeded, run.message)
+                per_worker = sorted(
+                    run.shards.values("worker").annotate(n=Count("pk")).values_list("n", flat=True)
+                )
+                figures.append((elapsed, per_worker))
+            print(
+                f"{count:>7} {figures[0][0]:>8.1f} {size / figures[0][0]:>7.1f} {figures[1][0]:>8.1f} "
+                f"{size / figures[1][0]:>7.1f}   {figures[0][1]}",
+                flush=True,
+            )
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(timeout=60)
+    q = jobs.queue()
+    keys = q.connection.keys(f"rq:*{queue}*")
+    if keys:
+        q.connection.delete(*keys)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -93,6 +190,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--repeat", type=int, default=3, help="rounds per size (median reported)")
+    parser.add_argument(
+        "--rq-workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="distributed part: numbers of RQ worker processes to compare",
+    )
+    parser.add_argument("--rq-size", type=int, default=200, help="distributed part: devices")
+    parser.add_argument("--sessions", type=int, default=16, help="distributed part: SSH sessions per worker")
+    parser.add_argument("--shard-size", type=int, default=25, help="distributed part: hosts per shard")
+    parser.add_argument("--only-rq", action="store_true", help="skip the comparison with bare Nornir")
     parser.add_argument(
         "--single-worker-max",
         type=int,
@@ -117,7 +225,7 @@ def main() -> None:
 
     _register_napalm()
     lab_dir = Path(tempfile.mkdtemp(prefix="werterhalt-bench-lab-"))
-    biggest = max(args.sizes)
+    biggest = max([*args.sizes, args.rq_size])
     print(f"Database: {label}; starting a lab of {biggest}+ devices in {lab_dir} ...", flush=True)
     t = time.perf_counter()
     state = server.start_background(lab_dir, access=biggest, broken=False)
@@ -133,7 +241,7 @@ def main() -> None:
             f"{'devices':>7} {'workers':>7} {'bare s':>8} {'bare dev/s':>10} {'first s':>8} {'dev/s':>7} "
             f"{'ratio':>6} {'again s':>8} {'dev/s':>7} {'ratio':>6}   CPU s client/lab: bare, first, again"
         )
-        for size in args.sizes:
+        for size in [] if args.only_rq else args.sizes:
             for workers in args.workers:
                 if workers == 1 and size > args.single_worker_max:
                     continue
@@ -162,6 +270,10 @@ def main() -> None:
                     f"{again_c:.0f}/{again_l:.0f}",
                     flush=True,
                 )
+        if os.environ.get("REDIS_URL") and label.startswith("PostgreSQL"):
+            rq_runs(lab_dir, args.rq_size, args.rq_workers, args.sessions, args.shard_size)
+        else:
+            print("Distributed part skipped: it needs REDIS_URL and a PostgreSQL DATABASE_URL.")
     finally:
         was, how = server.stop_background(lab_dir)
         print(f"Lab {how}.")

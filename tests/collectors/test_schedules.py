@@ -317,6 +317,13 @@ def test_schedules_command_add_list_and_errors(db, settings, django_capture_on_c
     with pytest.raises(CommandError, match="cron: .* has 3 fields") as exc:
         call_command("schedules", "add", "bad", "--cron", "1 2 3")
     assert exc.value.returncode == 2
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("schedules", "add", "nightly", "--interval", "5")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("schedules", "add", "nightly", "--replace", "--interval", "5", stdout=io.StringIO())
+    s = DiscoverySchedule.objects.get(name="nightly")
+    assert (s.interval, s.cron, s.asset_filter) == (5, "", "")
+    assert s.next_run - timezone.now() < dt.timedelta(minutes=5, seconds=2)
     with pytest.raises(CommandError, match="no schedule named 'nope'"):
         call_command("schedules", "run", "nope")
     assert not DiscoverySchedule.objects.filter(name="bad").exists()

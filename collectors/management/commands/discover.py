@@ -105,6 +105,9 @@ class Command(BaseCommand):
             f"({workers or settings.DISCOVERY_WORKERS} workers"
             f"{', crawl inside ' + ', '.join(prefixes) if crawl else ''})"
         )
+        from collectors import jobs
+
+        jobs.reap()  # runs of processes that died (killed, rebooted) are closed first
         # the lifecycle answers of every asset the run touched are refreshed once, at its end
         with lifecycle_state.deferred():
             report = discover(

@@ -31,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--shard-size", type=int, default=None, metavar="N", help="add: hosts per shard")
         parser.add_argument("--disabled", action="store_true", help="add: create it disabled")
         parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="add: update the schedule of that name if it exists (scripts, the demo)",
+        )
+        parser.add_argument(
             "--inline",
             action="store_true",
             help="run, run-due: discover here, not on RQ workers (the default without Redis)",
@@ -49,20 +54,20 @@ class Command(BaseCommand):
                 f"{last_text:<22} {s.source}"
             )
 
-    def do_add(self, name, *, interval, cron, inventory, filter, shard_size, disabled, **options):
+    def do_add(self, name, *, interval, cron, inventory, filter, shard_size, disabled, replace, **options):
         if not name:
             raise CommandError("add needs a NAME", returncode=2)
         from django.conf import settings
 
-        schedule = DiscoverySchedule(
-            name=name,
-            interval=interval,
-            cron=cron or "",
-            inventory_folder=inventory or "",
-            asset_filter=filter,
-            enabled=not disabled,
-            shard_size=shard_size or settings.DISCOVERY_SHARD_SIZE,
+        schedule = (DiscoverySchedule.objects.filter(name=name).first() if replace else None) or (
+            DiscoverySchedule(name=name)
         )
+        schedule.interval = interval
+        schedule.cron = cron or ""
+        schedule.inventory_folder = inventory or ""
+        schedule.asset_filter = filter
+        schedule.enabled = not disabled
+        schedule.shard_size = shard_size or settings.DISCOVERY_SHARD_SIZE
         try:
             schedule.full_clean()
         except ValidationError as e:
