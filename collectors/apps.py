@@ -13,6 +13,16 @@ class CollectorsConfig(AppConfig):
         # who changed a schedule, and how; its bookkeeping (next run, RQ job) is not a change
         track(
             models.DiscoverySchedule,
-            exclude=("next_run", "job_id", "last_run", "last_fired", "last_message", "updated"),
+            exclude=(
+                "next_run",
+                "job_id",
+                "last_run",
+                "last_fired",
+                "last_message",
+                "run_requested",
+                "run_requested_by",
+                "created",
+                "updated",
+            ),
         )
         signals.connect()

@@ -37,6 +37,16 @@ log = logging.getLogger(__name__)
 ACTIVE = (ShardStatus.QUEUED, ShardStatus.RUNNING)
 
 
+class QueueUnavailable(Exception):
+    """Redis is configured but does not answer: nothing was queued."""
+
+
+def _job_id(kind: str, *parts) -> str:
+    """RQ job ids name the queue: two installations (or test runs) sharing one Redis database on
+    different queues cannot overwrite each other's jobs."""
+    return "-".join(["werterhalt", settings.DISCOVERY_QUEUE, kind, *map(str, parts)])[:200]
+
+
 def redis_configured() -> bool:
     return bool(settings.REDIS_URL)
 
@@ -78,7 +88,7 @@ def plan(schedule: DiscoverySchedule, now: dt.datetime | None = None) -> Discove
                 fire,
                 schedule.pk,
                 schedule.next_run.isoformat(),
-                job_id=f"werterhalt-schedule-{schedule.pk}-{int(schedule.next_run.timestamp())}",
+                job_id=_job_id("schedule", schedule.pk, int(schedule.next_run.timestamp())),
                 description=f"discovery schedule {schedule.name}",
                 result_ttl=86400,
                 failure_ttl=7 * 86400,
@@ -113,21 +123,30 @@ def unplan(schedule: DiscoverySchedule) -> None:
 
 def planned_job_ids() -> set[str]:
     """Ids of firings waiting in RQ's scheduled registry (or already queued)."""
+    from redis.exceptions import RedisError
     from rq.registry import ScheduledJobRegistry
 
     q = queue()
-    return set(ScheduledJobRegistry(queue=q).get_job_ids()) | set(q.get_job_ids())
+    try:
+        return set(ScheduledJobRegistry(queue=q).get_job_ids()) | set(q.get_job_ids())
+    except RedisError as exc:
+        raise QueueUnavailable(f"Redis did not answer: {exc}") from exc
 
 
 def ensure_planned(now: dt.datetime | None = None) -> list[DiscoverySchedule]:
-    """Re-plan enabled schedules whose firing is missing (Redis flushed, Redis was down when they
-    were saved, a next run in the past). Returns the schedules it re-planned."""
+    """Re-plan enabled schedules whose firing is missing: no next run, a pending RQ job that is
+    gone (Redis flushed, or down when the schedule was saved), or - without Redis - a next run
+    that cron missed by more than the stale time. Returns the schedules it re-planned."""
     now = now or timezone.now()
     waiting = planned_job_ids() if redis_configured() else set()
+    missed = now - dt.timedelta(seconds=settings.DISCOVERY_STALE_AFTER)
     replanned = []
     for s in DiscoverySchedule.objects.filter(enabled=True):
-        missing = redis_configured() and s.job_id not in waiting
-        if s.next_run is None or missing or (not redis_configured() and s.next_run is None):
+        if redis_configured():
+            lost = s.job_id not in waiting
+        else:
+            lost = s.next_run is not None and s.next_run < missed
+        if s.next_run is None or lost:
             replanned.append(plan(s, now))
     return replanned
 
@@ -166,20 +185,28 @@ def fire_now(schedule_id: int, user_id: int | None = None) -> int | None:
 
 
 def run_now(schedule: DiscoverySchedule, user=None) -> str:
-    """ "Run now" from the UI or the API: with Redis, a job starts the run on a worker; without,
-    the schedule is made due and the next ``schedules run-due`` (cron, every minute) runs it.
-    Returns what happened, for the user."""
+    """ "Run now" from the UI or the API, enabled or not, outside the schedule's times (its next
+    firing stays): with Redis a job starts the run on a worker ("queued"); without, the request is
+    recorded and the next ``schedules run-due`` (cron, every minute) runs it ("due"). Raises
+    QueueUnavailable when Redis does not answer."""
     if redis_configured():
-        queue().enqueue(
-            fire_now,
-            schedule.pk,
-            user.pk if user else None,
-            job_id=f"werterhalt-run-now-{schedule.pk}-{int(timezone.now().timestamp() * 1000)}",
-            description=f"discovery schedule {schedule.name} (run now)",
-            result_ttl=86400,
-        )
+        from redis.exceptions import RedisError
+
+        try:
+            queue().enqueue(
+                fire_now,
+                schedule.pk,
+                user.pk if user else None,
+                job_id=_job_id("run-now", schedule.pk, int(timezone.now().timestamp() * 1000)),
+                description=f"discovery schedule {schedule.name} (run now)",
+                result_ttl=86400,
+            )
+        except RedisError as exc:
+            raise QueueUnavailable(f"Redis did not answer: {exc}") from exc
         return "queued"
-    DiscoverySchedule.objects.filter(pk=schedule.pk).update(next_run=timezone.now())
+    DiscoverySchedule.objects.filter(pk=schedule.pk).update(
+        run_requested=timezone.now(), run_requested_by=user if user and user.pk else None
+    )
     return "due"
 
 
@@ -264,7 +291,7 @@ def _enqueue(run: DiscoveryRun, shards: list[DiscoveryShard]) -> None:
                 q.prepare_data(
                     execute_shard,
                     args=(shard.pk,),
-                    job_id=f"werterhalt-shard-{shard.pk}",
+                    job_id=_job_id("shard", shard.pk),
                     timeout=settings.DISCOVERY_SHARD_JOB_TIMEOUT,
                     description=f"discovery run {run.pk} shard {shard.index + 1}/{len(shards)}",
                     result_ttl=86400,
@@ -283,7 +310,7 @@ def _enqueue(run: DiscoveryRun, shards: list[DiscoveryShard]) -> None:
         close_run(run.pk, note=message)
         return
     for shard in shards:
-        DiscoveryShard.objects.filter(pk=shard.pk).update(job_id=f"werterhalt-shard-{shard.pk}")
+        DiscoveryShard.objects.filter(pk=shard.pk).update(job_id=_job_id("shard", shard.pk))
 
 
 def _worker_name() -> str:
@@ -447,10 +474,21 @@ def reap(now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def run_due(now: dt.datetime | None = None, inline: bool | None = None) -> list[DiscoveryRun | None]:
-    """Cron set-up (no Redis): start every schedule whose time has come, one after another, here.
-    Each is re-planned first."""
+    """Cron set-up (no Redis): start every schedule someone asked to run now (enabled or not;
+    its times stay as they are), then every enabled schedule whose time has come, re-planned
+    first; one after another, here."""
     now = now or timezone.now()
     started = []
+    requested = DiscoverySchedule.objects.filter(run_requested__isnull=False).select_related(
+        "run_requested_by"
+    )
+    for s in requested:
+        # taken once: a second cron process overlapping this one finds nothing left to take
+        if DiscoverySchedule.objects.filter(pk=s.pk, run_requested=s.run_requested).update(
+            run_requested=None, run_requested_by=None
+        ):
+            user = s.run_requested_by
+            started.append(start_run(s, trigger=RunTrigger.MANUAL, user=user, now=now, inline=inline))
     for s in schedules.due(DiscoverySchedule.objects.filter(enabled=True), now):
         fired_for = s.next_run
         DiscoverySchedule.objects.filter(pk=s.pk).update(last_fired=fired_for)

@@ -84,6 +84,21 @@ class DiscoverySchedule(models.Model):
         help_text=_("Why the last firing did not start a run (e.g. the previous one still ran)."),
     )
     job_id = models.CharField(_("RQ job"), max_length=100, blank=True, editable=False)
+    run_requested = models.DateTimeField(
+        _("run requested"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("“Run now” without Redis: the next `schedules run-due` (cron) starts it."),
+    )
+    run_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -4,7 +4,9 @@ a deleted one loses its pending firing."""
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-BOOKKEEPING = frozenset({"next_run", "job_id", "last_run", "last_fired", "last_message"})
+BOOKKEEPING = frozenset(
+    {"next_run", "job_id", "last_run", "last_fired", "last_message", "run_requested", "run_requested_by"}
+)
 
 
 def _saved(sender, instance, update_fields=None, raw=False, **kwargs):

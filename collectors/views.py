@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from redis.exceptions import RedisError
 
 from collectors import filtersets, forms, jobs, tables
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule
@@ -89,7 +88,7 @@ class DiscoveryScheduleRunView(ScheduleActionView):
     def act(self, request, schedule):
         try:
             result = jobs.run_now(schedule, request.user)
-        except RedisError as exc:
+        except jobs.QueueUnavailable as exc:
             messages.error(
                 request,
                 _("The run could not be queued: Redis did not answer (%(error)s). Nothing was started.")
@@ -102,22 +101,12 @@ class DiscoveryScheduleRunView(ScheduleActionView):
                 _("Run of “%(name)s” queued: a worker starts it shortly; it appears below.")
                 % {"name": schedule},
             )
-        elif schedule.enabled:
+        else:
             messages.success(
                 request,
                 _(
-                    "“%(name)s” is due now: the scheduler (manage.py schedules run-due, from cron every "
-                    "minute) starts it within a minute."
-                )
-                % {"name": schedule},
-            )
-        else:
-            messages.warning(
-                request,
-                _(
-                    "“%(name)s” is disabled, and cron's manage.py schedules run-due starts only enabled "
-                    "schedules: nothing will start. Enable it and press Run now again, or run it once "
-                    "with manage.py schedules run “%(name)s”."
+                    "Run of “%(name)s” requested: the scheduler (manage.py schedules run-due, from cron "
+                    "every minute) starts it within a minute."
                 )
                 % {"name": schedule},
             )
@@ -183,7 +172,7 @@ class HealthPlanView(PermissionRequiredMixin, View):
     def post(self, request):
         try:
             planned = jobs.ensure_planned()
-        except RedisError as exc:
+        except jobs.QueueUnavailable as exc:
             messages.error(
                 request, _("Redis did not answer: %(error)s. Nothing was planned.") % {"error": exc}
             )

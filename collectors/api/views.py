@@ -3,7 +3,6 @@ shard by shard and host by host, and the health of the queue and its workers."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -57,7 +56,7 @@ class DiscoveryScheduleViewSet(ModelViewSet):
         schedule = self.get_object()
         try:
             result = jobs.run_now(schedule, request.user)
-        except RedisError:
+        except jobs.QueueUnavailable:
             raise QueueUnavailable() from None
         return Response(
             serializers.RunNowSerializer({"result": result}).data, status=status.HTTP_202_ACCEPTED

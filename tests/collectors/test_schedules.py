@@ -281,7 +281,7 @@ def test_saving_plans_the_next_run_and_disabling_clears_it(db, settings, django_
     assert s.next_run is None
     assert jobs.run_now(s) == "due"
     s.refresh_from_db()
-    assert s.next_run <= timezone.now()
+    assert s.run_requested <= timezone.now() and s.next_run is None
 
 
 def test_cron_command_runs_due_schedules_once(folder_schedule, settings, lab_devices):
@@ -299,6 +299,20 @@ def test_cron_command_runs_due_schedules_once(folder_schedule, settings, lab_dev
     assert folder_schedule.last_run == run
     call_command("schedules", "run-due", stdout=io.StringIO())
     assert DiscoveryRun.objects.count() == 1  # not due again for an hour
+
+
+def test_cron_command_runs_what_was_asked_to_run_now_once(folder_schedule, settings, django_user_model):
+    settings.REDIS_URL = ""
+    user = django_user_model.objects.create_user("ops")
+    DiscoverySchedule.objects.filter(pk=folder_schedule.pk).update(enabled=False, next_run=None)
+    folder_schedule.refresh_from_db()
+    assert jobs.run_now(folder_schedule, user) == "due"
+    [run] = jobs.run_due()
+    assert (run.trigger, run.user, run.status) == (RunTrigger.MANUAL, user, RunStatus.PARTIAL)
+    folder_schedule.refresh_from_db()
+    assert folder_schedule.run_requested is None and folder_schedule.next_run is None
+    assert folder_schedule.last_fired is None  # a manual run does not move the schedule's times
+    assert jobs.run_due() == []
 
 
 def test_schedules_command_add_list_and_errors(db, settings, django_capture_on_commit_callbacks):

@@ -228,24 +228,29 @@ def test_disable_and_enable(client, django_capture_on_commit_callbacks):
     assert [c.changed_fields()["enabled"] for c in changes] == [(True, False), (False, True)]
 
 
-def test_run_now_without_redis_makes_the_schedule_due_for_cron(client):
+def test_run_now_without_redis_asks_cron_to_run_it(client):
     s = schedule("hourly", asset_filter="site=stadthaus")
-    DiscoverySchedule.objects.filter(pk=s.pk).update(next_run=timezone.now() + dt.timedelta(hours=1))
-    login(client, "engineer")
+    later = timezone.now() + dt.timedelta(hours=1)
+    DiscoverySchedule.objects.filter(pk=s.pk).update(next_run=later)
+    user = login(client, "engineer")
     before = timezone.now()
     response = client.post(reverse("collectors:discoveryschedule_run", args=[s.pk]), follow=True)
     s.refresh_from_db()
-    assert before <= s.next_run <= timezone.now()
+    assert before <= s.run_requested <= timezone.now()
+    assert s.run_requested_by == user
+    assert s.next_run == later  # its times stay
     assert any("within a minute" in m and "schedules run-due" in m for m in messages_of(response))
     assert not DiscoveryRun.objects.exists()  # cron starts it, not the page
 
 
-def test_run_now_of_a_disabled_schedule_without_redis_warns(client):
+def test_run_now_of_a_disabled_schedule_is_requested_too(client):
     s = schedule("hourly", asset_filter="site=stadthaus", enabled=False)
     login(client, "engineer")
     response = client.post(reverse("collectors:discoveryschedule_run", args=[s.pk]), follow=True)
     [message] = list(response.context["messages"])
-    assert message.level_tag == "warning" and "nothing will start" in str(message)
+    assert message.level_tag == "success" and "requested" in str(message)
+    s.refresh_from_db()
+    assert s.run_requested is not None and s.next_run is None and not s.enabled
 
 
 def test_run_now_with_redis_out_of_reach_says_so(client, settings, monkeypatch):
