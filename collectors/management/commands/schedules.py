@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from collectors import jobs
@@ -41,6 +41,7 @@ class Command(BaseCommand):
             help="run, run-due: discover here, not on RQ workers (the default without Redis)",
         )
 
+    @no_translations  # English output whatever language a caller had active (cron logs, scripts)
     def handle(self, *args, action, name, **options):
         getattr(self, "do_" + action.replace("-", "_"))(name, **options)
 
