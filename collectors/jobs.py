@@ -446,20 +446,21 @@ def reap(now: dt.datetime | None = None) -> dict[str, int]:
     single = DiscoveryRun.objects.filter(status=RunStatus.RUNNING, shards_total=0).filter(
         Q(heartbeat__lt=stale) | Q(heartbeat__isnull=True, started__lt=stale)
     )
-    for run in single:
-        if run.shards.exists():
-            continue  # a distributed run still being planned; its shards are reaped above
+    # (a distributed run still being planned has shards already; those are reaped above)
+    for run in single.filter(shards__isnull=True):
         beat = run.heartbeat or run.started
-        hosts = DiscoveryHost.objects.filter(run=run)
+        hosts = DiscoveryHost.objects.filter(run=run).aggregate(
+            tried=Count("pk"), ok=Count("pk", filter=Q(outcome=HostOutcome.SUCCESS))
+        )
         updated = DiscoveryRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
             status=RunStatus.INCOMPLETE,
             finished=now,
-            hosts_tried=hosts.count(),
-            hosts_failed=hosts.exclude(outcome=HostOutcome.SUCCESS).count(),
-            hosts_succeeded=hosts.filter(outcome=HostOutcome.SUCCESS).count(),
+            hosts_tried=hosts["tried"],
+            hosts_failed=hosts["tried"] - hosts["ok"],
+            hosts_succeeded=hosts["ok"],
             message=(
                 f"the process running it stopped (killed?): last sign of life "
-                f"{timezone.localtime(beat):%Y-%m-%d %H:%M:%S}; {hosts.count()} hosts recorded and saved, "
+                f"{timezone.localtime(beat):%Y-%m-%d %H:%M:%S}; {hosts['tried']} hosts recorded and saved, "
                 "the next run discovers the rest"
             ),
         )
