@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from inventory.choices import ColoredChoices
+from werterhalt.choices import ColoredChoices
 
 
 class RunStatus(ColoredChoices):

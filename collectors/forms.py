@@ -3,7 +3,7 @@
 from django import forms
 
 from collectors.models import DiscoverySchedule
-from inventory.forms import StyledModelForm
+from werterhalt.forms import StyledModelForm
 
 
 class DiscoveryScheduleForm(StyledModelForm):

@@ -4,10 +4,9 @@ and the CSV import/export of assets."""
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,27 +24,7 @@ from inventory.models import (
     Site,
     Tag,
 )
-
-
-class ChangeLoggedAdmin(admin.ModelAdmin):
-    """Shows the product's change log (not Django's own LogEntry) as the object's history."""
-
-    object_history_template = "admin/inventory/object_changes.html"
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = get_object_or_404(self.model, pk=unquote(object_id))
-        if not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Change log: %s") % obj,
-            "subtitle": None,
-            "object": obj,
-            "opts": self.model._meta,
-            "changes": ObjectChange.objects.for_object(obj).select_related("user")[:500],
-            **(extra_context or {}),
-        }
-        return TemplateResponse(request, self.object_history_template, context)
+from werterhalt.admin import ChangeLoggedAdmin
 
 
 @admin.register(OrgUnit)

@@ -3,13 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class ColoredChoices(models.TextChoices):
-    """TextChoices whose members can carry a colour (see ``COLORS``)."""
-
-    @classmethod
-    def color(cls, value: str) -> str:
-        return getattr(cls, "_colors", {}).get(value, "secondary")
+from werterhalt.choices import ColoredChoices
 
 
 class AssetStatus(ColoredChoices):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import AssetStatus
 from inventory.models import Asset, HardwareModel, Manufacturer, Module, OrgUnit, Platform, Site, Tag
+from werterhalt.forms import StyledModelForm
 
 
 class AssetImportForm(forms.Form):
@@ -103,16 +104,6 @@ class AssetListField(forms.CharField):
                 _("No single asset matches: %(names)s") % {"names": ", ".join(problems[:20])}
             )
         return found
-
-
-class StyledModelForm(forms.ModelForm):
-    """Dates as date pickers."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.DateField):
-                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AssetForm(StyledModelForm):

@@ -6,11 +6,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from inventory import admin as inventory_admin
-from inventory.admin import ChangeLoggedAdmin
 from inventory.models import Asset
 from lifecycle import assess
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
+from werterhalt.admin import ChangeLoggedAdmin
 
 
 @admin.register(HardwareNotice)

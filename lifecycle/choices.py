@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inventory.choices import ColoredChoices
+from werterhalt.choices import ColoredChoices
 
 
 class ContractKind(models.TextChoices):

@@ -3,11 +3,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
-from inventory.forms import AssetListField, StyledModelForm
+from inventory.forms import AssetListField
 from inventory.models import Manufacturer, OrgUnit, Site
 from lifecycle import planning
 from lifecycle.choices import SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
+from werterhalt.forms import StyledModelForm
 
 
 class HardwareNoticeForm(StyledModelForm):
