@@ -16,6 +16,7 @@ from inventory.models import (
     Tag,
 )
 from lifecycle.choices import Coverage, Risk, SupportStatus
+from werterhalt import generic
 from werterhalt.tables import BadgeColumn, BaseTable, MoneyColumn
 
 
@@ -88,6 +89,14 @@ class AssetTable(BaseTable):
             "replacement_due",
             "risk",
         )
+
+
+def asset_panel_table(request, assets) -> AssetTable:
+    """The first page of a set of assets (``Asset.objects.for_lists()``), for the pages of the
+    objects they belong to."""
+    table = AssetTable(assets, request=request, exclude=("pk",))
+    generic.configure_table(request, table, {"per_page": 25})
+    return table
 
 
 class ModuleTable(BaseTable):

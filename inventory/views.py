@@ -23,16 +23,11 @@ from inventory.models import (
 from lifecycle import summary
 from werterhalt import generic
 
-ASSETS = Asset.objects.select_related(
-    "manufacturer", "hardware_model", "platform", "site", "org_unit", "lifecycle"
-)
-
-
 # --- assets ---------------------------------------------------------------------------------------
 
 
 class AssetListView(generic.ObjectListView):
-    queryset = ASSETS
+    queryset = Asset.objects.for_lists()
     filterset = filtersets.AssetFilterSet
     table = tables.AssetTable
     import_url_name = "inventory:asset_import"
@@ -149,7 +144,7 @@ class SiteView(generic.ObjectView):
     queryset = Site.objects.select_related("org_unit")
 
     def get_extra_context(self, request, obj):
-        assets = ASSETS.filter(site=obj)
+        assets = Asset.objects.for_lists().filter(site=obj)
         return asset_panel_context(request, assets, {"site_id": obj.pk})
 
 
@@ -179,7 +174,7 @@ class OrgUnitView(generic.ObjectView):
 
     def get_extra_context(self, request, obj):
         units = filtersets.descendants([obj.pk])
-        assets = ASSETS.filter(org_unit__in=units)
+        assets = Asset.objects.for_lists().filter(org_unit__in=units)
         context = asset_panel_context(request, assets, {"org_unit_id": obj.pk})
         by_unit = summary.figures_by("org_unit_id", Asset.objects.filter(org_unit__in=units))
         context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]
@@ -200,16 +195,9 @@ class OrgUnitBulkDeleteView(generic.BulkDeleteView):
     queryset = OrgUnit.objects.all()
 
 
-def asset_panel_table(request, assets):
-    """The first page of a set of assets, for the pages of the objects they belong to."""
-    table = tables.AssetTable(assets, request=request, exclude=("pk",))
-    generic.configure_table(request, table, {"per_page": 25})
-    return table
-
-
 def asset_panel_context(request, assets, filter_params: dict) -> dict:
     """Figures of a set of assets and the first page of them, for site and org-unit pages."""
-    table = asset_panel_table(request, assets)
+    table = tables.asset_panel_table(request, assets)
     return {
         "figures": summary.figures(assets),
         "asset_table": table,
@@ -257,7 +245,7 @@ class HardwareModelView(generic.ObjectView):
 
     def get_extra_context(self, request, obj):
         context = asset_panel_context(
-            request, ASSETS.filter(hardware_model=obj), {"hardware_model_id": obj.pk}
+            request, Asset.objects.for_lists().filter(hardware_model=obj), {"hardware_model_id": obj.pk}
         )
         context["notices"] = obj.notices.select_related("replacement_model").order_by("-updated")
         context["module_count"] = obj.modules.filter(present=True).count()
@@ -287,7 +275,9 @@ class PlatformView(generic.ObjectView):
     queryset = Platform.objects.select_related("manufacturer")
 
     def get_extra_context(self, request, obj):
-        context = asset_panel_context(request, ASSETS.filter(platform=obj), {"platform_id": obj.pk})
+        context = asset_panel_context(
+            request, Asset.objects.for_lists().filter(platform=obj), {"platform_id": obj.pk}
+        )
         context["releases"] = obj.releases.order_by("-release_date", "-cycle")
         return context
 
@@ -311,7 +301,7 @@ class TagView(generic.ObjectView):
     queryset = Tag.objects.all()
 
     def get_extra_context(self, request, obj):
-        return asset_panel_context(request, ASSETS.filter(tags=obj), {"tag": obj.slug})
+        return asset_panel_context(request, Asset.objects.for_lists().filter(tags=obj), {"tag": obj.slug})
 
 
 class TagEditView(generic.ObjectEditView):

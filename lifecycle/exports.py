@@ -10,12 +10,16 @@ in a CHF format.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
+import os
+import tempfile
 from typing import IO
 
 import pandas as pd
 import xlsxwriter
+from django.http import FileResponse, HttpResponse
 
 from lifecycle.planning import Plan
 
@@ -262,3 +266,28 @@ def write_xlsx(plan: Plan, path: str) -> int:
         )
     workbook.close()
     return len(plan.schedule)
+
+
+def plan_download(plan: Plan, kind: str) -> HttpResponse:
+    """The plan as a file download: csv, json or xlsx (written to a temporary file: XlsxWriter's
+    constant-memory mode needs one)."""
+    stamp = plan.at.isoformat()
+    if kind == "xlsx":
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - FileResponse closes it
+        handle.close()
+        write_xlsx(plan, handle.name)
+        response = FileResponse(
+            open(handle.name, "rb"),  # noqa: SIM115 - FileResponse closes it
+            as_attachment=True,
+            filename=f"replacement-plan-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        os.unlink(handle.name)  # the open file stays readable until the response is done
+        return response
+    content_type = "text/csv" if kind == "csv" else "application/json"
+    response = HttpResponse(content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="replacement-plan-{stamp}.{kind}"'
+    buffer = io.StringIO()
+    (write_csv if kind == "csv" else write_json)(plan, buffer)
+    response.write(buffer.getvalue())
+    return response

@@ -1,17 +1,13 @@
 """Lifecycle pages: notices, releases, contracts, policies."""
 
-import io
-import os
-import tempfile
-
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
-from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from inventory.views import ASSETS, asset_panel_table
+from inventory.models import Asset
+from inventory.tables import asset_panel_table
 from lifecycle import assess, exports, filtersets, forms, planning, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
@@ -30,7 +26,9 @@ class HardwareNoticeView(generic.ObjectView):
         models = obj.hardware_models.select_related("manufacturer").annotate(asset_count=Count("assets"))
         return {
             "hardware_models": models,
-            "asset_table": asset_panel_table(request, ASSETS.filter(hardware_model__notices=obj)),
+            "asset_table": asset_panel_table(
+                request, Asset.objects.for_lists().filter(hardware_model__notices=obj)
+            ),
         }
 
 
@@ -54,7 +52,7 @@ class SoftwareReleaseView(generic.ObjectView):
 
     def get_extra_context(self, request, obj):
         versions = assess.versions_in_cycle(obj)
-        assets = ASSETS.filter(platform=obj.platform, software_version__in=versions)
+        assets = Asset.objects.for_lists().filter(platform=obj.platform, software_version__in=versions)
         return {"versions": versions, "asset_table": asset_panel_table(request, assets)}
 
 
@@ -79,7 +77,7 @@ class ContractView(generic.ObjectView):
 
     def get_extra_context(self, request, obj):
         return {
-            "asset_table": asset_panel_table(request, ASSETS.filter(contracts=obj)),
+            "asset_table": asset_panel_table(request, Asset.objects.for_lists().filter(contracts=obj)),
             "asset_count": obj.assets.count(),
         }
 
@@ -119,31 +117,6 @@ class LifecyclePolicyDeleteView(generic.ObjectDeleteView):
 # --- planning -------------------------------------------------------------------------------------
 
 
-def plan_download(plan, kind: str):
-    """The plan as a file download: csv, json or xlsx (written to a temporary file: XlsxWriter's
-    constant-memory mode needs one)."""
-    stamp = plan.at.isoformat()
-    if kind == "xlsx":
-        handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - FileResponse closes it
-        handle.close()
-        exports.write_xlsx(plan, handle.name)
-        response = FileResponse(
-            open(handle.name, "rb"),  # noqa: SIM115 - FileResponse closes it
-            as_attachment=True,
-            filename=f"replacement-plan-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        os.unlink(handle.name)  # the open file stays readable until the response is done
-        return response
-    content_type = "text/csv" if kind == "csv" else "application/json"
-    response = HttpResponse(content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="replacement-plan-{stamp}.{kind}"'
-    buffer = io.StringIO()
-    (exports.write_csv if kind == "csv" else exports.write_json)(plan, buffer)
-    response.write(buffer.getvalue())
-    return response
-
-
 class PlanningView(PermissionRequiredMixin, View):
     """Schedule, budget per year, the budget-capped plan and the value view, with downloads."""
 
@@ -159,7 +132,7 @@ class PlanningView(PermissionRequiredMixin, View):
             form.is_valid()
         plan = planning.build(**form.arguments())
         if request.GET.get("download") in {"csv", "json", "xlsx"}:
-            return plan_download(plan, request.GET["download"])
+            return exports.plan_download(plan, request.GET["download"])
         totals = plan.forecast.sum(axis=1)
         budget_chart = charts.bar_chart(
             [

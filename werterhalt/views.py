@@ -19,7 +19,6 @@ from collectors.models import DiscoveryHost, DiscoveryRun
 from inventory.choices import AssetStatus
 from inventory.filtersets import AssetFilterSet
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
-from inventory.views import ASSETS
 from lifecycle import assess, state, summary
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, SoftwareRelease
@@ -46,7 +45,7 @@ class DashboardView(View):
             "runs": runs,
             "failures": failures,
             "stale_count": Asset.objects.filter(last_seen__lt=stale_since).count(),
-            "stale": ASSETS.filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
+            "stale": Asset.objects.for_lists().filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
             "stale_days": STALE_DAYS,
             "review_count": Asset.objects.filter(needs_review=True).count(),
             "recent_changes": ObjectChange.objects.select_related("content_type")[:10],
@@ -92,7 +91,7 @@ class AssetView(generic.ObjectView):
     """Everything about one asset: fields, modules, lifecycle today (computed live), contracts,
     discovery history and change log."""
 
-    queryset = ASSETS.select_related("replaces")
+    queryset = Asset.objects.for_lists().select_related("replaces")
     template_name = "inventory/asset.html"
 
     def get_extra_context(self, request, obj):

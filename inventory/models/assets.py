@@ -33,6 +33,16 @@ class Tag(models.Model):
         return reverse("inventory:tag", args=[self.pk])
 
 
+class AssetQuerySet(models.QuerySet):
+    def for_lists(self) -> "AssetQuerySet":
+        """Assets with what their lists, tables and pages show: the catalogue, place and unit, and
+        the stored lifecycle answers (``lifecycle`` is that app's one-to-one on the asset: a name
+        here, not an import)."""
+        return self.select_related(
+            "manufacturer", "hardware_model", "platform", "site", "org_unit", "lifecycle"
+        )
+
+
 class Asset(models.Model):
     """A device or server that the city owns."""
 
@@ -95,6 +105,8 @@ class Asset(models.Model):
     review_reason = models.CharField(_("review reason"), max_length=250, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="assets")
+
+    objects = AssetQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

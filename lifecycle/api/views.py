@@ -9,7 +9,6 @@ from lifecycle import exports, filtersets, planning
 from lifecycle.api import serializers
 from lifecycle.forms import PlanForm
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from lifecycle.views import plan_download
 from werterhalt.api.permissions import IsAuthenticated
 from werterhalt.api.viewsets import ModelViewSet
 
@@ -79,5 +78,5 @@ class PlanView(APIView):
         plan = planning.build(**form.arguments())
         kind = request.query_params.get("download")
         if kind in {"csv", "xlsx"}:
-            return plan_download(plan, kind)
+            return exports.plan_download(plan, kind)
         return Response(exports.as_dict(plan))
