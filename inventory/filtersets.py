@@ -24,7 +24,8 @@ from inventory.models import (
     Tag,
 )
 from inventory.models.organisation import descendants
-from lifecycle.choices import Coverage, Risk, SupportStatus
+from lifecycle import figures
+from lifecycle.choices import Coverage, Risk, SupportStatus, Usage
 from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice, slug_filter
 
 
@@ -127,9 +128,17 @@ class AssetFilterSet(BaseFilterSet):
         "lifecycle__software_status", SupportStatus.choices, _("Software support"))
     coverage = multiple_choice("lifecycle__coverage", Coverage.choices, _("Contract"))
     risk = multiple_choice("lifecycle__risk", Risk.choices, _("Risk"))
+    usage = django_filters.MultipleChoiceFilter(
+        choices=Usage.choices, method="filter_usage", label=_("Counted as"),
+        help_text=_("In use (active or in maintenance), spares, planned or decommissioned: lifecycle "
+                    "figures and plans count the assets in use."))
     replacement_year = django_filters.NumberFilter(
-        method="filter_replacement_year", label=_("Replacement due in year"),
-        help_text=_("A year, e.g. 2027; the current year includes everything overdue."))
+        method="filter_replacement_year", label=_("Budget year"), min_value=1, max_value=9998,
+        help_text=_("Assets in use whose replace-by date falls in this year and is not overdue, as "
+                    "the dashboard's and the plan's budget years count them."))
+    replacement_bucket = django_filters.ChoiceFilter(
+        choices=[("backlog", _("Backlog (overdue)"))], method="filter_backlog", label=_("Backlog"),
+        help_text=_("Assets in use whose replace-by date has passed."))
     not_seen_days = django_filters.NumberFilter(
         method="filter_not_seen", label=_("Not seen for (days)"),
         help_text=_("Discovered assets whose last sighting is older than this."))
@@ -163,12 +172,16 @@ class AssetFilterSet(BaseFilterSet):
         return queryset.filter(query)
 
     def filter_replacement_year(self, queryset, name, value):
-        year = int(value)
-        end = dt.date(year, 12, 31)
-        if year <= timezone.localdate().year:  # overdue counts as due now
-            return queryset.filter(lifecycle__replacement_due__lte=end)
-        return queryset.filter(lifecycle__replacement_due__gte=dt.date(year, 1, 1),
-                               lifecycle__replacement_due__lte=end)
+        return queryset.filter(figures.bucket_q(str(int(value))))
+
+    def filter_backlog(self, queryset, name, value):
+        return queryset.filter(figures.bucket_q(value))
+
+    def filter_usage(self, queryset, name, value):
+        query = Q()
+        for group in value:
+            query |= figures.usage_q(group)
+        return queryset.filter(query)
 
     def filter_not_seen(self, queryset, name, value):
         return queryset.filter(last_seen__lt=timezone.now() - dt.timedelta(days=int(value)))

@@ -109,7 +109,7 @@ class ModuleTable(BaseTable):
 
 
 class FiguresMixin(tables.Table):
-    """Columns for querysets annotated by lifecycle.summary.with_figures."""
+    """Columns for querysets annotated by lifecycle.figures.annotate."""
 
     asset_count = tables.Column(verbose_name=_("Assets"), attrs={"td": {"class": "num"}})
     book_value = MoneyColumn(verbose_name=_("Book value (CHF)"))

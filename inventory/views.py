@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory import assets_csv, filtersets, forms, tables
@@ -20,7 +21,8 @@ from inventory.models import (
     Site,
     Tag,
 )
-from lifecycle import summary
+from lifecycle import figures
+from lifecycle.choices import SupportStatus
 from werterhalt import generic
 
 # --- assets ---------------------------------------------------------------------------------------
@@ -135,7 +137,7 @@ class ModuleBulkDeleteView(generic.BulkDeleteView):
 
 
 class SiteListView(generic.ObjectListView):
-    queryset = summary.with_figures(Site.objects.select_related("org_unit"))
+    queryset = figures.annotate(Site.objects.select_related("org_unit"))
     filterset = filtersets.SiteFilterSet
     table = tables.SiteTable
 
@@ -162,7 +164,7 @@ class SiteBulkDeleteView(generic.BulkDeleteView):
 
 
 class OrgUnitListView(generic.ObjectListView):
-    queryset = summary.with_figures(OrgUnit.objects.select_related("parent"))
+    queryset = figures.annotate(OrgUnit.objects.select_related("parent"))
     filterset = filtersets.OrgUnitFilterSet
     table = tables.OrgUnitTable
 
@@ -176,7 +178,7 @@ class OrgUnitView(generic.ObjectView):
         units = filtersets.descendants([obj.pk])
         assets = Asset.objects.for_lists().filter(org_unit__in=units)
         context = asset_panel_context(request, assets, {"org_unit_id": obj.pk})
-        by_unit = summary.figures_by("org_unit_id", Asset.objects.filter(org_unit__in=units))
+        by_unit = figures.by("org_unit_id", Asset.objects.filter(org_unit__in=units))
         context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]
         context["sites"] = obj.sites.all()
         return context
@@ -198,11 +200,12 @@ class OrgUnitBulkDeleteView(generic.BulkDeleteView):
 def asset_panel_context(request, assets, filter_params: dict) -> dict:
     """Figures of a set of assets and the first page of them, for site and org-unit pages."""
     table = tables.asset_panel_table(request, assets)
+    report = figures.summarize(timezone.localdate(), assets)
     return {
-        "figures": summary.figures(assets),
+        "figures": report,
         "asset_table": table,
         "asset_list_query": "&".join(f"{k}={v}" for k, v in filter_params.items()),
-        "support": summary.support_counts(assets),
+        "support": figures.shares(report["hardware"], SupportStatus, report["count"]),
     }
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory import admin as inventory_admin
 from inventory.models import Asset
-from lifecycle import assess
+from lifecycle import assess, labels
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt.admin import ChangeLoggedAdmin
@@ -118,7 +118,7 @@ class LifecycleAssetAdmin(inventory_admin.AssetAdmin):
             (_("Contract"), Coverage(ev.coverage).label, Coverage.color(ev.coverage)),
             (_("Risk"), Risk(ev.risk).label, Risk.color(ev.risk)),
             (_("Age"), f"{ev.age} years" if ev.age is not None else "—", ""),
-            (_("Replace by"), f"{ev.replacement_due or '—'} ({ev.replacement_reason})", ""),
+            (_("Replace by"), f"{ev.replacement_due or '—'} ({labels.reason_of(ev)})", ""),
             (_("Book value"), f"CHF {ev.book_value}" if ev.book_value is not None else "—", ""),
             *((_("Finding"), f, "warning") for f in ev.findings),
         ]

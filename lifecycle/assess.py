@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields
 from django.utils import timezone
 
 from inventory.models import Asset, Module, OrgUnit
-from lifecycle import frame as lframe
 from lifecycle import rules
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 
@@ -104,6 +103,8 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
             "purchase_cost",
             "hardware_model_id",
             "hardware_model__category",
+            "hardware_model__list_price",
+            "status",
             "platform_id",
             "software_version",
             "org_unit_id",
@@ -126,12 +127,16 @@ def collect(queryset=None, at: dt.date | None = None) -> list[AssetLifecycle]:
     for a in assets:
         category = a.hardware_model.category if a.hardware_model_id else ""
         policy = cat.policy(category, a.org_unit_id)
+        policy_row = cat.policy_row(category, a.org_unit_id)
         cycle, release = cat.release(a.platform_id, a.software_version)
         facts = rules.AssetFacts(
             in_service=a.in_service_date,
             purchase=a.purchase_date,
             first_seen=timezone.localdate(a.first_seen) if a.first_seen else None,
             cost=a.purchase_cost,
+            list_price=a.hardware_model.list_price if a.hardware_model_id else None,
+            policy_cost=policy_row.replacement_cost if policy_row is not None else None,
+            status=a.status,
             notice=cat.notices.get(a.hardware_model_id),
             release=release,
             contracts=tuple(contracts.get(a.pk, ())),
@@ -150,27 +155,6 @@ def assess(asset: Asset, at: dt.date | None = None) -> tuple[rules.Evaluation, A
     at = at or timezone.localdate()
     (item,) = collect(Asset.objects.filter(pk=asset.pk), at)
     return rules.evaluate(item.facts, at, item.policy), item
-
-
-def status_report(at: dt.date, queryset=None) -> dict:
-    """Counts per status and the assets leaving support within 12 / 24 / 36 months (vectorised)."""
-    items = collect(queryset, at)
-    frame, contracts = lframe.to_frames([i.facts for i in items], [i.policy for i in items])
-    result = lframe.evaluate_frame(frame, contracts, at)
-    report = {"at": at.isoformat(), "assets": len(items)}
-    for column in ("hardware", "software", "coverage", "risk"):
-        report[column] = {k: int(v) for k, v in result[column].value_counts().sort_index().items()}
-    leaving = {}
-    for months in (12, 24, 36):
-        horizon = rules.add_months(at, months)
-        ids = []
-        for item in items:
-            oos = getattr(item.facts.notice, item.policy.out_of_support) if item.facts.notice else None
-            if isinstance(oos, dt.date) and at < oos <= horizon:
-                ids.append(item.asset_id)
-        leaving[f"{months}_months"] = ids
-    report["leaving_support"] = leaving
-    return report
 
 
 @dataclass

@@ -58,3 +58,38 @@ class Risk(ColoredChoices):
 
 
 Risk._colors = {"low": "success", "medium": "info", "high": "warning", "critical": "danger"}
+
+
+class ReplacementBasis(models.TextChoices):
+    """What a replace-by date comes from (``lifecycle.rules.BASIS_*``)."""
+
+    SUPPORT = "support", _("End of support")
+    SERVICE_LIFE = "service_life", _("Service life")
+    NONE = "none", _("No dates")
+
+
+class StartSource(models.TextChoices):
+    """Which date an asset's service life counts from (``lifecycle.rules.START_*``)."""
+
+    IN_SERVICE = "in_service_date", _("in service date")
+    PURCHASE = "purchase_date", _("purchase date")
+    FIRST_SEEN = "first_seen", _("first seen")
+    NONE = "", _("no date")
+
+
+class CostSource(models.TextChoices):
+    """Where a replacement cost comes from, in the order tried (``lifecycle.rules.COST_*``)."""
+
+    LIST_PRICE = "list_price", _("List price")
+    POLICY = "policy", _("Policy default")
+    PURCHASE = "purchase", _("Purchase cost")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Usage(models.TextChoices):
+    """Which assets count (``lifecycle.rules.USAGE``): figures and plans count those in use."""
+
+    IN_USE = "in_use", _("In use")
+    SPARE = "spare", _("Spares")
+    PLANNED = "planned", _("Planned")
+    DECOMMISSIONED = "decommissioned", _("Decommissioned")

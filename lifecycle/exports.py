@@ -21,6 +21,7 @@ import pandas as pd
 import xlsxwriter
 from django.http import FileResponse, HttpResponse
 
+from lifecycle import figures, labels
 from lifecycle.planning import Plan
 
 # (column, header, kind, width); kind: text, int, float, money, date
@@ -40,6 +41,7 @@ SCHEDULE = [
     ("support_ends", "Support ends", "date", 12),
     ("replacement_due", "Replace by", "date", 12),
     ("bucket", "Budget year", "text", 11),
+    ("replacement_basis", "Basis", "text", 12),
     ("replacement_reason", "Reason", "text", 40),
     ("suggested_model", "Suggested model", "text", 20),
     ("cost", "Cost (CHF)", "money", 14),
@@ -73,8 +75,11 @@ MONEY_FORMAT = '#,##0.00 "CHF"'
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's date serial numbers
 
 
+DERIVED = ("planned_year", "note", "replacement_reason")  # columns made for the output
+
+
 def schedule_columns(plan: Plan) -> list[tuple[str, str, str, int]]:
-    columns = [c for c in SCHEDULE if c[0] in plan.schedule.columns or c[0] in ("planned_year", "note")]
+    columns = [c for c in SCHEDULE if c[0] in plan.schedule.columns or c[0] in DERIVED]
     return (
         columns if plan.capped is not None else [c for c in columns if c[0] not in ("planned_year", "note")]
     )
@@ -82,6 +87,7 @@ def schedule_columns(plan: Plan) -> list[tuple[str, str, str, int]]:
 
 def schedule_rows(plan: Plan) -> pd.DataFrame:
     frame = plan.capped.rows if plan.capped is not None else plan.schedule
+    frame = frame.assign(replacement_reason=labels.reasons(frame))  # words from the codes
     return frame[[c[0] for c in schedule_columns(plan)]]
 
 
@@ -115,7 +121,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def as_dict(plan: Plan) -> dict:
     budget = plan.forecast
     return {
-        "totals": plan.totals(),
+        "totals": figures.jsonable(plan.totals()),
         "schedule": _records(schedule_rows(plan)),
         "budget": {
             bucket: {str(k): round(float(v), 2) for k, v in row.items()} for bucket, row in budget.iterrows()
@@ -215,22 +221,27 @@ def write_xlsx(plan: Plan, path: str) -> int:
     summary.set_column(1, 1, 18)
     summary.write_string(0, 0, "Replacement plan", sheets.formats["title"])
     totals = plan.totals()
-    labels = [
-        ("at", "Evaluated on", "date"),
-        ("horizon_years", "Horizon (years)", "int"),
-        ("assets", "Assets in use", "int"),
-        ("due", "Due within the horizon", "int"),
-        ("due_cost", "Cost of those (CHF)", "money"),
-        ("backlog", "Overdue (backlog)", "int"),
-        ("backlog_cost", "Backlog cost (CHF)", "money"),
-        ("cost_unknown", "Assets without a cost", "int"),
-        ("book_value", "Book value (CHF)", "money"),
-        ("extend_service_life_years", "Service life extended by (years)", "int"),
+    usage = totals["usage"]
+    lines = [
+        (totals["at"], "Evaluated on", "date"),
+        (totals["horizon_years"], "Horizon (years)", "int"),
+        (totals["count"], "Assets in use", "int"),
+        (usage["spare"]["count"], "Spares (not planned)", "int"),
+        (usage["planned"]["count"], "Planned assets (not planned for replacement)", "int"),
+        (totals["due"], "Due within the horizon", "int"),
+        (totals["due_cost"], "Cost of those (CHF)", "money"),
+        (totals["backlog"], "Overdue (backlog)", "int"),
+        (totals["backlog_cost"], "Backlog cost (CHF)", "money"),
+        (totals["cost_unknown"], "Assets in use without a cost", "int"),
+        (totals["replacement_value"], "Replacement value (CHF)", "money"),
+        (totals["book_value"], "Book value (CHF)", "money"),
+        (totals["out_of_support"], "Out of support", "int"),
+        (totals["extend_service_life_years"], "Service life extended by (years)", "int"),
     ]
     row = 2
-    for key, label, kind in labels:
+    for value, label, kind in lines:
         summary.write_string(row, 0, label, sheets.formats["bold"])
-        sheets._writer(summary, kind)(row, 1, totals[key])
+        sheets._writer(summary, kind)(row, 1, value)
         row += 1
     if plan.budget is not None:
         summary.write_string(row, 0, "Yearly budget", sheets.formats["bold"])

@@ -1,7 +1,5 @@
 """Filters of the lifecycle lists (UI and API)."""
 
-import datetime as dt
-
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +45,9 @@ class ContractFilterSet(BaseFilterSet):
     state = django_filters.ChoiceFilter(
         method="filter_state", label=_("State"),
         choices=[("running", _("Running")), ("expiring", _("Expiring within its notice period")),
-                 ("expired", _("Expired")), ("future", _("Not started yet"))])
+                 ("expired", _("Expired")), ("future", _("Not started yet"))],
+        help_text=_("On today's date, as lifecycle.rules.contract_state decides it; running includes "
+                    "expiring."))
     asset_id = django_filters.ModelMultipleChoiceFilter(
         field_name="assets", queryset=Asset.objects.all(), label=_("Asset"))
     ends_before = django_filters.DateFilter(field_name="end", lookup_expr="lt", label=_("Ends before"))
@@ -58,17 +58,8 @@ class ContractFilterSet(BaseFilterSet):
 
     def filter_state(self, queryset, name, value):
         today = timezone.localdate()
-        if value == "expired":
-            return queryset.filter(end__lt=today)
-        if value == "future":
-            return queryset.filter(start__gt=today)
-        running = queryset.filter(start__lte=today, end__gte=today)
-        if value == "expiring":
-            # left days <= notice days, per contract: compare in Python over the running ones (few)
-            ids = [c.pk for c in running.only("pk", "end", "notice_days")
-                   if (c.end - today) <= dt.timedelta(days=c.notice_days)]
-            return queryset.filter(pk__in=ids)
-        return running
+        states = {"running", "expiring"} if value == "running" else {value}  # running: in force
+        return queryset.in_state(states, today)
 
 
 class LifecyclePolicyFilterSet(BaseFilterSet):

@@ -4,7 +4,9 @@
 asset (tests compare both on one table of cases and on 10,000 generated assets). Input columns
 (one row per asset; dates as datetime64, missing = NaT):
 
-- ``in_service``, ``purchase``, ``first_seen``; ``cost_cents`` (int, -1 = unknown)
+- ``in_service``, ``purchase``, ``first_seen``; ``cost_cents`` (what it cost; int, -1 = unknown),
+  ``list_price_cents`` (its model's list price) and ``policy_cost_cents`` (its policy's default
+  replacement cost), both -1 when unknown; ``status``: the asset's status (``rules.USAGE``)
 - ``has_notice``; per hardware milestone ``hw_<field>`` (date) and ``hw_<field>_reached`` (bool:
   reached, date unknown) for the fields of ``rules.HardwareDates``
 - ``has_release``; ``sw_<field>`` / ``sw_<field>_reached`` for the fields of ``rules.SoftwareDates``
@@ -51,6 +53,13 @@ def to_frames(
         "cost_cents": np.array(
             [-1 if a.cost is None else int(round(a.cost * 100)) for a in assets], dtype=np.int64
         ),
+        "list_price_cents": np.array(
+            [-1 if a.list_price is None else int(round(a.list_price * 100)) for a in assets], dtype=np.int64
+        ),
+        "policy_cost_cents": np.array(
+            [-1 if a.policy_cost is None else int(round(a.policy_cost * 100)) for a in assets], dtype=np.int64
+        ),
+        "status": np.array([a.status for a in assets], dtype=object),
         "has_notice": np.array([a.notice is not None for a in assets]),
         "has_release": np.array([a.release is not None for a in assets]),
         "module_worst": np.array(
@@ -103,7 +112,78 @@ def _add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 def _reached(frame: pd.DataFrame, column: str, at: np.datetime64) -> np.ndarray:
     dates = frame[column].to_numpy().astype("datetime64[D]")
-    return frame[f"{column}_reached"].to_numpy() | (~np.isnat(dates) & (dates <= at))
+    return frame[f"{column}_reached"].to_numpy(dtype=bool) | (~np.isnat(dates) & (dates <= at))
+
+
+START_SOURCES = np.array(
+    [rules.START_IN_SERVICE, rules.START_PURCHASE, rules.START_FIRST_SEEN, ""], dtype=object
+)
+
+
+def service_start(
+    in_service: np.ndarray, purchase: np.ndarray, first_seen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rules.service_start`` for arrays: the start dates and their source codes (``START_SOURCES``
+    positions: 0 in service, 1 purchase, 2 first seen, 3 none)."""
+    start = np.where(~np.isnat(in_service), in_service, np.where(~np.isnat(purchase), purchase, first_seen))
+    code = np.where(
+        ~np.isnat(in_service), 0, np.where(~np.isnat(purchase), 1, np.where(~np.isnat(first_seen), 2, 3))
+    )
+    return start.astype("datetime64[D]"), code
+
+
+def replacement_due(
+    start: np.ndarray, oos_date: np.ndarray, life_years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rules.replacement_due`` for arrays: the replace-by dates (NaT: none) and their basis codes."""
+    end_of_life = _add_years(start, life_years)
+    has_oos = ~np.isnat(oos_date)
+    use_oos = has_oos & (np.isnat(end_of_life) | (oos_date <= end_of_life))
+    due = np.where(use_oos, oos_date, end_of_life).astype("datetime64[D]")
+    basis = np.where(
+        use_oos,
+        rules.BASIS_SUPPORT,
+        np.where(~np.isnat(end_of_life), rules.BASIS_SERVICE_LIFE, rules.BASIS_NONE),
+    ).astype(object)
+    return due, basis
+
+
+def replacement_cost(
+    list_cents: np.ndarray, policy_cents: np.ndarray, cost_cents: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rules.replacement_cost`` for arrays of cents (-1: unknown): the cost and its source."""
+    cost = np.where(list_cents >= 0, list_cents, np.where(policy_cents >= 0, policy_cents, cost_cents))
+    source = np.select(
+        [list_cents >= 0, policy_cents >= 0, cost_cents >= 0],
+        [rules.COST_LIST_PRICE, rules.COST_POLICY, rules.COST_PURCHASE],
+        default=rules.COST_UNKNOWN,
+    ).astype(object)
+    return cost.astype(np.int64), source
+
+
+def usage(status: np.ndarray) -> np.ndarray:
+    """``rules.usage`` for an array of asset statuses."""
+    return pd.Series(status, dtype=object).map(rules.USAGE).fillna(rules.IN_USE).to_numpy(dtype=object)
+
+
+def bucket(due: np.ndarray, at: dt.date, group: np.ndarray | None = None, freq: str = "year") -> np.ndarray:
+    """``rules.bucket`` for arrays: ``backlog``, the year or quarter of ``due``, or None (no date,
+    or not in use when ``group`` is given)."""
+    due = np.asarray(due).astype("datetime64[D]")
+    out = np.full(due.shape, None, dtype=object)
+    has = ~np.isnat(due)
+    if group is not None:
+        has &= np.asarray(group, dtype=object) == rules.IN_USE
+    if not has.any():
+        return out
+    stamps = pd.DatetimeIndex(due[has])
+    if freq == "quarter":
+        labels = (stamps.year.astype(str) + "Q" + stamps.quarter.astype(str)).to_numpy(dtype=object)
+    else:
+        labels = stamps.year.astype(str).to_numpy(dtype=object)
+    labels[due[has] < np.datetime64(at, "D")] = rules.BACKLOG
+    out[has] = labels
+    return out
 
 
 def _pick(frame: pd.DataFrame, choice: np.ndarray, suffix: str = "") -> np.ndarray:
@@ -120,7 +200,9 @@ def _pick(frame: pd.DataFrame, choice: np.ndarray, suffix: str = "") -> np.ndarr
 
 def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) -> pd.DataFrame:
     """age, hardware, software, coverage, support_ends (the policy's out-of-support milestone, when
-    dated), replacement_due, replacement_reason, book_value_cents, risk."""
+    dated), replacement_due, basis, service_start, start_source, book_value_cents, risk,
+    replacement_cost_cents and cost_source (-1 / ``unknown`` when unknown), usage and bucket (on
+    ``at``, by year) — each column what ``rules.evaluate`` gives for the row."""
     n = len(frame)
     at64 = np.datetime64(at, "D")
     warn = frame["warn_months"].to_numpy()
@@ -137,7 +219,7 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
     eosm = _reached(frame, "hw_end_of_sw_maintenance", at64) & (oos_field != "end_of_sw_maintenance")
     hardware = np.select(
         [
-            ~frame["has_notice"].to_numpy(),
+            ~frame["has_notice"].to_numpy(dtype=bool),
             oos_reached,
             eosm,
             has_oos_date & (oos_date <= horizon),
@@ -164,15 +246,15 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
 
     # software
     sec_date = frame["sw_end_of_security_support"].to_numpy().astype("datetime64[D]")
-    sec_flag = frame["sw_end_of_security_support_reached"].to_numpy()
+    sec_flag = frame["sw_end_of_security_support_reached"].to_numpy(dtype=bool)
     sec_known = ~np.isnat(sec_date) | sec_flag
     eol_date = frame["sw_end_of_life"].to_numpy().astype("datetime64[D]")
     end_date = np.where(sec_known, sec_date, eol_date)
-    end_flag = np.where(sec_known, sec_flag, frame["sw_end_of_life_reached"].to_numpy())
+    end_flag = np.where(sec_known, sec_flag, frame["sw_end_of_life_reached"].to_numpy(dtype=bool))
     end_reached = end_flag | (~np.isnat(end_date) & (end_date <= at64))
     software = np.select(
         [
-            ~frame["has_release"].to_numpy(),
+            ~frame["has_release"].to_numpy(dtype=bool),
             end_reached | _reached(frame, "sw_end_of_life", at64),
             _reached(frame, "sw_end_of_maintenance", at64),
             ~np.isnat(end_date) & (end_date <= horizon),
@@ -199,30 +281,16 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
     in_service, purchase, first_seen = (
         frame[c].to_numpy().astype("datetime64[D]") for c in ("in_service", "purchase", "first_seen")
     )
-    start = np.where(~np.isnat(in_service), in_service, np.where(~np.isnat(purchase), purchase, first_seen))
-    start_code = np.where(~np.isnat(in_service), 0, np.where(~np.isnat(purchase), 1, 2))
+    start, start_code = service_start(in_service, purchase, first_seen)
     has_start = ~np.isnat(start)
     days = np.where(has_start, (at64 - np.where(has_start, start, at64)) / DAY, 0).astype(np.int64)
     hundredths = (days * 400 + 730) // 1461  # exactly as rules.age_years
     age_r = np.where(has_start, hundredths / 100, -1.0)
-    life = frame["service_life_years"].to_numpy()
-    end_of_life = _add_years(start, life)
-    use_oos = has_oos_date & (np.isnat(end_of_life) | (oos_date <= end_of_life))
-    due = np.where(use_oos, oos_date, end_of_life)
-    oos_reason = (
-        pd.Series(oos_field).map({f: f"out of support ({f.replace('_', ' ')})" for f in HW_FIELDS}).to_numpy()
-    )
-    names = ("in service date", "purchase date", "first seen")
-    life_key = life * 3 + start_code
-    life_reason = (
-        pd.Series(life_key)
-        .map({k: f"service life of {k // 3} years from {names[k % 3]}" for k in np.unique(life_key).tolist()})
-        .to_numpy()
-    )
-    reason = np.where(use_oos, oos_reason, np.where(has_start, life_reason, "no dates")).astype(object)
+    life = frame["service_life_years"].to_numpy().astype(np.int64)
+    due, basis = replacement_due(start, oos_date, life)
 
     bv_start = np.where(~np.isnat(purchase), purchase, start)
-    cost = frame["cost_cents"].to_numpy()
+    cost = frame["cost_cents"].to_numpy().astype(np.int64)
     span = (_add_years(bv_start, frame["depreciation_years"].to_numpy()) - bv_start) / DAY
     span = np.nan_to_num(span, nan=1).astype(np.int64)
     used_raw = np.where(~np.isnat(bv_start), (at64 - np.where(~np.isnat(bv_start), bv_start, at64)) / DAY, 0)
@@ -254,6 +322,12 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
         default=rules.LOW,
     ).astype(object)
 
+    replacement, cost_source = replacement_cost(
+        frame["list_price_cents"].to_numpy().astype(np.int64),
+        frame["policy_cost_cents"].to_numpy().astype(np.int64),
+        cost,
+    )
+    group = usage(frame["status"].to_numpy())
     return pd.DataFrame(
         {
             "age": np.where(has_start, hundredths / 100, np.nan),
@@ -262,9 +336,15 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
             "coverage": coverage,
             "support_ends": oos_date,
             "replacement_due": due,
-            "replacement_reason": reason,
-            "book_value_cents": value,
+            "basis": basis,
+            "service_start": start,
+            "start_source": START_SOURCES[start_code],
+            "book_value_cents": value.astype(np.int64),
             "risk": risk,
+            "replacement_cost_cents": replacement,
+            "cost_source": cost_source,
+            "usage": group,
+            "bucket": bucket(due, at, group),
         },
         index=frame.index,
     )

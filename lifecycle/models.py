@@ -13,7 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
 from inventory.models import Asset, HardwareModel, OrgUnit, Platform
-from lifecycle.choices import ContractKind, Coverage, Risk, SupportMilestone, SupportStatus
+from lifecycle.choices import (
+    ContractKind,
+    CostSource,
+    Coverage,
+    ReplacementBasis,
+    Risk,
+    StartSource,
+    SupportMilestone,
+    SupportStatus,
+)
+from lifecycle.querysets import ContractQuerySet
 
 
 class HardwareNotice(models.Model):
@@ -106,6 +116,8 @@ class SoftwareRelease(models.Model):
 
 
 class Contract(models.Model):
+    objects = ContractQuerySet.as_manager()
+
     provider = models.CharField(_("provider"), max_length=100)
     number = models.CharField(_("contract number"), max_length=100)
     kind = models.CharField(
@@ -240,8 +252,11 @@ class LifecycleState(models.Model):
     and the API can filter, sort and count a whole inventory in SQL.
 
     Derived data: written only by ``lifecycle.state.refresh`` (after every change that affects an
-    asset, and daily by ``manage.py lifecycle_refresh``), never edited, not change-logged. The
-    asset page computes its own answers live with ``lifecycle.assess``.
+    asset, and daily by ``manage.py lifecycle_refresh``), never edited, not change-logged. Each
+    row holds everything the faces show (replace-by date with its basis and the service start
+    and life it came from, replacement cost with its source), so pages, filters, the API and the
+    plan read rows and never recompute differently. The asset page computes its own answers live
+    with ``lifecycle.assess`` (the same rules).
     """
 
     asset = models.OneToOneField(
@@ -249,31 +264,62 @@ class LifecycleState(models.Model):
     )
     at = models.DateField(_("as of"))
     computed = models.DateTimeField(
-        _("computed"), db_index=True, null=True, help_text=_("When this row was last written.")
+        _("computed"), null=True, help_text=_("When this row was last written.")
     )
     age = models.FloatField(_("age (years)"), null=True, blank=True)
     hardware_status = models.CharField(
-        _("hardware support"), max_length=20, choices=SupportStatus.choices, db_index=True
+        _("hardware support"), max_length=20, choices=SupportStatus.choices
     )
     software_status = models.CharField(
-        _("software support"), max_length=20, choices=SupportStatus.choices, db_index=True
+        _("software support"), max_length=20, choices=SupportStatus.choices
     )
-    coverage = models.CharField(_("contract"), max_length=20, choices=Coverage.choices, db_index=True)
+    coverage = models.CharField(_("contract"), max_length=20, choices=Coverage.choices)
     support_ends = models.DateField(
-        _("support ends"), null=True, blank=True, db_index=True,
+        _("support ends"), null=True, blank=True,
         help_text=_("The hardware milestone the asset's policy counts as out of support."),
     )
-    replacement_due = models.DateField(_("replace by"), null=True, blank=True, db_index=True)
-    replacement_reason = models.CharField(_("replacement reason"), max_length=200, blank=True)
+    replacement_due = models.DateField(_("replace by"), null=True, blank=True)
+    replacement_basis = models.CharField(
+        _("replace-by basis"), max_length=20, choices=ReplacementBasis.choices, default=ReplacementBasis.NONE
+    )
+    service_start = models.DateField(_("service start"), null=True, blank=True)
+    start_source = models.CharField(
+        _("service start from"), max_length=20, choices=StartSource.choices, blank=True, default=""
+    )
+    service_life_years = models.PositiveSmallIntegerField(_("service life (years)"), default=8)
+    out_of_support = models.CharField(
+        _("out of support at"),
+        max_length=30,
+        choices=SupportMilestone.choices,
+        default=SupportMilestone.LAST_DATE_OF_SUPPORT,
+    )
     book_value = models.DecimalField(
         _("book value (CHF)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices, db_index=True)
+    replacement_cost = models.DecimalField(
+        _("replacement cost (CHF)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    cost_source = models.CharField(
+        _("replacement cost from"), max_length=20, choices=CostSource.choices, default=CostSource.UNKNOWN
+    )
+    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices)
+    fingerprint = models.BigIntegerField(
+        _("fingerprint"),
+        default=0,
+        help_text=_("A hash of the answers: a refresh rewrites changed rows only."),
+    )
 
     class Meta:
         verbose_name = _("lifecycle state")
         verbose_name_plural = _("lifecycle states")
-        indexes = [models.Index(fields=["replacement_due", "asset"], name="lifecycle_due_asset")]
+        # Few indexes, on purpose: every one is rewritten for every changed row of a refresh (a
+        # daily refresh changes most rows: age and book value move). Sorting by replace-by date
+        # and filtering by support status use these; the dashboard's aggregates scan the table.
+        indexes = [
+            models.Index(fields=["replacement_due", "asset"], name="lifecycle_due_asset"),
+            models.Index(fields=["hardware_status"], name="lifecycle_hw_status"),
+            models.Index(fields=["software_status"], name="lifecycle_sw_status"),
+        ]
         default_permissions = ("view",)
 
     def __str__(self) -> str:
@@ -290,3 +336,23 @@ class LifecycleState(models.Model):
 
     def get_risk_color(self) -> str:
         return Risk.color(self.risk)
+
+
+class RefreshRequest(models.Model):
+    """Stored answers that wait for a refresh in the background (``lifecycle.state``): written in
+    the transaction of the change that asked for it (a policy, notice, release or contract), taken
+    and deleted by the refresh. While any exists, pages say that figures are being updated."""
+
+    requested = models.DateTimeField(_("requested"), auto_now_add=True)
+    everything = models.BooleanField(_("every asset"), default=False)
+    asset_ids = models.JSONField(_("assets"), default=list, blank=True)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("lifecycle refresh request")
+        verbose_name_plural = _("lifecycle refresh requests")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.reason or 'refresh'} @ {self.requested:%Y-%m-%d %H:%M}"

@@ -1,10 +1,11 @@
 """Replacement planning with pandas: the schedule, the budget forecast, the budget-capped plan,
 what-if scenarios and the value view.
 
-Floor 3: reads the inventory and the stored lifecycle answers (``LifecycleState``) in a few
-queries into one frame; everything after that is pandas on that frame, with ``at`` explicit.
-When ``at`` is not the day the stored answers were computed on, they are computed for ``at``
-with the same vectorised rules (``lifecycle.frame``), without writing anything.
+Floor 3: reads the per-asset answers (``lifecycle.figures.answers``: the stored ones, or for
+another day evaluated with the same vectorised rules, nothing written) and the assets' names in a
+few queries into one frame; everything after that is pandas on that frame, with ``at`` explicit.
+Which assets count, the buckets and the totals are ``lifecycle.figures``' (the plan counts assets
+in use; spares and planned assets are their own groups in its totals, in no budget year).
 
 Money is CHF as float in the frames (planning figures, rounded to centimes on output).
 """
@@ -18,18 +19,17 @@ import numpy as np
 import pandas as pd
 from django.db.models import F
 
-from inventory.choices import AssetStatus
 from inventory.models import Asset
 from inventory.models.organisation import descendants
-from lifecycle import assess, rules
+from lifecycle import figures, rules
 from lifecycle import frame as lframe
-from lifecycle.models import HardwareNotice, LifecycleState
+from lifecycle.models import HardwareNotice
 
 # Priority of a replacement, lower first: what is out of support, then security fixes only,
 # then by risk; within each, the older asset first.
 STATUS_RANK = {rules.UNSUPPORTED: 0, rules.SECURITY_ONLY: 1}
 RISK_RANK = {rules.CRITICAL: 0, rules.HIGH: 1, rules.MEDIUM: 2, rules.LOW: 3}
-BACKLOG = "backlog"
+BACKLOG = rules.BACKLOG
 
 
 @dataclass
@@ -52,7 +52,9 @@ def horizon_end(at: dt.date, years: int) -> dt.date:
 
 
 def _assets(filters: Filters):
-    qs = Asset.objects.exclude(status=AssetStatus.DECOMMISSIONED)
+    """Every asset the filters select, whatever its status: the plan counts those in use
+    (``figures``), and shows spares and planned assets as their own groups in its totals."""
+    qs = Asset.objects.all()
     if filters.org_units:
         qs = qs.filter(org_unit__in=descendants(filters.org_units))
     if filters.sites:
@@ -64,117 +66,36 @@ def _assets(filters: Filters):
     return qs
 
 
-def _stored(qs) -> pd.DataFrame:
-    rows = qs.values_list(
-        "pk",
-        "name",
-        "serial",
-        "status",
-        "org_unit__name",
-        "site__name",
-        "hardware_model__category",
-        "manufacturer__name",
-        "hardware_model__model",
-        "hardware_model_id",
-        "org_unit_id",
-        "lifecycle__hardware_status",
-        "lifecycle__software_status",
-        "lifecycle__risk",
-        "lifecycle__age",
-        "lifecycle__support_ends",
-        "lifecycle__replacement_due",
-        "lifecycle__replacement_reason",
-        "lifecycle__book_value",
-        "purchase_cost",
-        "hardware_model__list_price",
-    )
-    return pd.DataFrame.from_records(
-        list(rows),
-        columns=[
-            "asset_id",
-            "name",
-            "serial",
-            "status",
-            "org_unit",
-            "site",
-            "category",
-            "manufacturer",
-            "model",
-            "hardware_model_id",
-            "org_unit_id",
-            "hardware_status",
-            "software_status",
-            "risk",
-            "age",
-            "support_ends",
-            "replacement_due",
-            "replacement_reason",
-            "book_value",
-            "purchase_cost",
-            "list_price",
-        ],
-    )
-
-
-def _live(frame: pd.DataFrame, at: dt.date) -> pd.DataFrame:
-    """Replace the stored answers by answers for ``at`` (same rules, nothing written)."""
-    items = assess.collect(Asset.objects.filter(pk__in=frame["asset_id"].tolist()), at)
-    facts, contracts = lframe.to_frames([i.facts for i in items], [i.policy for i in items])
-    result = lframe.evaluate_frame(facts, contracts, at)
-    live = pd.DataFrame(
-        {
-            "asset_id": [i.asset_id for i in items],
-            "hardware_status": result["hardware"].to_numpy(),
-            "software_status": result["software"].to_numpy(),
-            "risk": result["risk"].to_numpy(),
-            "age": result["age"].to_numpy(),
-            "support_ends": result["support_ends"].to_numpy(),
-            "replacement_due": result["replacement_due"].to_numpy(),
-            "replacement_reason": result["replacement_reason"].to_numpy(),
-            "book_value": np.where(result["book_value_cents"] < 0, np.nan, result["book_value_cents"] / 100),
-        }
-    )
-    keep = frame.drop(columns=[c for c in live.columns if c != "asset_id"])
-    return keep.merge(live, on="asset_id", how="left")
+DISPLAY = {
+    "pk": "asset_id",
+    "name": "name",
+    "serial": "serial",
+    "org_unit__name": "org_unit",
+    "site__name": "site",
+    "hardware_model__category": "category",
+    "manufacturer__name": "manufacturer",
+    "hardware_model__model": "model",
+    "hardware_model_id": "hardware_model_id",
+    "org_unit_id": "org_unit_id",
+}
 
 
 def assets_frame(at: dt.date, filters: Filters | None = None) -> pd.DataFrame:
-    """Every asset in use that ``filters`` select, with its lifecycle on ``at``, its estimated
-    replacement cost and the vendor's suggested replacement model."""
+    """Every asset that ``filters`` select (every status; ``usage`` says which count), with its
+    lifecycle answers on ``at`` (``figures.answers``: stored, or evaluated for another day), its
+    replacement cost and source (``rules.replacement_cost``) and the vendor's suggested
+    replacement model."""
     filters = filters or Filters()
     qs = _assets(filters)
-    frame = _stored(qs)
-    stored_days = set(LifecycleState.objects.filter(asset__in=qs).values_list("at", flat=True).distinct())
-    if len(frame) and (stored_days != {at} or frame["hardware_status"].isna().any()):
-        frame = _live(frame, at)
-    for column in ("support_ends", "replacement_due"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    for column in ("book_value", "purchase_cost", "list_price", "age"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame = figures.answers(at, qs)
+    display = pd.DataFrame.from_records(
+        list(qs.order_by("pk").values_list(*DISPLAY)), columns=list(DISPLAY.values())
+    )
+    frame = display.merge(frame, on="asset_id", how="inner")
     if filters.statuses:
         frame = frame[frame["hardware_status"].isin(filters.statuses)]
-    _add_costs(frame)
     _add_suggestions(frame)
     return frame.reset_index(drop=True)
-
-
-def _add_costs(frame: pd.DataFrame) -> None:
-    """The model's list price, else the default of the asset's lifecycle policy, else unknown."""
-    catalogue = assess.Catalogue()
-    # an asset without org unit has NaN here, and NaN is no dictionary key: use None
-    units = [None if pd.isna(u) else int(u) for u in frame["org_unit_id"]]
-    keys = list(zip(frame["category"].fillna(""), units, strict=True))
-    default = {}
-    for category, unit in set(keys):
-        row = catalogue.policy_row(category, unit)
-        default[(category, unit)] = (
-            float(row.replacement_cost) if row and row.replacement_cost is not None else np.nan
-        )
-    policy_cost = [default[key] for key in keys]
-    frame["cost"] = frame["list_price"].fillna(pd.Series(policy_cost, index=frame.index))
-    frame["cost_source"] = np.select(
-        [frame["list_price"].notna(), frame["cost"].notna()], ["list price", "policy"], default="unknown"
-    )
 
 
 def _add_suggestions(frame: pd.DataFrame) -> None:
@@ -192,13 +113,9 @@ def _add_suggestions(frame: pd.DataFrame) -> None:
 
 
 def bucket(due: pd.Series, at: dt.date, freq: str = "year") -> pd.Series:
-    """``backlog`` for what is overdue on ``at``, else the year (``2027``) or quarter (``2027Q1``)."""
-    overdue = due < pd.Timestamp(at)
-    if freq == "quarter":
-        label = due.dt.to_period("Q").astype(str)
-    else:
-        label = due.dt.year.astype("Int64").astype(str)
-    return label.where(~overdue, BACKLOG)
+    """``backlog`` for what is overdue on ``at``, else the year (``2027``) or quarter (``2027Q1``):
+    ``rules.bucket`` over a column (``lifecycle.frame.bucket``)."""
+    return pd.Series(lframe.bucket(due.to_numpy(), at, freq=freq), index=due.index, dtype=object)
 
 
 def priority(frame: pd.DataFrame) -> pd.Series:
@@ -213,12 +130,12 @@ def priority(frame: pd.DataFrame) -> pd.Series:
 
 
 def schedule(at: dt.date, filters: Filters | None = None, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The assets due for replacement within the horizon (and everything overdue), by due date."""
+    """The assets in use due for replacement within the horizon (and everything overdue), by
+    due date: those with a planning bucket among the horizon's (``figures.bucket_labels``)."""
     filters = filters or Filters()
     frame = assets_frame(at, filters) if frame is None else frame
-    end = pd.Timestamp(horizon_end(at, filters.horizon))
-    due = frame[frame["replacement_due"].notna() & (frame["replacement_due"] <= end)].copy()
-    due["bucket"] = bucket(due["replacement_due"], at)
+    labels = figures.bucket_labels(at, filters.horizon)
+    due = frame[frame["bucket"].isin(labels)].copy()
     due["priority"] = priority(due)
     return due.sort_values(["replacement_due", "priority", "name"], kind="stable").reset_index(drop=True)
 
@@ -229,16 +146,7 @@ def forecast(
     """Replacement cost per bucket (backlog first, then every year or quarter of the horizon,
     empty ones included), one column per ``by`` value (``org_unit``, ``site``, ``category``) or
     one ``total`` column."""
-    labels = [BACKLOG]
-    if freq == "quarter":
-        labels += [
-            str(p)
-            for p in pd.period_range(
-                f"{at.year}Q{(at.month - 1) // 3 + 1}", f"{at.year + horizon - 1}Q4", freq="Q"
-            )
-        ]
-    else:
-        labels += [str(y) for y in range(at.year, at.year + horizon)]
+    labels = figures.bucket_labels(at, horizon, freq)
     work = sched.assign(bucket=bucket(sched["replacement_due"], at, freq))
     if by:
         table = work.pivot_table(
@@ -346,20 +254,24 @@ def capped_plan(
 # --- what-if -------------------------------------------------------------------------------------
 
 
-def extend_service_life(frame: pd.DataFrame, years: int) -> pd.DataFrame:
-    """The same assets if every service life were ``years`` longer: a replace-by date that came
-    from the service life moves by that much, but never past the asset's end of support."""
+def extend_service_life(frame: pd.DataFrame, years: int, at: dt.date) -> pd.DataFrame:
+    """The same assets if every service life were ``years`` longer: the replace-by date and its
+    basis again by ``rules.replacement_due`` (vectorised), from each asset's stored service start,
+    service life + ``years`` and end of support — so a date that came from the service life moves,
+    but never past the end of support, and one that came from the end of support stays."""
     if not years:
         return frame.copy()
     out = frame.copy()
-    by_life = out["replacement_reason"].fillna("").str.startswith("service life of ")
-    moved = out.loc[by_life, "replacement_due"] + pd.DateOffset(years=years)
-    ends = out.loc[by_life, "support_ends"]
-    capped = ends.notna() & (ends < moved)
-    out.loc[by_life, "replacement_due"] = moved.where(~capped, ends)
-    lives = out.loc[by_life, "replacement_reason"].str.extract(r"service life of (\d+) years(.*)")
-    new_reason = "service life of " + (lives[0].astype(int) + years).astype(str) + " years" + lives[1]
-    out.loc[by_life, "replacement_reason"] = new_reason.where(~capped, "out of support")
+    life = out["service_life_years"].to_numpy(dtype=np.int64) + years
+    due, basis = lframe.replacement_due(
+        out["service_start"].to_numpy().astype("datetime64[D]"),
+        out["support_ends"].to_numpy().astype("datetime64[D]"),
+        life,
+    )
+    out["service_life_years"] = life
+    out["replacement_due"] = due.astype("datetime64[ns]")
+    out["replacement_basis"] = basis
+    out["bucket"] = lframe.bucket(due, at, out["usage"].to_numpy())
     return out
 
 
@@ -378,6 +290,7 @@ def compare(baseline: CappedPlan, scenario: CappedPlan) -> pd.DataFrame:
 def value_view(frame: pd.DataFrame, by: str = "org_unit") -> pd.DataFrame:
     """Per ``by`` group: assets, book value, replacement value, and the share of assets past end of
     support by count and by replacement value (what it would take to get them supported again)."""
+    frame = frame[frame["usage"] == rules.IN_USE]
     work = frame.assign(
         group=frame[by].fillna("—"),
         out=(frame["hardware_status"] == rules.UNSUPPORTED) | (frame["software_status"] == rules.UNSUPPORTED),
@@ -421,17 +334,12 @@ class Plan:
     value: pd.DataFrame
 
     def totals(self) -> dict:
-        s = self.schedule
+        """The figures of ``lifecycle.figures.totals`` over the plan's assets (every key: counts,
+        groups, buckets, backlog, due within the horizon, book and replacement value), with the
+        plan's own options. Money as Decimal: ``figures.jsonable`` for JSON."""
         return {
-            "at": self.at.isoformat(),
+            **figures.totals(self.frame, self.at, self.filters.horizon),
             "horizon_years": self.filters.horizon,
-            "assets": len(self.frame),
-            "due": len(s),
-            "due_cost": round(float(s["cost"].fillna(0).sum()), 2),
-            "backlog": int((s["bucket"] == BACKLOG).sum()),
-            "backlog_cost": round(float(s.loc[s["bucket"] == BACKLOG, "cost"].fillna(0).sum()), 2),
-            "cost_unknown": int(s["cost"].isna().sum()),
-            "book_value": round(float(self.frame["book_value"].fillna(0).sum()), 2),
             "budget": self.budget,
             "extend_service_life_years": self.extend_years,
         }
@@ -447,7 +355,7 @@ def build(
 ) -> Plan:
     """Schedule, forecast per ``freq`` × ``by``, capped plan (with a budget) and value view."""
     filters = filters or Filters()
-    frame = extend_service_life(assets_frame(at, filters), extend_years)
+    frame = extend_service_life(assets_frame(at, filters), extend_years, at)
     sched = schedule(at, filters, frame)
     capped = capped_plan(sched, at, budget, filters.horizon) if budget is not None else None
     return Plan(

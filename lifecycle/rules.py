@@ -44,6 +44,32 @@ SEVERITY = {
 }
 
 
+# Basis of a replace-by date: the end of support came first, or the service life did; ``none``:
+# no date is known. Words for people live in ``lifecycle.labels``; nothing here is prose.
+BASIS_SUPPORT, BASIS_SERVICE_LIFE, BASIS_NONE = "support", "service_life", "none"
+# Where the service life counts from (``service_start``)
+START_IN_SERVICE, START_PURCHASE, START_FIRST_SEEN = "in_service_date", "purchase_date", "first_seen"
+
+
+# Where a replacement cost comes from, in the order they are tried (``replacement_cost``)
+COST_LIST_PRICE, COST_POLICY, COST_PURCHASE, COST_UNKNOWN = "list_price", "policy", "purchase", "unknown"
+
+# Which assets count. An asset's status puts it in one usage group; lifecycle figures and the
+# replacement plan count the assets *in use* (active or in maintenance). Spares and planned assets
+# are shown as their own groups (count, book value, replacement value) but are in no budget year:
+# a spare is itself stock for replacements, and a planned asset is not running yet. Decommissioned
+# assets count nowhere. ``lifecycle.figures`` applies this rule to querysets and frames.
+IN_USE, SPARES, PLANNED, DECOMMISSIONED = "in_use", "spare", "planned", "decommissioned"
+USAGE = {
+    "active": IN_USE,
+    "maintenance": IN_USE,
+    "spare": SPARES,
+    "planned": PLANNED,
+    "decommissioned": DECOMMISSIONED,
+}
+BACKLOG = "backlog"
+
+
 @dataclass(frozen=True)
 class Policy:
     service_life_years: int = 8
@@ -102,9 +128,9 @@ def service_start(
 ) -> tuple[dt.date | None, str]:
     """The date an asset's life counts from, and which date it was."""
     for value, name in (
-        (in_service, "in_service_date"),
-        (purchase, "purchase_date"),
-        (first_seen, "first_seen"),
+        (in_service, START_IN_SERVICE),
+        (purchase, START_PURCHASE),
+        (first_seen, START_FIRST_SEEN),
     ):
         if value is not None:
             return value, name
@@ -184,17 +210,23 @@ class ContractDates:
     notice_days: int = 90
 
 
+RUNNING, FUTURE = "running", "future"  # contract states besides EXPIRING / EXPIRED
+
+
+def contract_state(contract: ContractDates, at: dt.date) -> str:
+    """``running``, ``expiring`` (running, and its end is within its notice days), ``expired`` or
+    ``future`` (not started yet). A contract is in force on its first and on its last day."""
+    if contract.start <= at <= contract.end:
+        return EXPIRING if (contract.end - at).days <= contract.notice_days else RUNNING
+    return EXPIRED if contract.end < at else FUTURE
+
+
 def coverage(contracts: Iterable[ContractDates], at: dt.date) -> str:
     """Covered by a running contract (the best one counts), expiring within its notice days,
-    expired, or none. A contract is in force on its first and on its last day."""
+    expired, or none (``contract_state`` of each)."""
     best = NONE
     for c in contracts:
-        if c.start <= at <= c.end:
-            state = EXPIRING if (c.end - at).days <= c.notice_days else COVERED
-        elif c.end < at:
-            state = EXPIRED
-        else:
-            continue  # not started yet: covers nothing today
+        state = {RUNNING: COVERED, EXPIRING: EXPIRING, EXPIRED: EXPIRED, FUTURE: NONE}[contract_state(c, at)]
         best = max(best, state, key=_COVERAGE_RANK.__getitem__)
     return best
 
@@ -206,19 +238,50 @@ _COVERAGE_RANK = {NONE: 0, EXPIRED: 1, EXPIRING: 2, COVERED: 3}
 
 
 def replacement_due(
-    start: dt.date | None, start_reason: str, out_of_support: Milestone, policy: Policy = DEFAULT_POLICY
+    start: dt.date | None, out_of_support: Milestone, life_years: int
 ) -> tuple[dt.date | None, str]:
-    """The earlier of the out-of-support milestone and start + service life, with the reason."""
-    end_of_life = add_years(start, policy.service_life_years) if start else None
+    """The replace-by date and its basis: the earlier of the out-of-support milestone (when dated)
+    and ``start`` + ``life_years``; on a tie, support. (None, ``none``) when neither is known."""
+    end_of_life = add_years(start, life_years) if start else None
     oos = _date(out_of_support)
     if oos is not None and (end_of_life is None or oos <= end_of_life):
-        return oos, f"out of support ({policy.out_of_support.replace('_', ' ')})"
+        return oos, BASIS_SUPPORT
     if end_of_life is not None:
-        return (
-            end_of_life,
-            f"service life of {policy.service_life_years} years from {start_reason.replace('_', ' ')}",
-        )
-    return None, "no dates"
+        return end_of_life, BASIS_SERVICE_LIFE
+    return None, BASIS_NONE
+
+
+def replacement_cost(
+    list_price: Decimal | None, policy_cost: Decimal | None, purchase_cost: Decimal | None
+) -> tuple[Decimal | None, str]:
+    """What replacing the asset costs, and where the figure comes from, in this order: the hardware
+    model's list price (today's price of the model), the lifecycle policy's default replacement
+    cost (the planners' estimate for the category), what the asset cost when it was bought (a
+    historical price: the last resort), else unknown (None)."""
+    for value, source in (
+        (list_price, COST_LIST_PRICE),
+        (policy_cost, COST_POLICY),
+        (purchase_cost, COST_PURCHASE),
+    ):
+        if value is not None:
+            return Decimal(value), source
+    return None, COST_UNKNOWN
+
+
+def usage(asset_status: str) -> str:
+    """The usage group of an asset status (see ``USAGE``); an unknown status counts as in use."""
+    return USAGE.get(asset_status, IN_USE)
+
+
+def bucket(due: dt.date | None, at: dt.date, group: str = IN_USE, freq: str = "year") -> str | None:
+    """The planning bucket of an asset on ``at``: ``backlog`` when its replace-by date is before
+    ``at`` (overdue), else the year (``2027``) or quarter (``2027Q1``) of that date. Only assets in
+    use have one (see ``USAGE``); so has nothing without a replace-by date (None)."""
+    if due is None or group != IN_USE:
+        return None
+    if due < at:
+        return BACKLOG
+    return f"{due.year}Q{(due.month - 1) // 3 + 1}" if freq == "quarter" else str(due.year)
 
 
 def book_value(
@@ -301,11 +364,14 @@ class AssetFacts:
     in_service: dt.date | None = None
     purchase: dt.date | None = None
     first_seen: dt.date | None = None
-    cost: Decimal | None = None
+    cost: Decimal | None = None  # what the asset cost (purchase cost)
     notice: HardwareDates | None = None
     release: SoftwareDates | None = None
     contracts: tuple[ContractDates, ...] = ()
     module_statuses: tuple[tuple[str, str], ...] = ()  # (module name, hardware status)
+    list_price: Decimal | None = None  # its hardware model's list price
+    policy_cost: Decimal | None = None  # its policy's default replacement cost
+    status: str = "active"  # the asset's status (``USAGE``)
 
 
 @dataclass(frozen=True)
@@ -315,16 +381,27 @@ class Evaluation:
     software: str
     coverage: str
     replacement_due: dt.date | None
-    replacement_reason: str
+    basis: str  # BASIS_*
     book_value: Decimal | None
     risk: str
     findings: tuple[str, ...] = ()
+    service_start: dt.date | None = None
+    start_source: str = ""  # START_* or ""
+    support_ends: dt.date | None = None  # the policy's out-of-support milestone, when dated
+    replacement_cost: Decimal | None = None
+    cost_source: str = COST_UNKNOWN
+    usage: str = IN_USE
+    life_years: int = DEFAULT_POLICY.service_life_years
+    out_of_support: str = DEFAULT_POLICY.out_of_support  # the milestone the policy counts
+
+    def bucket(self, at: dt.date, freq: str = "year") -> str | None:
+        return bucket(self.replacement_due, at, self.usage, freq)
 
 
 def evaluate(asset: AssetFacts, at: dt.date, policy: Policy = DEFAULT_POLICY) -> Evaluation:
     """Every lifecycle answer for one asset on ``at``. Modules past support roll up as findings
     and make the chassis's hardware status no better than theirs."""
-    start, start_reason = service_start(asset.in_service, asset.purchase, asset.first_seen)
+    start, start_source = service_start(asset.in_service, asset.purchase, asset.first_seen)
     age = age_years(start, at)
     hardware = hardware_status(asset.notice, at, policy)
     findings = module_findings(asset.module_statuses)
@@ -333,16 +410,25 @@ def evaluate(asset: AssetFacts, at: dt.date, policy: Policy = DEFAULT_POLICY) ->
     software = software_status(asset.release, at, policy.warn_months)
     cover = coverage(asset.contracts, at)
     oos = getattr(asset.notice, policy.out_of_support) if asset.notice else None
-    due, reason = replacement_due(start, start_reason, oos, policy)
+    due, basis = replacement_due(start, oos, policy.service_life_years)
     value = book_value(asset.cost, asset.purchase or start, at, policy)
+    cost, cost_source = replacement_cost(asset.list_price, asset.policy_cost, asset.cost)
     return Evaluation(
-        age,
-        hardware,
-        software,
-        cover,
-        due,
-        reason,
-        value,
-        risk(hardware, software, cover, age, policy),
-        tuple(findings),
+        age=age,
+        hardware=hardware,
+        software=software,
+        coverage=cover,
+        replacement_due=due,
+        basis=basis,
+        book_value=value,
+        risk=risk(hardware, software, cover, age, policy),
+        findings=tuple(findings),
+        service_start=start,
+        start_source=start_source,
+        support_ends=_date(oos),
+        replacement_cost=cost,
+        cost_source=cost_source,
+        usage=usage(asset.status),
+        life_years=policy.service_life_years,
+        out_of_support=policy.out_of_support,
     )

@@ -1,5 +1,8 @@
-"""Keep ``LifecycleState`` current: whatever an asset's answers depend on schedules a refresh of
-the assets concerned (``lifecycle.state.schedule``), run once after the transaction commits."""
+"""Keep ``LifecycleState`` current: whatever an asset's answers depend on asks for a refresh of
+the assets concerned. Changes to assets (and their modules) refresh them after the transaction
+commits (``lifecycle.state.schedule``); changes to the catalogue — policies, notices, releases,
+contracts, hardware models — can touch many assets and go to the background when they do
+(``lifecycle.state.request``), so that no request waits for a refresh of the whole inventory."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
@@ -25,23 +28,26 @@ def _module_changed(sender, instance, raw=False, **kwargs):
 
 def _contract_changed(sender, instance, raw=False, **kwargs):
     if not raw and instance.pk:
-        state.schedule(instance.assets.values_list("pk", flat=True))
+        state.request(instance.assets.values_list("pk", flat=True), reason="contract")
 
 
 def _contract_assets(sender, instance, action, pk_set, model, **kwargs):
     if action not in {"post_add", "post_remove", "post_clear", "pre_clear"}:
         return
     if isinstance(instance, Contract):
-        state.schedule(pk_set if pk_set else instance.assets.values_list("pk", flat=True))
+        state.request(pk_set if pk_set else instance.assets.values_list("pk", flat=True), reason="contract")
     else:  # changed from the asset's side
         state.schedule([instance.pk])
 
 
 def _notice_changed(sender, instance, raw=False, **kwargs):
     if not raw and instance.pk:
-        state.schedule(Asset.objects.filter(hardware_model__notices=instance).values_list("pk", flat=True))
-        state.schedule(
-            Asset.objects.filter(modules__hardware_model__notices=instance).values_list("pk", flat=True)
+        state.request(
+            [
+                *Asset.objects.filter(hardware_model__notices=instance).values_list("pk", flat=True),
+                *Asset.objects.filter(modules__hardware_model__notices=instance).values_list("pk", flat=True),
+            ],
+            reason="hardware notice",
         )
 
 
@@ -52,24 +58,32 @@ def _notice_models(sender, instance, action, pk_set, **kwargs):
         models = pk_set if pk_set else list(instance.hardware_models.values_list("pk", flat=True))
     else:
         models = [instance.pk]
-    state.schedule(Asset.objects.filter(hardware_model__in=models).values_list("pk", flat=True))
-    state.schedule(Asset.objects.filter(modules__hardware_model__in=models).values_list("pk", flat=True))
+    state.request(
+        [
+            *Asset.objects.filter(hardware_model__in=models).values_list("pk", flat=True),
+            *Asset.objects.filter(modules__hardware_model__in=models).values_list("pk", flat=True),
+        ],
+        reason="hardware notice",
+    )
 
 
 def _release_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        state.schedule(Asset.objects.filter(platform_id=instance.platform_id).values_list("pk", flat=True))
+        state.request(
+            Asset.objects.filter(platform_id=instance.platform_id).values_list("pk", flat=True),
+            reason="software release",
+        )
 
 
 def _everything(sender, instance, raw=False, **kwargs):
     if not raw:
-        state.schedule(state.ALL)
+        state.request(state.ALL, reason="lifecycle policy")
 
 
 def _model_changed(sender, instance, raw=False, created=False, **kwargs):
     # the category picks the policy; a new model has no assets yet
     if not raw and not created:
-        state.schedule(instance.assets.values_list("pk", flat=True))
+        state.request(instance.assets.values_list("pk", flat=True), reason="hardware model")
 
 
 def connect() -> None:

@@ -1,90 +1,284 @@
 """Stored lifecycle answers (``LifecycleState``): computed here, read by lists, filters, the
-dashboard and the API.
+dashboard, the plan and the API.
 
-Floor 3. ``refresh`` evaluates assets with the vectorised rules (``lifecycle.frame``) and upserts
-their rows. ``lifecycle.signals`` calls ``schedule`` whenever something an answer depends on
-changes (an asset, its modules or contracts, a notice, a release, a policy); the refresh runs once
-per transaction, after it commits. ``deferred()`` batches a long run of changes (discovery, imports)
-into one refresh at its end. Answers move with the calendar as well: ``manage.py
-lifecycle_refresh`` re-evaluates everything for today and belongs in a daily job.
+Floor 3. ``refresh`` loads the facts of the assets as columns (``lifecycle.facts``), evaluates
+them with the vectorised rules (``lifecycle.frame``) and writes the rows whose answers changed —
+each row carries a fingerprint of its answers, so a refresh where nothing changed writes nothing.
+On PostgreSQL the changed rows go through COPY into a temporary table and one
+``INSERT … ON CONFLICT DO UPDATE``; elsewhere through ``bulk_create(update_conflicts=True)``.
+
+Keeping them current (``lifecycle.signals``):
+- a change to assets (an edit, discovery, an import) refreshes those assets right after its
+  transaction commits (``schedule``): a few milliseconds per asset, in the same request;
+- a change that can touch many assets (a policy, a notice, a release, a contract) records a
+  ``RefreshRequest`` in its transaction and the refresh runs in the background (``request``):
+  as an RQ job when ``REDIS_URL`` is set, else in a thread of this process after the response
+  (``LIFECYCLE_REFRESH`` = ``rq`` / ``thread`` / ``inline``). Until it is done pages say that
+  figures are being updated (``pending``). ``manage.py lifecycle_refresh`` and the scheduler
+  (``schedules run-due``) take whatever is left;
+- answers move with the calendar: ``manage.py lifecycle_refresh`` re-evaluates everything for
+  today and belongs in a daily job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.utils import timezone
 
 from inventory.models import Asset
-from lifecycle import assess
+from lifecycle import facts
 from lifecycle import frame as lframe
-from lifecycle.models import LifecycleState
+from lifecycle.models import LifecycleState, RefreshRequest
 
-BATCH = 5000
-FIELDS = [
-    "at", "computed", "age", "hardware_status", "software_status", "coverage", "support_ends",
-    "replacement_due", "replacement_reason", "book_value", "risk",
+log = logging.getLogger(__name__)
+
+CHUNK = 20_000  # assets per round when refreshing a list of ids (bounded memory and query size)
+INLINE_MAX = 500  # a catalogue change touching more assets than this refreshes in the background
+
+# the stored columns besides asset, at and computed, in the order written
+ANSWERS = [
+    "age",
+    "hardware_status",
+    "software_status",
+    "coverage",
+    "support_ends",
+    "replacement_due",
+    "replacement_basis",
+    "service_start",
+    "start_source",
+    "service_life_years",
+    "out_of_support",
+    "book_value",
+    "replacement_cost",
+    "cost_source",
+    "risk",
 ]
+COLUMNS = ["asset_id", "at", "computed", *ANSWERS, "fingerprint"]
+DATES = ("support_ends", "replacement_due", "service_start")
+MONEY = ("book_value", "replacement_cost")
+
+
+def answers(ids: np.ndarray, frame: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """The stored columns (``ANSWERS``) of evaluated assets, with each row's fingerprint."""
+    rows = pd.DataFrame(
+        {
+            "asset_id": ids,
+            "age": result["age"].to_numpy(),
+            "hardware_status": result["hardware"].to_numpy(),
+            "software_status": result["software"].to_numpy(),
+            "coverage": result["coverage"].to_numpy(),
+            "support_ends": result["support_ends"].to_numpy().astype("datetime64[D]"),
+            "replacement_due": result["replacement_due"].to_numpy().astype("datetime64[D]"),
+            "replacement_basis": result["basis"].to_numpy(),
+            "service_start": result["service_start"].to_numpy().astype("datetime64[D]"),
+            "start_source": result["start_source"].to_numpy(),
+            "service_life_years": frame["service_life_years"].to_numpy(dtype=np.int64),
+            "out_of_support": frame["out_of_support"].to_numpy(dtype=object),
+            "book_value": result["book_value_cents"].to_numpy(dtype=np.int64),  # cents, -1 unknown
+            "replacement_cost": result["replacement_cost_cents"].to_numpy(dtype=np.int64),
+            "cost_source": result["cost_source"].to_numpy(),
+            "risk": result["risk"].to_numpy(),
+        }
+    )
+    hashed = pd.util.hash_pandas_object(rows[ANSWERS], index=False).to_numpy()
+    rows["fingerprint"] = hashed.view(np.int64)
+    return rows
+
+
+def refresh(queryset=None, at: dt.date | None = None, ids: Iterable[int] | None = None) -> int:
+    """Evaluate the assets of ``queryset`` (default: all) or of ``ids`` on ``at`` (default today)
+    and store the answers that changed. Returns how many assets were evaluated."""
+    at = at or timezone.localdate()
+    if ids is None:
+        return _refresh(queryset if queryset is not None else Asset.objects.all(), at)
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    if len(ids) > Asset.objects.count() // 2:  # most of them: read everything, keep the ones asked for
+        return _refresh(Asset.objects.all(), at, keep=np.array(ids, dtype=np.int64))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        done += _refresh(Asset.objects.filter(pk__in=ids[start : start + CHUNK]), at)
+    return done
+
+
+def _refresh(queryset, at: dt.date, keep: np.ndarray | None = None) -> int:
+    ids, frame, contracts = facts.load(at, queryset)
+    if keep is not None:
+        mask = np.isin(ids, keep)
+        if not mask.all():
+            positions = np.flatnonzero(mask)
+            remap = np.full(len(ids), -1, dtype=np.int64)
+            remap[positions] = np.arange(len(positions))
+            contracts = contracts[mask[contracts["asset"].to_numpy()]].assign(
+                asset=lambda c: remap[c["asset"].to_numpy()]
+            )
+            ids, frame = ids[mask], frame[mask].reset_index(drop=True)
+    if not len(ids):
+        return 0
+    rows = answers(ids, frame, lframe.evaluate_frame(frame, contracts, at))
+    stored = list(
+        LifecycleState.objects.filter(asset_id__in=queryset.values("pk"))
+        .order_by()
+        .values_list("asset_id", "fingerprint", ExpressionWrapper(Q(at=at), output_field=BooleanField()))
+    )
+    columns = list(zip(*stored, strict=True)) if stored else [(), (), ()]
+    position = pd.Index(np.array(columns[0], dtype=np.int64)).get_indexer(ids)
+    old_fingerprint = np.array(columns[1], dtype=np.int64)
+    old_current = np.array(columns[2], dtype=bool)
+    found = position >= 0
+    changed = ~found
+    changed[found] = (
+        old_fingerprint[position[found]] != rows["fingerprint"].to_numpy()[found]
+    ) | ~old_current[position[found]]
+    if changed.any():
+        write(rows[changed], at, timezone.now())
+    return len(ids)
+
+
+def write(rows: pd.DataFrame, at: dt.date, computed: dt.datetime) -> None:
+    """Upsert rows of ``answers`` (money in cents) as of ``at``."""
+    if connection.vendor == "postgresql":
+        _copy_upsert(rows, at, computed)
+        return
+    objs = [
+        LifecycleState(
+            asset_id=int(r.asset_id),
+            at=at,
+            computed=computed,
+            age=None if np.isnan(r.age) else float(r.age),
+            hardware_status=r.hardware_status,
+            software_status=r.software_status,
+            coverage=r.coverage,
+            support_ends=_day(r.support_ends),
+            replacement_due=_day(r.replacement_due),
+            replacement_basis=r.replacement_basis,
+            service_start=_day(r.service_start),
+            start_source=r.start_source,
+            service_life_years=int(r.service_life_years),
+            out_of_support=r.out_of_support,
+            book_value=_money(r.book_value),
+            replacement_cost=_money(r.replacement_cost),
+            cost_source=r.cost_source,
+            risk=r.risk,
+            fingerprint=int(r.fingerprint),
+        )
+        for r in rows.itertuples(index=False)
+    ]
+    existing = set(Asset.objects.filter(pk__in=[o.asset_id for o in objs]).values_list("pk", flat=True))
+    with transaction.atomic():
+        LifecycleState.objects.bulk_create(
+            [o for o in objs if o.asset_id in existing],  # an asset deleted meanwhile has no row
+            update_conflicts=True,
+            unique_fields=["asset"],
+            update_fields=[c for c in COLUMNS if c != "asset_id"],
+            batch_size=500,
+        )
 
 
 def _day(value) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def refresh(queryset=None, at: dt.date | None = None) -> int:
-    """Evaluate the assets of ``queryset`` (default: all) on ``at`` (default today) and store the
-    answers. Returns how many assets were evaluated."""
-    at = at or timezone.localdate()
-    now = timezone.now()
-    base = queryset if queryset is not None else Asset.objects.all()
-    ids = list(base.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        items = assess.collect(Asset.objects.filter(pk__in=chunk), at)
-        if not items:
-            continue
-        frame, contracts = lframe.to_frames([i.facts for i in items], [i.policy for i in items])
-        result = lframe.evaluate_frame(frame, contracts, at)
-        rows = []
-        for item, row in zip(items, result.itertuples(index=False), strict=True):
-            cents = int(row.book_value_cents)
-            rows.append(
-                LifecycleState(
-                    asset_id=item.asset_id,
-                    at=at,
-                    computed=now,
-                    age=None if np.isnan(row.age) else float(row.age),
-                    hardware_status=row.hardware,
-                    software_status=row.software,
-                    coverage=row.coverage,
-                    support_ends=_day(row.support_ends),
-                    replacement_due=_day(row.replacement_due),
-                    replacement_reason=row.replacement_reason[:200],
-                    book_value=None if cents < 0 else Decimal(cents) / 100,
-                    risk=row.risk,
-                )
-            )
-        with transaction.atomic():
-            LifecycleState.objects.bulk_create(
-                rows, update_conflicts=True, unique_fields=["asset"], update_fields=FIELDS, batch_size=1000
-            )
-    return len(ids)
+def _money(cents_value):
+    from decimal import Decimal
+
+    return None if cents_value < 0 else Decimal(int(cents_value)).scaleb(-2)
+
+
+_TWO_DIGITS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+
+
+def _hundredths(values: np.ndarray) -> np.ndarray:
+    """Whole hundredths as decimal text ("-1234.05"), vectorised."""
+    whole, part = np.divmod(np.abs(values), 100)
+    sign = np.where(values < 0, "-", "").astype(object)
+    return sign + whole.astype(str).astype(object) + "." + _TWO_DIGITS[part]
+
+
+def _text(values: pd.Series, column: str) -> np.ndarray:
+    """One column as COPY text (an object array of str; \\N for NULL)."""
+    if column in DATES:
+        day = values.to_numpy().astype("datetime64[D]")
+        text = np.datetime_as_string(day, unit="D").astype(object)
+        text[np.isnat(day)] = r"\N"
+    elif column in MONEY:
+        c = values.to_numpy(dtype=np.int64)
+        text = _hundredths(np.maximum(c, 0))
+        text[c < 0] = r"\N"
+    elif column == "age":
+        age = values.to_numpy(dtype=float)
+        text = _hundredths(np.round(np.nan_to_num(age) * 100).astype(np.int64))
+        text[np.isnan(age)] = r"\N"
+    elif values.dtype == object:
+        text = values.to_numpy(dtype=object)
+    else:
+        text = values.to_numpy().astype(str).astype(object)
+    return text
+
+
+COPIED = ["asset_id", *ANSWERS, "fingerprint"]  # ``at`` and ``computed`` are the same for every row
+
+
+def _copy_text(rows: pd.DataFrame) -> str:
+    """The rows in PostgreSQL's COPY text format (tab separated, \\N for NULL). Every value is a
+    number, a date or a code of ours: nothing to escape. Built column by column with numpy."""
+    if not len(rows):
+        return ""
+    line = _text(rows["asset_id"], "asset_id")
+    for column in COPIED[1:]:
+        line = line + "\t" + _text(rows[column], column)
+    return "\n".join(line.tolist()) + "\n"
+
+
+def _copy_upsert(rows: pd.DataFrame, at: dt.date, computed: dt.datetime) -> None:
+    qn = connection.ops.quote_name
+    table = qn(LifecycleState._meta.db_table)
+    assets = qn(Asset._meta.db_table)
+    temp = "werterhalt_lifecycle_state_new"
+    meta = LifecycleState._meta
+    copied = [qn(meta.get_field(c).column) for c in COPIED]
+    names = ", ".join(copied)
+    every = [qn(meta.get_field(c).column) for c in COLUMNS]
+    values = ", ".join("%s" if c in (qn("at"), qn("computed")) else f"n.{c}" for c in every)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in every[1:])
+    text = _copy_text(rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        # identifiers only, from the model and quoted; the values go through COPY and parameters
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            copy.write(text)
+        # an asset deleted since its facts were read has no row (the join leaves it out)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(every)}) SELECT {values} "  # noqa: S608
+            f"FROM {temp} n JOIN {assets} a ON a.id = n.asset_id "
+            f"ON CONFLICT (asset_id) DO UPDATE SET {updates}",
+            [at, computed],
+        )
+        cursor.execute(f"DROP TABLE {temp}")
 
 
 def version() -> tuple:
     """Changes whenever the stored answers or the set of assets change (two indexed queries), for
     caches of figures computed from them — shared by every process, whatever the cache backend."""
-    from django.db.models import Max
-
     latest = LifecycleState.objects.aggregate(latest=Max("computed"))["latest"]
     return (latest.isoformat() if latest else "", Asset.objects.count())
+
+
+def as_of() -> dt.date | None:
+    """The oldest day the stored answers were computed for (None when none are stored)."""
+    return LifecycleState.objects.order_by("at").values_list("at", flat=True).first()
 
 
 # --- keeping the stored answers current -----------------------------------------------------------
@@ -106,11 +300,11 @@ def _flush() -> None:
     if everything:
         refresh()
     elif ids:
-        refresh(Asset.objects.filter(pk__in=ids))
+        refresh(ids=ids)
 
 
 def schedule(asset_ids: Iterable[int] | str) -> None:
-    """Refresh these assets (or ``ALL``) once the current transaction commits."""
+    """Refresh these assets (or ``ALL``) once the current transaction commits, in this thread."""
     pending = _pending()
     if asset_ids == ALL:
         pending["all"] = True
@@ -133,3 +327,80 @@ def deferred():
         pending["deferred"] -= 1
         if not pending["deferred"]:
             _flush()
+
+
+def request(asset_ids: Iterable[int] | str, reason: str = "") -> None:
+    """Refresh these assets (or ``ALL``) soon, in the background when they are many: a few
+    (``INLINE_MAX``) refresh after commit as ``schedule`` does; more are recorded as a
+    ``RefreshRequest`` in the current transaction and dispatched after it commits."""
+    if asset_ids != ALL:
+        asset_ids = sorted({i for i in asset_ids if i is not None})
+        if len(asset_ids) <= INLINE_MAX:
+            if asset_ids:
+                schedule(asset_ids)
+            return
+    RefreshRequest.objects.create(
+        everything=asset_ids == ALL, asset_ids=[] if asset_ids == ALL else asset_ids, reason=reason[:100]
+    )
+    transaction.on_commit(dispatch)
+
+
+def pending() -> bool:
+    """Are figures being updated (a refresh request not yet done)?"""
+    return RefreshRequest.objects.exists()
+
+
+def mode() -> str:
+    """How background refreshes run: ``rq`` (REDIS_URL set), ``thread`` or ``inline``."""
+    configured = getattr(settings, "LIFECYCLE_REFRESH", "") or ""
+    if configured:
+        return configured
+    return "rq" if getattr(settings, "REDIS_URL", "") else "thread"
+
+
+def dispatch() -> None:
+    """Start the refresh of the pending requests in the background (see ``mode``)."""
+    how = mode()
+    if how == "rq":
+        try:
+            import django_rq
+
+            django_rq.get_queue(getattr(settings, "LIFECYCLE_QUEUE", "default")).enqueue(
+                "lifecycle.state.run_pending", job_timeout=3600
+            )
+            return
+        except Exception as exc:  # Redis down: do it here rather than not at all
+            log.warning("lifecycle refresh: no queue (%s); refreshing in this process", exc)
+            how = "thread"
+    if how == "thread":
+        threading.Thread(target=_run_in_thread, name="lifecycle-refresh", daemon=False).start()
+    else:
+        run_pending()
+
+
+def _run_in_thread() -> None:
+    try:
+        run_pending()
+    except Exception:
+        log.exception("lifecycle refresh failed; the requests stay for the next run")
+    finally:
+        connection.close()  # this thread's own connection
+
+
+_running = threading.Lock()
+
+
+def run_pending(at: dt.date | None = None) -> int:
+    """Take every pending refresh request, refresh what they ask for, delete them; again while new
+    ones arrived meanwhile. One at a time per process. Returns the assets evaluated."""
+    done = 0
+    with _running:
+        while True:
+            requests = list(RefreshRequest.objects.order_by("pk")[:1000])
+            if not requests:
+                return done
+            if any(r.everything for r in requests):
+                done += refresh(at=at)
+            else:
+                done += refresh(ids={i for r in requests for i in r.asset_ids}, at=at)
+            RefreshRequest.objects.filter(pk__in=[r.pk for r in requests]).delete()

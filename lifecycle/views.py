@@ -8,7 +8,7 @@ from django.views import View
 
 from inventory.models import Asset
 from inventory.tables import asset_panel_table
-from lifecycle import assess, exports, filtersets, forms, planning, tables
+from lifecycle import assess, exports, filtersets, forms, labels, planning, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
 
@@ -117,6 +117,10 @@ class LifecyclePolicyDeleteView(generic.ObjectDeleteView):
 # --- planning -------------------------------------------------------------------------------------
 
 
+def _rows(frame):
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 class PlanningView(PermissionRequiredMixin, View):
     """Schedule, budget per year, the budget-capped plan and the value view, with downloads."""
 
@@ -165,9 +169,6 @@ class PlanningView(PermissionRequiredMixin, View):
                 "capped_years": plan.capped.years.to_dict("records") if plan.capped is not None else None,
                 "value": plan.value.to_dict("records"),
                 # NaN (no suggestion, no cost) shows as empty, not as "nan"
-                "schedule": plan.schedule.head(50)
-                .astype(object)
-                .where(plan.schedule.head(50).notna(), None)
-                .to_dict("records"),
+                "schedule": _rows(plan.schedule.head(50).assign(replacement_reason=labels.reasons)),
             },
         )

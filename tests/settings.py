@@ -10,3 +10,7 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-not-a-secret")
 from werterhalt.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+# background lifecycle refreshes run before the response in tests (tests/lifecycle/test_background.py
+# covers the thread and RQ modes)
+LIFECYCLE_REFRESH = "inline"

@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "werterhalt.context_processors.figures_updating",
             ],
         },
     },
@@ -208,6 +209,14 @@ RQ_QUEUES = {
     name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": DISCOVERY_SHARD_JOB_TIMEOUT}
     for name in dict.fromkeys(["default", DISCOVERY_QUEUE])
 }
+# Lifecycle answers after a change to a policy, notice, release or contract (lifecycle.state):
+# "rq" = an RQ job on LIFECYCLE_QUEUE (the default with REDIS_URL), "thread" = in the web process
+# after the response (the default without), "inline" = before the response (tests, scripts).
+LIFECYCLE_REFRESH = os.environ.get("LIFECYCLE_REFRESH", "")
+if LIFECYCLE_REFRESH not in {"", "rq", "thread", "inline"}:
+    raise ImproperlyConfigured(f"LIFECYCLE_REFRESH must be rq, thread or inline, not {LIFECYCLE_REFRESH!r}")
+LIFECYCLE_QUEUE = os.environ.get("LIFECYCLE_QUEUE", "default")
+
 LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
 
 # --- UI and API ---------------------------------------------------------------------------------

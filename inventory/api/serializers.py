@@ -16,7 +16,8 @@ from inventory.models import (
     Tag,
     Token,
 )
-from lifecycle.choices import Coverage, Risk, SupportStatus
+from lifecycle import labels
+from lifecycle.choices import CostSource, Coverage, ReplacementBasis, Risk, SupportStatus
 from werterhalt.api.fields import NestedField
 from werterhalt.api.serializers import BaseModelSerializer, BriefUserSerializer
 
@@ -96,7 +97,15 @@ class AssetSerializer(BaseModelSerializer):
     software_status = serializers.ChoiceField(choices=SupportStatus.choices, **_state("software_status"))
     coverage = serializers.ChoiceField(choices=Coverage.choices, **_state("coverage"))
     replacement_due = serializers.DateField(**_state("replacement_due"))
-    replacement_reason = serializers.CharField(**_state("replacement_reason"))
+    replacement_basis = serializers.ChoiceField(
+        choices=ReplacementBasis.choices, **_state("replacement_basis")
+    )
+    replacement_reason = serializers.SerializerMethodField(
+        help_text="Why the replace-by date is what it is, in the request's language (from the basis)."
+    )
+    service_start = serializers.DateField(**_state("service_start"))
+    replacement_cost = serializers.DecimalField(max_digits=12, decimal_places=2, **_state("replacement_cost"))
+    cost_source = serializers.ChoiceField(choices=CostSource.choices, **_state("cost_source"))
     book_value = serializers.DecimalField(max_digits=12, decimal_places=2, **_state("book_value"))
     risk = serializers.ChoiceField(choices=Risk.choices, **_state("risk"))
     lifecycle_as_of = serializers.DateField(**_state("at"))
@@ -108,11 +117,20 @@ class AssetSerializer(BaseModelSerializer):
             "platform", "software_version", "role", "site", "org_unit", "status", "management_address",
             "purchase_date", "in_service_date", "purchase_cost", "warranty_end", "first_seen", "last_seen",
             "source", "replaces", "needs_review", "review_reason", "comments", "tags",
-            "support_status", "software_status", "coverage", "replacement_due", "replacement_reason",
+            "support_status", "software_status", "coverage", "replacement_due", "replacement_basis",
+            "replacement_reason", "service_start", "replacement_cost", "cost_source",
             "book_value", "risk", "lifecycle_as_of",
         ]
         read_only_fields = ["first_seen", "last_seen"]
         brief_fields = ["id", "url", "display", "name", "serial"]
+
+    def get_replacement_reason(self, asset) -> str | None:
+        state = getattr(asset, "lifecycle", None)
+        if state is None:
+            return None
+        return labels.replacement_reason(
+            state.replacement_basis, state.out_of_support, state.service_life_years, state.start_source
+        )
 
 
 class ModuleSerializer(BaseModelSerializer):

@@ -90,7 +90,9 @@ def test_lifecycle_answers_come_from_the_stored_state(viewer, catalogue):
     assert body["support_status"] == "unsupported" == stored.hardware_status
     assert body["coverage"] == "expired" == stored.coverage
     assert body["replacement_due"] == "2019-01-31"
-    assert body["replacement_reason"] == stored.replacement_reason != ""
+    assert body["replacement_basis"] == "support" == stored.replacement_basis
+    assert body["replacement_reason"] == "out of support (last date of support)"
+    assert body["service_start"] == "2012-02-01" and body["cost_source"] == stored.cost_source
     assert body["book_value"] == "0.00"
     assert body["risk"] == stored.risk
     assert body["software_status"] == stored.software_status

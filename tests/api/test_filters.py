@@ -81,10 +81,16 @@ def test_replacement_year(viewer):
                    "overdue": dt.date(2019, 1, 31)}
     assert names(viewer.get(ASSETS, {"replacement_year": 2038})) == {"due-2038"}
     assert names(viewer.get(ASSETS, {"replacement_year": 2028})) == {"due-2028"}
-    # the current year includes whatever is overdue
+    # a budget year is that year's bucket: what is overdue is the backlog, as the dashboard counts it
     this_year = timezone.localdate().year
-    assert "overdue" in names(viewer.get(ASSETS, {"replacement_year": this_year}))
-    assert "due-2038" not in names(viewer.get(ASSETS, {"replacement_year": this_year}))
+    assert names(viewer.get(ASSETS, {"replacement_year": this_year})) == set()
+    assert names(viewer.get(ASSETS, {"replacement_bucket": "backlog"})) == {"overdue"}
+    AssetFactory(name="gone", hardware_model=overdue_model, status="decommissioned")
+    state.refresh()
+    assert names(viewer.get(ASSETS, {"replacement_bucket": "backlog"})) == {"overdue"}  # counts in use only
+    for bad in ({"replacement_year": 99999}, {"replacement_year": 0}, {"replacement_bucket": "later"}):
+        response = viewer.get(ASSETS, bad)
+        assert response.status_code == 400 and set(response.json()) == set(bad), bad
 
 
 def test_not_seen_days(viewer):

@@ -57,7 +57,11 @@ def test_xlsx_workbook_for_people(world, tmp_path):  # noqa: F811
     assert cost.value == 1000 and isinstance(cost.value, int | float) and "CHF" in cost.number_format
     assert sheet.cell(row=2, column=col["Name"]).value == "a1"
     assert sheet.max_row == 1 + 8
-    assert sheet.column_dimensions["P"].width > 30  # the reason column is wide enough to read
+    from openpyxl.utils import get_column_letter
+
+    assert sheet.column_dimensions[get_column_letter(col["Reason"])].width > 30  # wide enough to read
+    assert sheet.cell(row=2, column=col["Reason"]).value == "service life of 8 years from purchase date"
+    assert sheet.cell(row=2, column=col["Basis"]).value == "service_life"
 
     budget = book["Budget"]
     rows = list(budget.iter_rows(values_only=True))

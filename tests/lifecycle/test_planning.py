@@ -21,7 +21,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from lifecycle import assess, planning, rules, state
+from lifecycle import assess, labels, planning, rules, state
 from lifecycle.models import HardwareNotice, LifecyclePolicy
 from tests.factories import AssetFactory, HardwareModelFactory, OrgUnitFactory
 
@@ -92,7 +92,9 @@ def test_schedule_dates_reasons_costs_and_suggestions(world):
         "a6": dt.date(2032, 1, 1),
         "a8": dt.date(2033, 12, 31),
     }
-    reasons = by_name(sched, "replacement_reason")
+    basis = by_name(sched, "replacement_basis")
+    assert basis["a1"] == rules.BASIS_SERVICE_LIFE and basis["a2"] == rules.BASIS_SUPPORT
+    reasons = dict(zip(sched["name"], labels.reasons(sched), strict=True))  # words only where shown
     assert reasons["a1"] == "service life of 8 years from purchase date"
     assert reasons["a2"] == "out of support (last date of support)"
     assert by_name(sched, "bucket") == {
@@ -117,7 +119,7 @@ def test_schedule_dates_reasons_costs_and_suggestions(world):
     }
     assert (
         by_name(sched, "cost_source")["a5"] == "policy"
-        and by_name(sched, "cost_source")["a1"] == "list price"
+        and by_name(sched, "cost_source")["a1"] == "list_price"
     )
     assert by_name(sched, "suggested_model")["a1"] == "NEW"
     assert pd.isna(by_name(sched, "suggested_model")["a3"])
@@ -130,7 +132,8 @@ def test_stored_and_live_answers_give_the_same_schedule(world):
     stored = planning.schedule(AT)
     state.refresh(at=dt.date(2026, 1, 1))  # stored answers of another day: the plan computes for AT
     live = planning.schedule(AT)
-    cols = ["name", "replacement_due", "replacement_reason", "cost", "hardware_status", "risk", "bucket"]
+    cols = ["name", "replacement_due", "replacement_basis", "cost", "cost_source"]
+    cols += ["hardware_status", "risk", "bucket"]
     pd.testing.assert_frame_equal(stored[cols], live[cols])
 
 
@@ -193,12 +196,16 @@ def test_capped_plan_per_org_unit(world):
 
 def test_what_if_longer_service_life(world):
     frame = planning.assets_frame(AT)
-    longer = planning.extend_service_life(frame, 2)
+    longer = planning.extend_service_life(frame, 2, AT)
     due = {k: v.date() for k, v in by_name(longer, "replacement_due").items()}
     assert due["a1"] == dt.date(2026, 6, 30)  # 2028-01-10, but support ends first
-    assert by_name(longer, "replacement_reason")["a1"] == "out of support"
+    assert by_name(longer, "replacement_basis")["a1"] == rules.BASIS_SUPPORT
     assert due["a4"] == dt.date(2032, 7, 1)
-    assert by_name(longer, "replacement_reason")["a4"] == "service life of 10 years from purchase date"
+    assert by_name(longer, "replacement_basis")["a4"] == rules.BASIS_SERVICE_LIFE
+    assert by_name(longer, "service_life_years")["a4"] == 10 and by_name(longer, "bucket")["a4"] == "2032"
+    assert dict(zip(longer["name"], labels.reasons(longer), strict=True))["a4"] == (
+        "service life of 10 years from purchase date"
+    )
     assert due["a3"] == dt.date(2028, 3, 31)  # by support: unchanged
     base = planning.build(AT, budget=2500)
     what_if = planning.build(AT, budget=2500, extend_years=2)
@@ -229,7 +236,9 @@ def test_value_view(world):
 def test_totals(world):
     plan = planning.build(AT)
     totals = plan.totals()
-    assert totals["assets"] == 8 and totals["due"] == 8 and totals["backlog"] == 3
+    assert totals["assets"] == 9 and totals["count"] == 8  # a7 is decommissioned: not counted
+    assert totals["usage"]["decommissioned"]["count"] == 1
+    assert totals["due"] == 8 and totals["backlog"] == 3
     assert totals["backlog_cost"] == 3000 and totals["due_cost"] == 28000 and totals["cost_unknown"] == 0
     assert plan.capped is None
 

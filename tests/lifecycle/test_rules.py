@@ -204,7 +204,8 @@ def test_contract_coverage(contracts, expected):
     ],
 )
 def test_replacement_due(start, reason, oos, policy, due, why):
-    assert rules.replacement_due(start, reason, oos, policy) == (due, why)
+    basis = {"service": rules.BASIS_SERVICE_LIFE, "out": rules.BASIS_SUPPORT, "no": rules.BASIS_NONE}
+    assert rules.replacement_due(start, oos, policy.service_life_years) == (due, basis[why.split()[0]])
 
 
 @pytest.mark.parametrize(
@@ -286,7 +287,9 @@ def test_asset_without_any_date():
         "unknown",
         "none",
     )
-    assert (result.replacement_due, result.replacement_reason, result.book_value) == (None, "no dates", None)
+    assert (result.replacement_due, result.basis, result.book_value) == (None, rules.BASIS_NONE, None)
+    assert (result.replacement_cost, result.cost_source) == (None, rules.COST_UNKNOWN)
+    assert result.bucket(AT) is None
     assert result.risk == rules.MEDIUM  # unknown hardware is a risk of its own
 
 
@@ -352,13 +355,22 @@ def _random_asset(rng: random.Random) -> tuple[AssetFacts, Policy]:
         for i in range(rng.choice([0, 0, 1, 3]))
     )
     cost = None if rng.random() < 0.1 else Decimal(rng.randint(0, 5_000_000)) / 100
+    list_price = None if rng.random() < 0.5 else Decimal(rng.randint(0, 5_000_000)) / 100
+    policy_cost = None if rng.random() < 0.5 else Decimal(rng.randint(0, 5_000_000)) / 100
+    status = rng.choice(["active", "active", "maintenance", "spare", "planned", "decommissioned"])
     policy = Policy(
         rng.randint(3, 12),
         rng.randint(3, 8),
         rng.choice(["last_date_of_support", "end_of_security_support", "end_of_sw_maintenance"]),
         rng.choice([6, 12, 24]),
     )
-    return AssetFacts(day(), day(), day(), cost, notice, release, contracts, modules), policy
+    return AssetFacts(
+        day(), day(), day(), cost, notice, release, contracts, modules, list_price, policy_cost, status
+    ), policy
+
+
+def _day(value):
+    return None if value is None or str(value) == "NaT" else dt.date.fromisoformat(str(value)[:10])
 
 
 def _compare(pairs, at):
@@ -377,9 +389,16 @@ def _compare(pairs, at):
             row["software"],
             row["coverage"],
             None if due != due or due is None or str(due) == "NaT" else dt.date.fromisoformat(str(due)[:10]),
-            row["replacement_reason"],
+            row["basis"],
             None if row["book_value_cents"] < 0 else Decimal(int(row["book_value_cents"])) / 100,
             row["risk"],
+            _day(row["service_start"]),
+            row["start_source"],
+            _day(row["support_ends"]),
+            None if row["replacement_cost_cents"] < 0 else Decimal(int(row["replacement_cost_cents"])) / 100,
+            row["cost_source"],
+            row["usage"],
+            row["bucket"],
         )
         want = (
             e.age,
@@ -387,9 +406,16 @@ def _compare(pairs, at):
             e.software,
             e.coverage,
             e.replacement_due,
-            e.replacement_reason,
+            e.basis,
             e.book_value,
             e.risk,
+            e.service_start,
+            e.start_source,
+            e.support_ends,
+            e.replacement_cost,
+            e.cost_source,
+            e.usage,
+            e.bucket(at),
         )
         if got != want:
             mismatches.append((i, asset, policy, got, want))

@@ -47,7 +47,10 @@ def test_stored_answers_equal_the_rules(assets):
         assert (row.hardware_status, row.software_status, row.coverage, row.risk) == (
             expected.hardware, expected.software, expected.coverage, expected.risk), name
         assert row.replacement_due == expected.replacement_due, name
-        assert row.replacement_reason == expected.replacement_reason, name
+        assert (row.replacement_basis, row.service_start, row.start_source) == (
+            expected.basis, expected.service_start, expected.start_source), name
+        assert (row.replacement_cost, row.cost_source) == (
+            expected.replacement_cost, expected.cost_source), name
         assert row.book_value == expected.book_value, name
         assert row.age == expected.age, name
     assert LifecycleState.objects.get(asset=assets["gone"]).hardware_status == rules.UNSUPPORTED

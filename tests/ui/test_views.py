@@ -124,7 +124,8 @@ def test_viewer_reads_but_cannot_change(client, world):
         ("q=10.20.30.40", ["old-2"]),
         ("q=c9300", ["new-1", "new-2"]),
         ("not_seen_days=30", ["new-2"]),
-        ("replacement_year={this_year}", ["old-1", "old-2"]),  # overdue counts as due now
+        ("replacement_bucket=backlog", ["old-1", "old-2"]),  # overdue: the dashboard's backlog row
+        ("replacement_year={this_year}&status=active", []),  # overdue is not this year's budget
         ("category=switch&hardware_status=unsupported&site_id={town_hall}", ["old-1"]),
     ],
 )

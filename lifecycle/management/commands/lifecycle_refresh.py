@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lifecycle.state import refresh
+from lifecycle import state
 
 
 class Command(BaseCommand):
@@ -23,6 +23,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--at: {at!r} is not a date (YYYY-MM-DD)", returncode=2) from None
         started = time.perf_counter()
-        count = refresh(at=day)
+        count = state.refresh(at=day)
+        state.run_pending(at=day)  # whatever waited for a background refresh is now done
         seconds = time.perf_counter() - started
         self.stdout.write(f"Lifecycle of {count} assets stored as of {day} in {seconds:.1f} s")

@@ -5,16 +5,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from inventory.models import Asset
-from lifecycle.assess import status_report
-from lifecycle.choices import Coverage, Risk, SupportStatus
+from lifecycle import figures, rules
+from lifecycle.choices import Coverage, Risk, SupportStatus, Usage
 
 LABELS = {"hardware": SupportStatus, "software": SupportStatus, "coverage": Coverage, "risk": Risk}
+SHOWN = 10  # names listed per horizon
 
 
 class Command(BaseCommand):
     help = (
-        "Lifecycle of the whole inventory on a date: assets per hardware / software support status, "
-        "contract coverage and risk, and the assets leaving support within 12, 24 and 36 months."
+        "Lifecycle of the whole inventory on a date (lifecycle.figures, as the dashboard and the plan "
+        "count it): assets in use per hardware / software support status, contract coverage and risk, "
+        "spares and planned assets as their own groups, the assets leaving hardware support within 12, "
+        "24 and 36 months, and the replacement cost per budget year with the overdue backlog."
     )
 
     def add_arguments(self, parser):
@@ -26,23 +29,54 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(at) if at else timezone.localdate()
         except ValueError:
             raise CommandError(f"--at: {at!r} is not a date (YYYY-MM-DD)", returncode=2) from None
-        report = status_report(day)
+        if not dt.date(1900, 1, 1) <= day <= dt.date(9000, 12, 31):
+            raise CommandError(f"--at: {day} is outside 1900-01-01 … 9000-12-31", returncode=2)
+        frame = figures.answers(day)
+        report = figures.totals(frame, day)
+        used = frame[frame["usage"] == rules.IN_USE]
+        ends = used["support_ends"]
+        leaving = {}
+        for row in report["leaving_support"]:
+            mask = (
+                ends.notna()
+                & (ends > dt.datetime.combine(day, dt.time()))
+                & (ends <= dt.datetime.combine(row["until"], dt.time()))
+            )
+            leaving[row["months"]] = sorted(used.loc[mask, "asset_id"].tolist())
         if as_json:
-            self.stdout.write(json.dumps(report, indent=2))
+            data = figures.jsonable(report)
+            for row in data["leaving_support"]:
+                row["assets"] = leaving[row["months"]]
+            self.stdout.write(json.dumps(data, indent=2))
             return
-        self.stdout.write(f"Lifecycle on {report['at']}: {report['assets']} assets")
+        groups = ", ".join(
+            f"{report['usage'][g]['count']} {str(Usage(g).label).lower()}" for g in figures.GROUPS[1:]
+        )
+        self.stdout.write(
+            f"Lifecycle on {day}: {report['count']} assets in use of {report['assets']} ({groups})"
+        )
         for column, choices in LABELS.items():
             self.stdout.write(f"\n{column.capitalize()}:")
             for value, count in sorted(report[column].items(), key=lambda kv: -kv[1]):
-                self.stdout.write(f"  {count:>7}  {choices(value).label}")
+                if count:
+                    self.stdout.write(f"  {count:>7}  {choices(value).label}")
         names = dict(
-            Asset.objects.filter(
-                pk__in={i for ids in report["leaving_support"].values() for i in ids}
-            ).values_list("pk", "name")
+            Asset.objects.filter(pk__in={i for ids in leaving.values() for i in ids}).values_list(
+                "pk", "name"
+            )
         )
         self.stdout.write("\nLeaving hardware support:")
-        for key, ids in report["leaving_support"].items():
-            shown = ", ".join(sorted(names[i] for i in ids)[:10])
-            more = f" … and {len(ids) - 10} more" if len(ids) > 10 else ""
+        for row in report["leaving_support"]:
+            ids = leaving[row["months"]]
+            shown = ", ".join(sorted(names[i] for i in ids)[:SHOWN])
+            more = f" … and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
             listed = f" ({shown}{more})" if ids else ""
-            self.stdout.write(f"  within {key.replace('_', ' ')}: {len(ids)}{listed}")
+            self.stdout.write(f"  within {row['months']} months: {row['count']}{listed}")
+        self.stdout.write("\nReplacement cost (assets in use; CHF):")
+        for row in report["buckets"]:
+            label = "backlog (overdue)" if row["bucket"] == rules.BACKLOG else row["bucket"]
+            self.stdout.write(f"  {label:<18} {row['count']:>7}  {row['cost']:>16,.2f}")
+        self.stdout.write(
+            f"\nBook value CHF {report['book_value']:,.2f}; replacement value CHF "
+            f"{report['replacement_value']:,.2f}; {report['cost_unknown']} in use without a cost"
+        )

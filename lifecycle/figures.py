@@ -1,0 +1,405 @@
+"""Lifecycle figures over many assets: the one definition of which assets count, the planning
+buckets, shares and totals. The dashboard, the site / org-unit / model pages, ``manage.py
+lifecycle_status``, the plan and its exports, the API and the list filters all call this module.
+
+Floor 3. The rules it applies are ``lifecycle.rules``' (``USAGE``: figures count the assets in
+use; spares and planned assets are their own groups, in no budget year; ``bucket``: backlog
+before ``at``, then years). There are two twins, tested to agree on every case
+(tests/lifecycle/test_cases.py, tests/lifecycle/test_cross_face.py):
+
+- ``totals(frame, at)`` over a frame of per-asset answers (``answers``): the plan, exports and
+  ``lifecycle_status``, and any date other than the stored one;
+- ``totals_stored(queryset, at)`` in a few SQL aggregates over the stored answers
+  (``LifecycleState``): pages on 100,000 assets in milliseconds.
+
+``summarize(at, queryset)`` picks the SQL twin when the stored answers are those of ``at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
+
+from inventory.models import Asset
+from lifecycle import facts, rules
+from lifecycle import frame as lframe
+from lifecycle.choices import Coverage, Risk, SupportStatus
+
+YEARS = 10  # budget years shown, counting the year of ``at``
+HORIZONS = (12, 24, 36)  # months: assets leaving hardware support within
+OUT_OF_SUPPORT = (rules.UNSUPPORTED,)  # hardware or software in these: "out of support"
+GROUPS = (rules.IN_USE, rules.SPARES, rules.PLANNED, rules.DECOMMISSIONED)
+STATUSES = {group: tuple(s for s, g in rules.USAGE.items() if g == group) for group in GROUPS}
+CENT = Decimal("0.01")
+_ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+# --- which assets count ----------------------------------------------------------------------------
+
+
+def usage_q(group: str = rules.IN_USE, prefix: str = "") -> Q:
+    """The assets of a usage group (``rules.USAGE``); ``prefix`` reaches them from another model."""
+    return Q(**{f"{prefix}status__in": STATUSES[group]})
+
+
+def in_use(queryset=None):
+    """The assets that lifecycle figures and plans count."""
+    return (queryset if queryset is not None else Asset.objects.all()).filter(usage_q())
+
+
+def out_of_support_q(prefix: str = "") -> Q:
+    """Past end of support: hardware or software unsupported (stored answers)."""
+    return Q(**{f"{prefix}lifecycle__hardware_status__in": OUT_OF_SUPPORT}) | Q(
+        **{f"{prefix}lifecycle__software_status__in": OUT_OF_SUPPORT}
+    )
+
+
+def bucket_q(bucket: str, prefix: str = "") -> Q:
+    """Assets whose planning bucket (``rules.bucket``, on the day their answers were stored) is
+    ``backlog`` or a year ("2027")."""
+    due = f"{prefix}lifecycle__replacement_due"
+    if bucket == rules.BACKLOG:
+        return usage_q(prefix=prefix) & Q(**{f"{due}__lt": F(f"{prefix}lifecycle__at")})
+    year = int(bucket)
+    return usage_q(prefix=prefix) & Q(**{f"{due}__gte": F(f"{prefix}lifecycle__at"), f"{due}__year": year})
+
+
+def bucket_labels(at: dt.date, years: int = YEARS, freq: str = "year") -> list[str]:
+    """Every bucket of a plan on ``at``: the backlog, then each year (or quarter) of ``years``."""
+    labels = [rules.BACKLOG]
+    if freq == "quarter":
+        first = (at.month - 1) // 3 + 1
+        labels += [
+            f"{y}Q{q}"
+            for y in range(at.year, at.year + years)
+            for q in range(1, 5)
+            if (y, q) >= (at.year, first)
+        ]
+    else:
+        labels += [str(y) for y in range(at.year, at.year + years)]
+    return labels
+
+
+# --- per-asset answers as a frame ------------------------------------------------------------------
+
+ANSWER_COLUMNS = [
+    "hardware_status",
+    "software_status",
+    "coverage",
+    "risk",
+    "age",
+    "support_ends",
+    "replacement_due",
+    "replacement_basis",
+    "service_start",
+    "start_source",
+    "service_life_years",
+    "out_of_support",
+    "book_value",
+    "replacement_cost",
+    "cost_source",
+]
+
+
+def answers(at: dt.date, queryset=None) -> pd.DataFrame:
+    """One row per asset of ``queryset`` (default: all, every status) with its answers on ``at``:
+    the stored ones when every asset has them for ``at``, else evaluated now with the same
+    vectorised rules (nothing written). Columns: ``asset_id``, ``status``, ``usage``, the stored
+    answers (dates as datetime64, money in CHF as float and in whole cents as ``*_cents``, -1
+    unknown; ``cost`` is the replacement cost) and ``bucket`` (by year)."""
+    qs = queryset if queryset is not None else Asset.objects.all()
+    stale = qs.filter(Q(lifecycle__isnull=True) | ~Q(lifecycle__at=at)).exists()
+    if stale:
+        frame = _live(at, qs)
+    else:
+        rows = list(
+            qs.order_by("pk").values_list("pk", "status", *(f"lifecycle__{c}" for c in ANSWER_COLUMNS))
+        )
+        frame = pd.DataFrame.from_records(rows, columns=["asset_id", "status", *ANSWER_COLUMNS])
+        frame["book_value_cents"] = facts.cents(frame["book_value"].tolist())
+        frame["cost_cents"] = facts.cents(frame["replacement_cost"].tolist())
+        for column in ("support_ends", "replacement_due", "service_start"):
+            frame[column] = facts.dates(frame[column].tolist())
+        frame["age"] = pd.to_numeric(frame["age"], errors="coerce").astype(float)
+        frame = frame.drop(columns=["book_value", "replacement_cost"])
+    frame["usage"] = lframe.usage(frame["status"].to_numpy())
+    for column in ("support_ends", "replacement_due", "service_start"):
+        frame[column] = frame[column].to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+    frame["bucket"] = lframe.bucket(frame["replacement_due"].to_numpy(), at, frame["usage"].to_numpy())
+    frame["book_value"] = np.where(frame["book_value_cents"] < 0, np.nan, frame["book_value_cents"] / 100)
+    frame["cost"] = np.where(frame["cost_cents"] < 0, np.nan, frame["cost_cents"] / 100)
+    return frame
+
+
+def _live(at: dt.date, queryset) -> pd.DataFrame:
+    from lifecycle.state import answers as state_answers
+
+    ids, frame, contracts = facts.load(at, queryset)
+    result = lframe.evaluate_frame(frame, contracts, at)
+    rows = state_answers(ids, frame, result).drop(columns=["fingerprint"])
+    rows.insert(1, "status", frame["status"].to_numpy())
+    return rows.rename(columns={"book_value": "book_value_cents", "replacement_cost": "cost_cents"})
+
+
+# --- totals: over a frame -----------------------------------------------------------------------------
+
+
+def _money(cents) -> Decimal:
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
+def _counts(values: pd.Series, choices) -> dict[str, int]:
+    found = values.value_counts()
+    return {c.value: int(found.get(c.value, 0)) for c in choices}
+
+
+def totals(frame: pd.DataFrame, at: dt.date, years: int = YEARS) -> dict:
+    """Every figure over the assets of an ``answers`` frame on ``at`` (see ``empty`` for the keys)."""
+    result = empty(at, years)
+    result["assets"] = len(frame)
+    cost = frame["cost_cents"].to_numpy(dtype=np.int64)
+    book = frame["book_value_cents"].to_numpy(dtype=np.int64)
+    group = frame["usage"].to_numpy(dtype=object)
+    for name in GROUPS:
+        mask = group == name
+        result["usage"][name] = {
+            "count": int(mask.sum()),
+            "book_value": _money(book[mask & (book >= 0)].sum()),
+            "replacement_value": _money(cost[mask & (cost >= 0)].sum()),
+        }
+    used = frame[group == rules.IN_USE]
+    u_cost = used["cost_cents"].to_numpy(dtype=np.int64)
+    result["count"] = len(used)
+    result["book_value"] = result["usage"][rules.IN_USE]["book_value"]
+    result["replacement_value"] = result["usage"][rules.IN_USE]["replacement_value"]
+    result["cost_unknown"] = int((u_cost < 0).sum())
+    result["cost_sources"] = {s: int((used["cost_source"] == s).sum()) for s in _COST_SOURCES}
+    result["hardware"] = _counts(used["hardware_status"], SupportStatus)
+    result["software"] = _counts(used["software_status"], SupportStatus)
+    result["coverage"] = _counts(used["coverage"], Coverage)
+    result["risk"] = _counts(used["risk"], Risk)
+    out = (
+        used["hardware_status"].isin(OUT_OF_SUPPORT) | used["software_status"].isin(OUT_OF_SUPPORT)
+    ).to_numpy()
+    result["out_of_support"] = int(out.sum())
+    result["out_of_support_value"] = _money(u_cost[out & (u_cost >= 0)].sum())
+    result["out_of_support_share"] = _share(result["out_of_support"], result["count"])
+    ends = used["support_ends"].to_numpy().astype("datetime64[D]")
+    at64 = np.datetime64(at, "D")
+    for row in result["leaving_support"]:
+        until = np.datetime64(row["until"], "D")
+        row["count"] = int((~np.isnat(ends) & (ends > at64) & (ends <= until)).sum())
+    buckets = used["bucket"].to_numpy(dtype=object)
+    for row in result["buckets"]:
+        mask = buckets == row["bucket"]
+        row["count"] = int(mask.sum())
+        row["cost"] = _money(u_cost[mask & (u_cost >= 0)].sum())
+    _close(result)
+    return result
+
+
+_COST_SOURCES = (rules.COST_LIST_PRICE, rules.COST_POLICY, rules.COST_PURCHASE, rules.COST_UNKNOWN)
+
+
+def empty(at: dt.date, years: int = YEARS) -> dict:
+    """The figures of no assets: the shape every face reads."""
+    zero = Decimal("0.00")
+    return {
+        "at": at,
+        "years": years,
+        "assets": 0,  # every asset of the set, whatever its status
+        "usage": {g: {"count": 0, "book_value": zero, "replacement_value": zero} for g in GROUPS},
+        "count": 0,  # the assets in use: everything below counts these
+        "book_value": zero,
+        "replacement_value": zero,
+        "cost_unknown": 0,
+        "cost_sources": dict.fromkeys(_COST_SOURCES, 0),
+        "hardware": {c.value: 0 for c in SupportStatus},
+        "software": {c.value: 0 for c in SupportStatus},
+        "coverage": {c.value: 0 for c in Coverage},
+        "risk": {c.value: 0 for c in Risk},
+        "out_of_support": 0,
+        "out_of_support_value": zero,
+        "out_of_support_share": 0.0,
+        "leaving_support": [{"months": m, "until": rules.add_months(at, m), "count": 0} for m in HORIZONS],
+        "buckets": [
+            {"bucket": b, "year": None if b == rules.BACKLOG else int(b), "count": 0, "cost": zero}
+            for b in bucket_labels(at, years)
+        ],
+        "backlog": 0,
+        "backlog_cost": zero,
+        "due": 0,
+        "due_cost": zero,
+    }
+
+
+def _close(result: dict) -> None:
+    """The sums of the buckets: backlog, and everything due within the years shown."""
+    backlog = result["buckets"][0]
+    result["backlog"], result["backlog_cost"] = backlog["count"], backlog["cost"]
+    result["due"] = sum(b["count"] for b in result["buckets"])
+    result["due_cost"] = sum((b["cost"] for b in result["buckets"]), Decimal("0.00"))
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+# --- totals: in SQL over the stored answers ---------------------------------------------------------
+
+
+def _sum(field: str, condition: Q | None = None):
+    return Coalesce(Sum(field, filter=condition), _ZERO)
+
+
+def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS) -> dict:
+    """``totals`` in SQL over the stored answers of ``queryset``'s assets, which must be those of
+    ``at`` (``summarize`` checks). A few aggregate queries, whatever the number of assets."""
+    qs = queryset if queryset is not None else Asset.objects.all()
+    result = empty(at, years)
+    groups = {
+        row["status"]: row
+        for row in qs.values("status")
+        .annotate(n=Count("pk"), book=_sum("lifecycle__book_value"), cost=_sum("lifecycle__replacement_cost"))
+        .order_by()
+    }
+    for name in GROUPS:
+        rows = [groups[s] for s in STATUSES[name] if s in groups]
+        result["usage"][name] = {
+            "count": sum(r["n"] for r in rows),
+            "book_value": sum((r["book"] for r in rows), Decimal("0.00")).quantize(CENT),
+            "replacement_value": sum((r["cost"] for r in rows), Decimal("0.00")).quantize(CENT),
+        }
+    result["assets"] = sum(r["n"] for r in groups.values())
+    used = in_use(qs)
+    result["count"] = result["usage"][rules.IN_USE]["count"]
+    result["book_value"] = result["usage"][rules.IN_USE]["book_value"]
+    result["replacement_value"] = result["usage"][rules.IN_USE]["replacement_value"]
+    for key, field, choices in (
+        ("hardware", "hardware_status", SupportStatus),
+        ("software", "software_status", SupportStatus),
+        ("coverage", "coverage", Coverage),
+        ("risk", "risk", Risk),
+        ("cost_sources", "cost_source", None),
+    ):
+        found = dict(used.values_list(f"lifecycle__{field}").annotate(n=Count("pk")).order_by())
+        keys = [c.value for c in choices] if choices else list(_COST_SOURCES)
+        result[key] = {k: found.get(k, 0) for k in keys}
+    result["cost_unknown"] = result["cost_sources"][rules.COST_UNKNOWN]
+    out = out_of_support_q()
+    end = rules.add_months
+    agg = used.aggregate(
+        out=Count("pk", filter=out),
+        out_value=_sum("lifecycle__replacement_cost", out),
+        backlog=Count("pk", filter=Q(lifecycle__replacement_due__lt=at)),
+        backlog_cost=_sum("lifecycle__replacement_cost", Q(lifecycle__replacement_due__lt=at)),
+        **{
+            f"m{m}": Count(
+                "pk", filter=Q(lifecycle__support_ends__gt=at, lifecycle__support_ends__lte=end(at, m))
+            )
+            for m in HORIZONS
+        },
+    )
+    result["out_of_support"] = agg["out"]
+    result["out_of_support_value"] = agg["out_value"].quantize(CENT)
+    result["out_of_support_share"] = _share(agg["out"], result["count"])
+    for row in result["leaving_support"]:
+        row["count"] = agg[f"m{row['months']}"]
+    last = dt.date(at.year + years - 1, 12, 31)
+    per_year = {
+        row["year"]: row
+        for row in used.filter(lifecycle__replacement_due__gte=at, lifecycle__replacement_due__lte=last)
+        .annotate(year=ExtractYear("lifecycle__replacement_due"))
+        .values("year")
+        .annotate(n=Count("pk"), cost=_sum("lifecycle__replacement_cost"))
+        .order_by()
+    }
+    for row in result["buckets"]:
+        if row["year"] is None:
+            row["count"], row["cost"] = agg["backlog"], agg["backlog_cost"].quantize(CENT)
+        elif row["year"] in per_year:
+            row["count"] = per_year[row["year"]]["n"]
+            row["cost"] = per_year[row["year"]]["cost"].quantize(CENT)
+    _close(result)
+    return result
+
+
+def stored_for(at: dt.date, queryset=None) -> bool:
+    """Do all assets of ``queryset`` have stored answers for ``at``?"""
+    qs = queryset if queryset is not None else Asset.objects.all()
+    return not qs.filter(Q(lifecycle__isnull=True) | ~Q(lifecycle__at=at)).exists()
+
+
+def summarize(at: dt.date, queryset=None, years: int = YEARS) -> dict:
+    """The figures of ``queryset``'s assets on ``at``: in SQL when the stored answers are those of
+    ``at``, else over answers evaluated now."""
+    if stored_for(at, queryset):
+        return totals_stored(queryset, at, years)
+    return totals(answers(at, queryset), at, years)
+
+
+def by(field: str, queryset=None) -> dict:
+    """Per ``field`` value (``site_id``, ``org_unit_id``): assets in use, book value and how many
+    are out of support, from the stored answers (one query)."""
+    rows = (
+        in_use(queryset)
+        .values(field)
+        .annotate(
+            count=Count("pk"),
+            book_value=_sum("lifecycle__book_value"),
+            out=Count("pk", filter=out_of_support_q()),
+        )
+        .order_by()
+    )
+    return {
+        r[field]: {
+            "count": r["count"],
+            "book_value": r["book_value"],
+            "out_of_support": r["out"],
+            "out_of_support_share": _share(r["out"], r["count"]),
+        }
+        for r in rows
+    }
+
+
+def annotate(queryset):
+    """Sites or org units annotated with their assets in use, book value and how many are out of
+    support (one query for a whole list; the rules of ``by``)."""
+    used = usage_q(prefix="assets__")
+    return queryset.annotate(
+        asset_count=Count("assets", filter=used),
+        book_value=Sum("assets__lifecycle__book_value", filter=used),
+        out_of_support=Count("assets", filter=used & out_of_support_q("assets__")),
+    )
+
+
+def jsonable(value):
+    """Figures as JSON values: money as a number with two decimals, dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value.quantize(CENT))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def shares(counts: dict[str, int], choices, total: int) -> list[dict]:
+    """Rows for bars: each choice with its label, colour, count and share of ``total`` (%)."""
+    return [
+        {
+            "value": c.value,
+            "label": c.label,
+            "color": choices.color(c.value),
+            "count": counts.get(c.value, 0),
+            "percent": _share(counts.get(c.value, 0), total),
+        }
+        for c in choices
+    ]

@@ -1,0 +1,12 @@
+"""Context for every page."""
+
+from lifecycle import state
+
+
+def figures_updating(request) -> dict:
+    """Whether lifecycle figures are being refreshed in the background (one EXISTS query), for
+    the notice in the page header; nothing for pages without a signed-in user."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"figures_updating": state.pending()}
