@@ -151,3 +151,17 @@ class PlanForm(forms.Form):
             "by": data["group_by"] or "org_unit",
             "freq": data["period"] or "year",
         }
+
+
+class SummaryForm(forms.Form):
+    """What the lifecycle summary API takes: as of, org units (with the units below), sites."""
+
+    at = forms.DateField(required=False)
+    org_unit = forms.ModelMultipleChoiceField(queryset=OrgUnit.objects.all(), required=False)
+    site = forms.ModelMultipleChoiceField(queryset=Site.objects.all(), required=False)
+
+    def clean_at(self):
+        at = self.cleaned_data["at"]
+        if at is not None and not (1900 <= at.year <= 9000):
+            raise forms.ValidationError(_("A date between 1900 and 9000."))
+        return at

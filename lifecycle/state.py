@@ -197,29 +197,32 @@ def _money(cents_value):
 
 
 _TWO_DIGITS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+NULL = r"\N"
 
 
 def _hundredths(values: np.ndarray) -> np.ndarray:
-    """Whole hundredths as decimal text ("-1234.05"), vectorised."""
+    """Whole hundredths as decimal text ("-1234.05"), vectorised (an object array of str)."""
     whole, part = np.divmod(np.abs(values), 100)
-    sign = np.where(values < 0, "-", "").astype(object)
-    return sign + whole.astype(str).astype(object) + "." + _TWO_DIGITS[part]
+    text = whole.astype(str).astype(object) + "." + _TWO_DIGITS[part]
+    negative = values < 0
+    text[negative] = "-" + text[negative]
+    return text
 
 
 def _text(values: pd.Series, column: str) -> np.ndarray:
-    """One column as COPY text (an object array of str; \\N for NULL)."""
+    """One column as COPY text (an object array of str; \\N for NULL), vectorised."""
     if column in DATES:
         day = values.to_numpy().astype("datetime64[D]")
         text = np.datetime_as_string(day, unit="D").astype(object)
-        text[np.isnat(day)] = r"\N"
+        text[np.isnat(day)] = NULL
     elif column in MONEY:
         c = values.to_numpy(dtype=np.int64)
         text = _hundredths(np.maximum(c, 0))
-        text[c < 0] = r"\N"
+        text[c < 0] = NULL
     elif column == "age":
         age = values.to_numpy(dtype=float)
         text = _hundredths(np.round(np.nan_to_num(age) * 100).astype(np.int64))
-        text[np.isnan(age)] = r"\N"
+        text[np.isnan(age)] = NULL
     elif values.dtype == object:
         text = values.to_numpy(dtype=object)
     else:
@@ -235,9 +238,10 @@ def _copy_text(rows: pd.DataFrame) -> str:
     number, a date or a code of ours: nothing to escape. Built column by column with numpy."""
     if not len(rows):
         return ""
-    line = _text(rows["asset_id"], "asset_id")
-    for column in COPIED[1:]:
-        line = line + "\t" + _text(rows[column], column)
+    columns = [_text(rows[column], column) for column in COPIED]
+    line = columns[0]
+    for column in columns[1:]:
+        line = line + "\t" + column
     return "\n".join(line.tolist()) + "\n"
 
 

@@ -17,4 +17,8 @@ router.register("software-releases", views.SoftwareReleaseViewSet)
 router.register("contracts", views.ContractViewSet)
 router.register("policies", views.LifecyclePolicyViewSet)
 
-urlpatterns = [path("plan/", views.PlanView.as_view(), name="plan"), *router.urls]
+urlpatterns = [
+    path("plan/", views.PlanView.as_view(), name="plan"),
+    path("summary/", views.SummaryView.as_view(), name="summary"),
+    *router.urls,
+]

@@ -1,13 +1,16 @@
 """Lifecycle endpoints (``/api/lifecycle/``)."""
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lifecycle import exports, filtersets, planning
+from inventory.models import Asset
+from inventory.models.organisation import descendants
+from lifecycle import exports, figures, filtersets, planning
 from lifecycle.api import serializers
-from lifecycle.forms import PlanForm
+from lifecycle.forms import PlanForm, SummaryForm
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt.api.permissions import IsAuthenticated
 from werterhalt.api.viewsets import ModelViewSet
@@ -46,6 +49,36 @@ class CanViewPlans(IsAuthenticated):
         return super().has_permission(request, view) and request.user.has_perm(
             "lifecycle.view_lifecyclepolicy"
         )
+
+
+class SummaryView(APIView):
+    """Lifecycle figures of the whole inventory (or of ``org_unit`` ids with the units below, or
+    ``site`` ids) on ``at`` (default today) — the dashboard's and ``lifecycle_status``' figures
+    (``lifecycle.figures``): assets in use per support status, coverage and risk; spares, planned
+    and decommissioned as their own groups; leaving support within 12/24/36 months; replacement
+    cost per budget year with the overdue backlog; book and replacement value."""
+
+    permission_classes = [CanViewPlans]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("at", OpenApiTypes.DATE),
+            OpenApiParameter("org_unit", OpenApiTypes.INT, many=True),
+            OpenApiParameter("site", OpenApiTypes.INT, many=True),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        form = SummaryForm(request.query_params)
+        if not form.is_valid():
+            return Response(form.errors.get_json_data(), status=400)
+        at = form.cleaned_data["at"] or timezone.localdate()
+        assets = Asset.objects.all()
+        if form.cleaned_data["org_unit"]:
+            assets = assets.filter(org_unit__in=descendants([u.pk for u in form.cleaned_data["org_unit"]]))
+        if form.cleaned_data["site"]:
+            assets = assets.filter(site__in=form.cleaned_data["site"])
+        return Response(figures.jsonable(figures.summarize(at, assets)))
 
 
 class PlanView(APIView):
