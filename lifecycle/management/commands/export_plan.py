@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 count = WRITERS[format](plan, handle)
         totals = plan.totals()
         self.stderr.write(
-            f"Plan as of {day}: {totals['assets']} assets, {count} due within {horizon} years "
+            f"Plan as of {day}: {totals['count']} assets in use, {count} due within {horizon} years "
             f"(CHF {totals['due_cost']:,.2f}; backlog {totals['backlog']}, "
             f"CHF {totals['backlog_cost']:,.2f}) "
             f"→ {out} in {time.perf_counter() - started:.1f} s"
