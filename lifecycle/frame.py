@@ -96,17 +96,22 @@ def to_frames(
 
 
 def _add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """datetime64[D] + whole years, 29 Feb -> 28 Feb in common years (as ``rules.add_years``)."""
+    """datetime64[D] + whole years, 29 Feb -> 28 Feb in common years (as ``rules.add_years``);
+    plain numpy calendar arithmetic (month and day offsets), no per-element Python."""
+    days = np.asarray(days, dtype="datetime64[D]")
     valid = ~np.isnat(days)
     out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
     if not valid.any():
         return out
-    d = pd.DatetimeIndex(days[valid])
-    year = d.year.to_numpy() + years[valid]
-    month, day = d.month.to_numpy(), d.day.to_numpy()
+    d = days[valid]
+    months = d.astype("datetime64[M]")
+    day = (d - months).astype(np.int64)  # 0-based day of the month
+    month_index = months.astype(np.int64)  # months since 1970-01
+    month = month_index % 12  # 0 = January
+    year = month_index // 12 + 1970 + np.asarray(years)[valid].astype(np.int64)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    day = np.where((month == 2) & (day == 29) & ~leap, 28, day)
-    out[valid] = pd.to_datetime({"year": year, "month": month, "day": day}).to_numpy().astype("datetime64[D]")
+    day = np.where((month == 1) & (day == 28) & ~leap, 27, day)
+    out[valid] = ((year - 1970) * 12 + month).astype("datetime64[M]").astype("datetime64[D]") + day
     return out
 
 
@@ -176,11 +181,11 @@ def bucket(due: np.ndarray, at: dt.date, group: np.ndarray | None = None, freq: 
         has &= np.asarray(group, dtype=object) == rules.IN_USE
     if not has.any():
         return out
-    stamps = pd.DatetimeIndex(due[has])
+    months = due[has].astype("datetime64[M]").astype(np.int64)
+    years = (months // 12 + 1970).astype(str).astype(object)
+    labels = years.copy()
     if freq == "quarter":
-        labels = (stamps.year.astype(str) + "Q" + stamps.quarter.astype(str)).to_numpy(dtype=object)
-    else:
-        labels = stamps.year.astype(str).to_numpy(dtype=object)
+        labels += "Q" + (months % 12 // 3 + 1).astype(str).astype(object)
     labels[due[has] < np.datetime64(at, "D")] = rules.BACKLOG
     out[has] = labels
     return out

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from lifecycle import frame as lframe
@@ -432,3 +433,16 @@ def test_vectorised_path_equals_the_rules_on_10000_generated_assets(at):
     pairs = [_random_asset(rng) for _ in range(10_000)]
     mismatches = _compare(pairs, at)
     assert not mismatches, mismatches[:3]
+
+
+def test_vectorised_calendar_equals_the_rules_over_three_centuries():
+    """add_years (29 February included) and the year / quarter buckets, before 1970 too."""
+    rng = random.Random(1)
+    days = [D(rng.randint(1900, 2100), rng.randint(1, 12), rng.randint(1, 28)) for _ in range(3000)]
+    days += [D(2024, 2, 29), D(1968, 2, 29), D(2000, 2, 29), D(1900, 3, 1)]
+    years = [rng.randint(0, 30) for _ in days]
+    moved = lframe._add_years(np.array(days, dtype="datetime64[D]"), np.array(years))
+    assert [rules.add_years(d, y) for d, y in zip(days, years, strict=True)] == moved.astype(object).tolist()
+    for freq in ("year", "quarter"):
+        buckets = lframe.bucket(np.array(days, dtype="datetime64[D]"), AT, freq=freq)
+        assert [rules.bucket(d, AT, freq=freq) for d in days] == buckets.tolist(), freq
