@@ -164,9 +164,12 @@ class SiteBulkDeleteView(generic.BulkDeleteView):
 
 
 class OrgUnitListView(generic.ObjectListView):
-    queryset = figures.annotate(OrgUnit.objects.select_related("parent"))
+    queryset = OrgUnit.objects.select_related("parent")
     filterset = filtersets.OrgUnitFilterSet
     table = tables.OrgUnitTable
+
+    def get_queryset(self, request):
+        return figures.annotate_units(self.queryset.all())  # each unit with the units below it
 
 
 class OrgUnitView(generic.ObjectView):
@@ -178,7 +181,7 @@ class OrgUnitView(generic.ObjectView):
         units = filtersets.descendants([obj.pk])
         assets = Asset.objects.for_lists().filter(org_unit__in=units)
         context = asset_panel_context(request, assets, {"org_unit_id": obj.pk})
-        by_unit = figures.by("org_unit_id", Asset.objects.filter(org_unit__in=units))
+        by_unit = figures.by_unit_tree(Asset.objects.filter(org_unit__in=units))
         context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]
         context["sites"] = obj.sites.all()
         return context

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
 from inventory.models import Asset
@@ -367,9 +367,48 @@ def by(field: str, queryset=None) -> dict:
     }
 
 
+def by_unit_tree(queryset=None) -> dict:
+    """``by`` for org units, each counting its whole subtree (the unit and every unit below it), as
+    every other face counts an org unit: the direct figures of one grouped query, rolled up the
+    tree in Python (a city has tens to hundreds of units)."""
+    from inventory.models import OrgUnit
+
+    direct = by("org_unit_id", queryset)
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    rolled: dict[int, dict] = {}
+    for unit, row in direct.items():
+        node, seen = unit, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            total = rolled.setdefault(node, {"count": 0, "book_value": Decimal("0.00"), "out_of_support": 0})
+            total["count"] += row["count"]
+            total["book_value"] += row["book_value"]
+            total["out_of_support"] += row["out_of_support"]
+            node = parents.get(node)
+    for total in rolled.values():
+        total["out_of_support_share"] = _share(total["out_of_support"], total["count"])
+    return rolled
+
+
+def annotate_units(queryset):
+    """Org units annotated like ``annotate``, each with the figures of its whole subtree
+    (``by_unit_tree``), as values the list can sort by."""
+    rolled = by_unit_tree()
+
+    def case(key, field):
+        whens = [When(pk=pk, then=Value(row[key])) for pk, row in rolled.items()]
+        return Case(*whens, default=Value(0), output_field=field) if whens else Value(0, output_field=field)
+
+    return queryset.annotate(
+        asset_count=case("count", IntegerField()),
+        book_value=case("book_value", DecimalField(max_digits=16, decimal_places=2)),
+        out_of_support=case("out_of_support", IntegerField()),
+    )
+
+
 def annotate(queryset):
-    """Sites or org units annotated with their assets in use, book value and how many are out of
-    support (one query for a whole list; the rules of ``by``)."""
+    """Sites annotated with their assets in use, book value and how many are out of support (one
+    query for a whole list; the rules of ``by``). Org units: ``annotate_units``."""
     used = usage_q(prefix="assets__")
     return queryset.annotate(
         asset_count=Count("assets", filter=used),
