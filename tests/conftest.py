@@ -32,3 +32,14 @@ def catalogue(db):
     HardwareModelFactory(manufacturer=cisco, model="C9300-48P")
     SiteFactory(name="Stadthaus", slug="stadthaus")
     return cisco
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language: a request in German leaves German active in the
+    thread (LocaleMiddleware), and words made from codes (lifecycle.labels) follow it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
