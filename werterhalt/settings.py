@@ -215,7 +215,8 @@ RQ_QUEUES = {
 LIFECYCLE_REFRESH = os.environ.get("LIFECYCLE_REFRESH", "")
 if LIFECYCLE_REFRESH not in {"", "rq", "thread", "inline"}:
     raise ImproperlyConfigured(f"LIFECYCLE_REFRESH must be rq, thread or inline, not {LIFECYCLE_REFRESH!r}")
-LIFECYCLE_QUEUE = os.environ.get("LIFECYCLE_QUEUE", "default")
+LIFECYCLE_QUEUE = os.environ.get("LIFECYCLE_QUEUE", DISCOVERY_QUEUE)  # the workers discovery has
+RQ_QUEUES.setdefault(LIFECYCLE_QUEUE, dict(RQ_QUEUES[DISCOVERY_QUEUE]))
 
 LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
 

@@ -141,6 +141,22 @@ def test_lifecycle_refresh_command_takes_what_waits(
     assert {_due(a) for a in assets} == {dt.date(2024, 1, 1)}
 
 
+@pytest.mark.django_db
+def test_cron_run_due_takes_refreshes_left_waiting(settings, monkeypatch, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assets = _assets(2)
+    monkeypatch.setattr(state, "dispatch", lambda: None)  # the web process ended before its thread ran
+    with django_capture_on_commit_callbacks(execute=True):
+        LifecyclePolicy.objects.create(service_life_years=9)
+    out = StringIO()
+    call_command("schedules", "run-due", stdout=out)
+    assert "Lifecycle answers of 2 assets refreshed" in out.getvalue()
+    assert not RefreshRequest.objects.exists() and {_due(a) for a in assets} == {dt.date(2029, 1, 1)}
+
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_an_rq_worker_runs_the_refresh(settings):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from collectors import jobs
 from collectors.choices import RunStatus, RunTrigger
 from collectors.models import DiscoverySchedule
+from lifecycle import state as lifecycle_state
 
 
 class Command(BaseCommand):
@@ -104,6 +105,11 @@ class Command(BaseCommand):
                 self._report(run)
         if not runs:
             self.stdout.write("No schedule is due.")
+        # cron is also the scheduler of lifecycle refreshes left waiting (a web process that ended
+        # before its refresh thread finished); nothing waits: one EXISTS query
+        if lifecycle_state.pending():
+            count = lifecycle_state.run_pending()
+            self.stdout.write(f"Lifecycle answers of {count} assets refreshed (they waited for it).")
 
     def _report(self, run):
         if run.status == RunStatus.RUNNING:
