@@ -38,6 +38,15 @@ from django.utils import timezone
 from inventory.models import Asset
 from lifecycle import facts
 from lifecycle import frame as lframe
+from lifecycle.choices import (
+    CostSource,
+    Coverage,
+    ReplacementBasis,
+    Risk,
+    StartSource,
+    SupportMilestone,
+    SupportStatus,
+)
 from lifecycle.models import LifecycleState, RefreshRequest
 
 log = logging.getLogger(__name__)
@@ -196,79 +205,117 @@ def _money(cents_value):
     return None if cents_value < 0 else Decimal(int(cents_value)).scaleb(-2)
 
 
-_TWO_DIGITS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
-NULL = r"\N"
+# --- PostgreSQL: binary COPY of fixed-width rows --------------------------------------------------
+#
+# Every stored answer is a number, a date or one of a few codes, so each row can travel in
+# PostgreSQL's binary COPY format with a fixed width: codes as their position in a list that the
+# INSERT turns back into text, dates as days since 2000-01-01, money as cents, NULL as a sentinel
+# that the INSERT turns back into NULL. numpy then builds the whole COPY stream at once.
+
+CODES = {
+    "hardware_status": [c.value for c in SupportStatus],
+    "software_status": [c.value for c in SupportStatus],
+    "coverage": [c.value for c in Coverage],
+    "replacement_basis": [c.value for c in ReplacementBasis],
+    "start_source": [c.value for c in StartSource],
+    "out_of_support": [c.value for c in SupportMilestone],
+    "cost_source": [c.value for c in CostSource],
+    "risk": [c.value for c in Risk],
+}
+NO_DATE = np.iinfo(np.int32).min
+PG_EPOCH = np.datetime64("2000-01-01", "D")
+# column -> (binary type in the temporary table, numpy big-endian type)
+BINARY = {
+    "asset_id": ("bigint", ">i8"),
+    "age": ("double precision", ">f8"),
+    **{c: ("smallint", ">i2") for c in CODES},
+    **{c: ("integer", ">i4") for c in DATES},
+    "service_life_years": ("smallint", ">i2"),
+    **{c: ("bigint", ">i8") for c in MONEY},
+    "fingerprint": ("bigint", ">i8"),
+}
+COPIED = ["asset_id", *ANSWERS, "fingerprint"]  # ``at`` and ``computed`` are the same for every row
+HEADER = b"PGCOPY\n\xff\r\n\x00" + np.array([0, 0], dtype=">i4").tobytes()
+TRAILER = np.array([-1], dtype=">i2").tobytes()
 
 
-def _hundredths(values: np.ndarray) -> np.ndarray:
-    """Whole hundredths as decimal text ("-1234.05"), vectorised (an object array of str)."""
-    whole, part = np.divmod(np.abs(values), 100)
-    text = whole.astype(str).astype(object) + "." + _TWO_DIGITS[part]
-    negative = values < 0
-    text[negative] = "-" + text[negative]
-    return text
-
-
-def _text(values: pd.Series, column: str) -> np.ndarray:
-    """One column as COPY text (an object array of str; \\N for NULL), vectorised."""
+def _binary_values(rows: pd.DataFrame, column: str) -> np.ndarray:
+    values = rows[column]
+    if column in CODES:
+        codes = pd.Categorical(values.to_numpy(dtype=object), categories=CODES[column]).codes
+        if (codes < 0).any():
+            unknown = sorted(set(values[codes < 0]))
+            raise ValueError(f"{column}: {unknown} are not codes of {CODES[column]}")
+        return codes.astype(np.int16)
     if column in DATES:
         day = values.to_numpy().astype("datetime64[D]")
-        text = np.datetime_as_string(day, unit="D").astype(object)
-        text[np.isnat(day)] = NULL
-    elif column in MONEY:
-        c = values.to_numpy(dtype=np.int64)
-        text = _hundredths(np.maximum(c, 0))
-        text[c < 0] = NULL
-    elif column == "age":
-        age = values.to_numpy(dtype=float)
-        text = _hundredths(np.round(np.nan_to_num(age) * 100).astype(np.int64))
-        text[np.isnan(age)] = NULL
-    elif values.dtype == object:
-        text = values.to_numpy(dtype=object)
-    else:
-        text = values.to_numpy().astype(str).astype(object)
-    return text
+        return np.where(np.isnat(day), NO_DATE, (day - PG_EPOCH).astype(np.int64)).astype(np.int32)
+    return values.to_numpy()
 
 
-COPIED = ["asset_id", *ANSWERS, "fingerprint"]  # ``at`` and ``computed`` are the same for every row
+def _copy_binary(rows: pd.DataFrame) -> bytes:
+    """The rows as PostgreSQL binary COPY data, built with one numpy structured array."""
+    layout = [("fields", ">i2")]
+    for i, column in enumerate(COPIED):
+        layout += [(f"len{i}", ">i4"), (column, BINARY[column][1])]
+    table = np.empty(len(rows), dtype=np.dtype(layout))
+    table["fields"] = len(COPIED)
+    for i, column in enumerate(COPIED):
+        table[f"len{i}"] = np.dtype(BINARY[column][1]).itemsize
+        table[column] = _binary_values(rows, column)
+    return HEADER + table.tobytes() + TRAILER
 
 
-def _copy_text(rows: pd.DataFrame) -> str:
-    """The rows in PostgreSQL's COPY text format (tab separated, \\N for NULL). Every value is a
-    number, a date or a code of ours: nothing to escape. Built column by column with numpy."""
-    if not len(rows):
-        return ""
-    columns = [_text(rows[column], column) for column in COPIED]
-    line = columns[0]
-    for column in columns[1:]:
-        line = line + "\t" + column
-    return "\n".join(line.tolist()) + "\n"
+def _select(column: str, qn) -> str:
+    """The SQL that turns a binary column of the temporary table back into the stored value."""
+    source = f"n.{qn(column)}"
+    if column in CODES:
+        return f"(%s::text[])[{source} + 1]"
+    if column in DATES:
+        return f"DATE '2000-01-01' + NULLIF({source}, {NO_DATE})"
+    if column in MONEY:
+        return f"NULLIF({source}, -1)::numeric / 100"
+    if column == "age":
+        return f"NULLIF({source}, 'NaN'::double precision)"
+    return source
 
 
 def _copy_upsert(rows: pd.DataFrame, at: dt.date, computed: dt.datetime) -> None:
     qn = connection.ops.quote_name
-    table = qn(LifecycleState._meta.db_table)
+    meta = LifecycleState._meta
+    table = qn(meta.db_table)
     assets = qn(Asset._meta.db_table)
     temp = "werterhalt_lifecycle_state_new"
-    meta = LifecycleState._meta
-    copied = [qn(meta.get_field(c).column) for c in COPIED]
-    names = ", ".join(copied)
-    every = [qn(meta.get_field(c).column) for c in COLUMNS]
-    values = ", ".join("%s" if c in (qn("at"), qn("computed")) else f"n.{c}" for c in every)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in every[1:])
-    text = _copy_text(rows)
+    definition = ", ".join(f"{qn(c)} {BINARY[c][0]}" for c in COPIED)
+    targets, values, params = [], [], []
+    for column in COLUMNS:
+        targets.append(qn(meta.get_field(column).column))
+        if column in ("at", "computed"):
+            values.append("%s")
+            params.append(at if column == "at" else computed)
+        else:
+            values.append(_select(column, qn))
+            if column in CODES:
+                params.append(CODES[column])
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in targets[1:])
+    data = _copy_binary(rows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-        # identifiers only, from the model and quoted; the values go through COPY and parameters
-        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
-        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-            copy.write(text)
-        # an asset deleted since its facts were read has no row (the join leaves it out)
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ({definition})")
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {temp} ({', '.join(qn(c) for c in COPIED)}) FROM STDIN WITH (FORMAT binary)"
+            ) as copy,
+        ):
+            copy.write(data)
+        # identifiers only, from the model and quoted; values through COPY and parameters. An
+        # asset deleted since its facts were read has no row (the join leaves it out).
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(every)}) SELECT {values} "  # noqa: S608
-            f"FROM {temp} n JOIN {assets} a ON a.id = n.asset_id "
-            f"ON CONFLICT (asset_id) DO UPDATE SET {updates}",
-            [at, computed],
+            f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(values)} "  # noqa: S608
+            f"FROM {temp} n JOIN {assets} a ON a.id = n.{qn('asset_id')} "
+            f"ON CONFLICT ({qn('asset_id')}) DO UPDATE SET {updates}",
+            params,
         )
         cursor.execute(f"DROP TABLE {temp}")
 
