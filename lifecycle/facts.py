@@ -210,7 +210,7 @@ def _factorize(*columns) -> tuple[np.ndarray, list[tuple]]:
     return inverse.astype(np.int64).ravel(), keys
 
 
-def _of_assets(related, assets):
+def of_assets(related, assets):
     """Rows of a model with an ``asset`` key that belong to ``assets`` (no filter for all)."""
     if assets.model is Asset and not assets.query.where:
         return related
@@ -255,7 +255,7 @@ def _module_worst(qs, ids, policy_codes, policies, cat: Catalogue, at: dt.date) 
     policy), or ""; as ``rules.evaluate`` rolls module statuses up."""
     worst = np.full(len(ids), "", dtype=object)
     links = fetch(
-        _of_assets(Module.objects.filter(present=True, hardware_model__isnull=False), qs)
+        of_assets(Module.objects.filter(present=True, hardware_model__isnull=False), qs)
         .order_by()
         .values_list("asset_id", "hardware_model_id"),
         ["asset", "model"],
@@ -285,7 +285,7 @@ def _module_worst(qs, ids, policy_codes, policies, cat: Catalogue, at: dt.date) 
 
 
 def _contracts(qs, ids: np.ndarray) -> pd.DataFrame:
-    through = _of_assets(Contract.assets.through.objects.all(), qs).order_by()
+    through = of_assets(Contract.assets.through.objects.all(), qs).order_by()
     links = fetch(
         through.values_list(
             "asset_id", EpochDays("contract__start"), EpochDays("contract__end"), "contract__notice_days"

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Max, Q
+from django.db.models import Case, IntegerField, Max, When
 from django.utils import timezone
 
 from inventory.models import Asset
@@ -136,15 +136,17 @@ def _refresh(queryset, at: dt.date, keep: np.ndarray | None = None) -> int:
     if not len(ids):
         return 0
     rows = answers(ids, frame, lframe.evaluate_frame(frame, contracts, at))
-    stored = list(
-        LifecycleState.objects.filter(asset_id__in=queryset.values("pk"))
+    stored = facts.fetch(
+        facts.of_assets(LifecycleState.objects.all(), queryset)
         .order_by()
-        .values_list("asset_id", "fingerprint", ExpressionWrapper(Q(at=at), output_field=BooleanField()))
+        .values_list(
+            "asset_id", "fingerprint", Case(When(at=at, then=1), default=0, output_field=IntegerField())
+        ),
+        ["asset", "fingerprint", "current"],
     )
-    columns = list(zip(*stored, strict=True)) if stored else [(), (), ()]
-    position = pd.Index(np.array(columns[0], dtype=np.int64)).get_indexer(ids)
-    old_fingerprint = np.array(columns[1], dtype=np.int64)
-    old_current = np.array(columns[2], dtype=bool)
+    position = pd.Index(stored["asset"].to_numpy(dtype=np.int64)).get_indexer(ids)
+    old_fingerprint = stored["fingerprint"].to_numpy(dtype=np.int64)
+    old_current = stored["current"].to_numpy(dtype=np.int64) == 1
     found = position >= 0
     changed = ~found
     changed[found] = (
