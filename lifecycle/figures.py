@@ -26,7 +26,7 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum,
 from django.db.models.functions import Coalesce, ExtractYear
 
 from inventory.models import Asset
-from lifecycle import facts, rules
+from lifecycle import facts, rules, state
 from lifecycle import frame as lframe
 from lifecycle.choices import Coverage, Risk, SupportStatus
 
@@ -87,23 +87,7 @@ def bucket_labels(at: dt.date, years: int = YEARS, freq: str = "year") -> list[s
 
 # --- per-asset answers as a frame ------------------------------------------------------------------
 
-ANSWER_COLUMNS = [
-    "hardware_status",
-    "software_status",
-    "coverage",
-    "risk",
-    "age",
-    "support_ends",
-    "replacement_due",
-    "replacement_basis",
-    "service_start",
-    "start_source",
-    "service_life_years",
-    "out_of_support",
-    "book_value",
-    "replacement_cost",
-    "cost_source",
-]
+ANSWER_COLUMNS = state.ANSWERS  # what the stored rows hold, in order
 
 
 def answers(at: dt.date, queryset=None) -> pd.DataFrame:
@@ -137,11 +121,9 @@ def answers(at: dt.date, queryset=None) -> pd.DataFrame:
 
 
 def _live(at: dt.date, queryset) -> pd.DataFrame:
-    from lifecycle.state import answers as state_answers
-
     ids, frame, contracts = facts.load(at, queryset)
     result = lframe.evaluate_frame(frame, contracts, at)
-    rows = state_answers(ids, frame, result).drop(columns=["fingerprint"])
+    rows = state.answers(ids, frame, result).drop(columns=["fingerprint"])
     rows.insert(1, "status", frame["status"].to_numpy())
     return rows.rename(columns={"book_value": "book_value_cents", "replacement_cost": "cost_cents"})
 
