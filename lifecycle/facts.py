@@ -180,6 +180,10 @@ def load(at: dt.date, queryset: QuerySet | None = None, catalogue: Catalogue | N
             (day[release_codes], flag[release_codes]) if len(day) else (day, flag)
         )
 
+    # pandas holds dates in seconds at the coarsest: hand them over so, or it converts each column
+    for name, values in data.items():
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            data[name] = values.astype("datetime64[s]")
     frame = pd.DataFrame(data)
     policies = [rules.Policy(*t[: len(POLICY_COLUMNS)]) for t in table]
     frame["module_worst"] = _module_worst(qs, ids, policy_codes, policies, cat, at)
@@ -217,28 +221,38 @@ def of_assets(related, assets):
     return related.filter(asset__in=assets.values("pk"))
 
 
+def _csv_cell(alias: str, text: bool) -> str:
+    """SQL for one CSV cell of a column: empty for NULL, text quoted with its quotes doubled."""
+    if text:
+        return f"""COALESCE('"' || replace({alias}::text, '"', '""') || '"', '')"""
+    return f"COALESCE({alias}::text, '')"
+
+
 def fetch(queryset, names: list[str], text: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows of a ``values_list`` query set as a frame with columns ``names``: integers (float
-    where NULL occurs) and the ``text`` columns as str ("" for NULL). On PostgreSQL the rows come
-    as CSV through ``COPY (query) TO STDOUT`` and pandas' C parser reads them; elsewhere through
-    the cursor — without Django's per-value converters either way."""
+    where NULL occurs) and the ``text`` columns as str ("" for NULL) — without Django's per-value
+    converters. On PostgreSQL the server joins the rows into one CSV text (``string_agg``: one
+    value to send instead of a message per row) that pandas' C parser reads; elsewhere the rows
+    come through the cursor."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     connection = connections[queryset.db]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.BytesIO()
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
-            ):
-                for chunk in copy:
-                    buffer.write(chunk)
-            buffer.seek(0)
-            if not buffer.getbuffer().nbytes:
+            aliases = [f"c{i}" for i in range(len(names))]
+            cells = ", ".join(_csv_cell(a, n in text) for a, n in zip(aliases, names, strict=True))
+            cursor.execute(
+                f"SELECT string_agg(concat_ws(',', {cells}), E'\\n') "  # noqa: S608 - our SQL and aliases
+                f"FROM ({sql}) AS q({', '.join(aliases)})",
+                params,
+            )
+            data = cursor.fetchone()[0]
+            if not data:
                 frame = pd.DataFrame({n: [] for n in names})
             else:
-                frame = pd.read_csv(buffer, header=None, names=names, dtype=dict.fromkeys(text, object))
+                frame = pd.read_csv(
+                    io.StringIO(data), header=None, names=names, dtype=dict.fromkeys(text, object)
+                )
         else:
             cursor.execute(sql, params)
             frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names, coerce_float=True)
