@@ -88,6 +88,7 @@ def bucket_labels(at: dt.date, years: int = YEARS, freq: str = "year") -> list[s
 # --- per-asset answers as a frame ------------------------------------------------------------------
 
 ANSWER_COLUMNS = state.ANSWERS  # what the stored rows hold, in order
+TEXT_ANSWERS = ("status", *(c for c in state.ANSWERS if c in state.CODES))
 
 
 def answers(at: dt.date, queryset=None) -> pd.DataFrame:
@@ -101,16 +102,27 @@ def answers(at: dt.date, queryset=None) -> pd.DataFrame:
     if stale:
         frame = _live(at, qs)
     else:
-        rows = list(
-            qs.order_by("pk").values_list("pk", "status", *(f"lifecycle__{c}" for c in ANSWER_COLUMNS))
-        )
-        frame = pd.DataFrame.from_records(rows, columns=["asset_id", "status", *ANSWER_COLUMNS])
-        frame["book_value_cents"] = facts.cents(frame["book_value"].tolist())
-        frame["cost_cents"] = facts.cents(frame["replacement_cost"].tolist())
-        for column in ("support_ends", "replacement_due", "service_start"):
-            frame[column] = facts.dates(frame[column].tolist())
-        frame["age"] = pd.to_numeric(frame["age"], errors="coerce").astype(float)
-        frame = frame.drop(columns=["book_value", "replacement_cost"])
+        columns = {"asset_id": F("pk"), "status": F("status")}
+        for name in ANSWER_COLUMNS:
+            field = f"lifecycle__{name}"
+            if name in state.DATES:
+                columns[name] = facts.EpochDays(field)
+            elif name in state.MONEY:
+                columns[f"{name}_cents"] = facts.Cents(field)
+            else:
+                columns[name] = F(field)
+        frame = facts.fetch(qs.order_by().values_list(*columns.values()), list(columns), text=TEXT_ANSWERS)
+        for name in state.DATES:
+            frame[name] = facts.day_column(frame[name].to_numpy())
+        for name in state.MONEY:
+            frame[f"{name}_cents"] = np.nan_to_num(
+                frame[f"{name}_cents"].to_numpy(dtype=float), nan=-1
+            ).astype(np.int64)
+        frame = frame.rename(columns={"replacement_cost_cents": "cost_cents"})
+        frame["age"] = frame["age"].astype(float)
+        frame["service_life_years"] = frame["service_life_years"].astype(np.int64)
+    frame["asset_id"] = frame["asset_id"].astype(np.int64)
+    frame = frame.sort_values("asset_id", kind="stable").reset_index(drop=True)
     frame["usage"] = lframe.usage(frame["status"].to_numpy())
     for column in ("support_ends", "replacement_due", "service_start"):
         frame[column] = frame[column].to_numpy().astype("datetime64[D]").astype("datetime64[ns]")

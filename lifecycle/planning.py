@@ -21,7 +21,7 @@ from django.db.models import F
 
 from inventory.models import Asset
 from inventory.models.organisation import descendants
-from lifecycle import figures, rules
+from lifecycle import facts, figures, rules
 from lifecycle import frame as lframe
 from lifecycle.models import HardwareNotice
 
@@ -80,6 +80,9 @@ DISPLAY = {
 }
 
 
+DISPLAY_TEXT = ("name", "serial", "org_unit", "site", "category", "manufacturer", "model")
+
+
 def assets_frame(at: dt.date, filters: Filters | None = None) -> pd.DataFrame:
     """Every asset that ``filters`` select (every status; ``usage`` says which count), with its
     lifecycle answers on ``at`` (``figures.answers``: stored, or evaluated for another day), its
@@ -88,9 +91,12 @@ def assets_frame(at: dt.date, filters: Filters | None = None) -> pd.DataFrame:
     filters = filters or Filters()
     qs = _assets(filters)
     frame = figures.answers(at, qs)
-    display = pd.DataFrame.from_records(
-        list(qs.order_by("pk").values_list(*DISPLAY)), columns=list(DISPLAY.values())
-    )
+    display = facts.fetch(qs.order_by().values_list(*DISPLAY), list(DISPLAY.values()), text=DISPLAY_TEXT)
+    display["asset_id"] = display["asset_id"].astype(np.int64)
+    for name in ("hardware_model_id", "org_unit_id"):  # keys, NaN where none, as before
+        display[name] = display[name].astype(float)
+    for name in DISPLAY_TEXT[2:]:  # names of related rows: None where there is none
+        display[name] = display[name].where(display[name] != "", None)
     frame = display.merge(frame, on="asset_id", how="inner")
     if filters.statuses:
         frame = frame[frame["hardware_status"].isin(filters.statuses)]
