@@ -8,7 +8,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
+# First, also when the project is already on the path further down (``python -m cProfile`` puts
+# the current directory there): bench/lifecycle.py must not shadow the lifecycle app.
+if sys.path[:1] != [str(ROOT)]:
     sys.path.insert(0, str(ROOT))
 
 
