@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import operator
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -58,8 +59,12 @@ _TRACKED: dict[type[models.Model], tuple[str, ...]] = {}
 _EXCLUDED_FIELDS: dict[type[models.Model], frozenset[str]] = {}
 
 
+# Values that _jsonable returns as they are.
+_AS_JSON = frozenset({type(None), bool, int, float, str})
+
+
 def _jsonable(value):
-    if value is None or isinstance(value, bool | int | float | str):
+    if type(value) in _AS_JSON or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, decimal.Decimal):
         return str(value)
@@ -88,12 +93,15 @@ def _fields(model: type[models.Model]) -> list[tuple[str, int | None]]:
     return _FIELD_CACHE[model]
 
 
-def _value(instance: models.Model, attname: str, places: int | None):
-    value = getattr(instance, attname)
+def _as_json(value, places: int | None):
     if places is not None and isinstance(value, decimal.Decimal) and value.is_finite():
         # As the database will hold it: Decimal(7480) and Decimal("7480.00") are one value.
         value = value.quantize(decimal.Decimal(1).scaleb(-places))
     return _jsonable(value)
+
+
+def _value(instance: models.Model, attname: str, places: int | None):
+    return _as_json(getattr(instance, attname), places)
 
 
 def snapshot(instance: models.Model, m2m: dict[str, list[str]] | None = None) -> dict:
@@ -108,6 +116,59 @@ def snapshot(instance: models.Model, m2m: dict[str, list[str]] | None = None) ->
         else:
             data[rel] = []
     return data
+
+
+def snapshots(instances: Sequence[models.Model], m2m: Sequence[dict[str, list[str]]]) -> list[dict]:
+    """``[snapshot(obj, m2m) for obj, m2m in zip(instances, m2m)]`` for many instances of one
+    model, column by column: several times faster for the tens of thousands of a bulk writer.
+    Each ``m2m`` must name every tracked relation."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    names = [name for name, _ in _fields(model)]
+    from_dict = operator.itemgetter(*names)
+    from_attrs = operator.attrgetter(*names)
+
+    def values(obj):
+        try:
+            found = from_dict(obj.__dict__)
+        except KeyError:  # a deferred field: loaded through the attribute, as snapshot() does
+            found = from_attrs(obj)
+        return found if len(names) > 1 else (found,)
+
+    return row_snapshots(model, names, list(map(values, instances)), m2m)
+
+
+def row_snapshots(model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence],
+                  m2m: Sequence[dict[str, list[str]]]) -> list[dict]:
+    """``snapshots`` of instances of ``model`` whose ``attnames`` hold the values of ``rows``
+    (which must include every field a snapshot holds), without making the instances."""
+    if not rows:
+        return []
+    fields = _fields(model)
+    names = [name for name, _ in fields]
+    at = {name: i for i, name in enumerate(attnames)}
+    all_columns = list(zip(*rows, strict=True))
+    columns = [_jsonable_column(all_columns[at[name]], places) for name, places in fields]
+    made = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    for rel in _TRACKED.get(model, ()):
+        for data, known in zip(made, m2m, strict=True):
+            data[rel] = sorted(known[rel])
+    return made
+
+
+def _jsonable_column(column: Sequence, places: int | None) -> Sequence:
+    """``[_as_json(v, places) for v in column]``, with the common cases done in bulk."""
+    types = set(map(type, column))
+    if types <= _AS_JSON:
+        return column
+    types.discard(type(None))
+    if types == {dt.date} or types == {dt.datetime}:
+        return [None if v is None else v.isoformat() for v in column]
+    if types == {decimal.Decimal} and places is not None:
+        step = decimal.Decimal(1).scaleb(-places)
+        return [None if v is None else str(v.quantize(step) if v.is_finite() else v) for v in column]
+    return [_as_json(v, places) for v in column]
 
 
 def _change(action: str, instance: models.Model, before: dict | None, after: dict | None,
@@ -132,25 +193,53 @@ def record_changes(
     changes: Iterable[tuple[str, models.Model, dict | None, dict | None]],
     actor: Actor | None = None,
     batch_size: int = 2000,
+    stream: bool = False,
 ) -> int:
     """Write ``(action, instance, before, after)`` changes in bulk; updates whose snapshots are
-    equal are skipped. Returns the number of rows written."""
+    equal are skipped. Returns the number of rows written.
+
+    With ``stream=True``, ``changes`` (a generator, say) is consumed while the rows are written,
+    so that making the snapshots of some overlaps with the database storing the ones before.
+    Making a change (its snapshots, ``str()`` of its instance) must then not use the database,
+    and every instance must be of a model the change log tracks."""
     actor = actor or current_actor()
+    from inventory import bulk
     from inventory.models import ObjectChange
 
-    rows = []
-    ct_cache: dict[type, ContentType] = {}
-    for action, instance, before, after in changes:
-        if action == ChangeAction.UPDATE and before == after:
-            continue
-        model = type(instance)
-        if model not in ct_cache:
-            ct_cache[model] = ContentType.objects.get_for_model(model)
-        rows.append(_change(action, instance, before, after, actor, ct_cache[model]))
-    from inventory import bulk
+    # Rows of values, not ObjectChange instances (which cost more than writing them), with
+    # every field the way ObjectChange(...) would set it.
+    set_here = ["actor_kind", "actor", "user_id", "batch", "action", "content_type_id",
+                "object_id", "object_repr", "prechange_data", "postchange_data"]
+    defaults = [f for f in ObjectChange._meta.concrete_fields
+                if not f.primary_key and f.attname not in set_here]
+    static = [f.get_default() for f in defaults if not callable(f.default)]
+    per_row = [f for f in defaults if callable(f.default)]  # time: timezone.now, as before
+    attnames = ([f.attname for f in defaults if not callable(f.default)]
+                + [f.attname for f in per_row] + set_here)
+    ct_ids: dict[type, int] = {}
+    if stream:  # no query while COPY runs
+        ct_ids = {m: ct.pk for m, ct in ContentType.objects.get_for_models(*_TRACKED).items()}
+    written = 0
 
-    bulk.insert(ObjectChange, rows, batch_size=batch_size)
-    return len(rows)
+    def rows():
+        nonlocal written
+        for action, instance, before, after in changes:
+            if action == ChangeAction.UPDATE and before == after:
+                continue
+            model = type(instance)
+            if model not in ct_ids:
+                if stream:
+                    raise ValueError(f"{model.__name__} is not tracked: it cannot be streamed")
+                ct_ids[model] = ContentType.objects.get_for_model(model).pk
+            written += 1
+            yield (*static, *(f.get_default() for f in per_row),
+                   actor.kind, actor.name, actor.user_id, actor.batch, action, ct_ids[model],
+                   instance.pk, str(instance)[:200], before, after)
+
+    # The database numbers them; the snapshots become JSON while COPY streams.
+    bulk.insert_rows(ObjectChange, attnames, rows() if stream else list(rows()),
+                     batch_size=batch_size, returning=False)
+    return written
 
 
 # --- signal handlers ---------------------------------------------------------------------------
