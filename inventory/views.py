@@ -203,7 +203,7 @@ class OrgUnitBulkDeleteView(generic.BulkDeleteView):
 def asset_panel_context(request, assets, filter_params: dict) -> dict:
     """Figures of a set of assets and the first page of them, for site and org-unit pages."""
     table = tables.asset_panel_table(request, assets)
-    report = figures.summarize(timezone.localdate(), assets)
+    report = figures.summarize(timezone.localdate(), assets, dates=False)  # counts, values, shares
     return {
         "figures": report,
         "asset_table": table,

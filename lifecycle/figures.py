@@ -251,45 +251,64 @@ def _sum(field: str, condition: Q | None = None):
     return Coalesce(Sum(field, filter=condition), _ZERO)
 
 
-def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS) -> dict:
+DIMENSIONS = {  # key of the figures -> stored column
+    "hardware": "hardware_status",
+    "software": "software_status",
+    "coverage": "coverage",
+    "risk": "risk",
+    "cost_sources": "cost_source",
+}
+
+
+def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS, dates: bool = True) -> dict:
     """``totals`` in SQL over the stored answers of ``queryset``'s assets, which must be those of
-    ``at`` (``summarize`` checks). A few aggregate queries, whatever the number of assets."""
+    ``at`` (``summarize`` checks): one grouped query for the counts, groups, values and shares,
+    and (``dates``) two for the leaving-support horizons and the budget years. Without ``dates``
+    those figures are left out (pages that show neither)."""
     qs = queryset if queryset is not None else Asset.objects.all()
     result = empty(at, years)
-    groups = {
-        row["status"]: row
-        for row in qs.values("status")
+    fields = {f"lifecycle__{c}": key for key, c in DIMENSIONS.items()}
+    rows = list(
+        qs.values("status", *fields)
         .annotate(n=Count("pk"), book=_sum("lifecycle__book_value"), cost=_sum("lifecycle__replacement_cost"))
         .order_by()
-    }
-    for name in GROUPS:
-        rows = [groups[s] for s in STATUSES[name] if s in groups]
-        result["usage"][name] = {
-            "count": sum(r["n"] for r in rows),
-            "book_value": sum((r["book"] for r in rows), Decimal("0.00")).quantize(CENT),
-            "replacement_value": sum((r["cost"] for r in rows), Decimal("0.00")).quantize(CENT),
-        }
-    result["assets"] = sum(r["n"] for r in groups.values())
+    )
+    zero = Decimal("0.00")
+    for row in rows:
+        group = rules.usage(row["status"])
+        usage = result["usage"][group]
+        usage["count"] += row["n"]
+        usage["book_value"] += row["book"]
+        usage["replacement_value"] += row["cost"]
+        result["assets"] += row["n"]
+        if group != rules.IN_USE:
+            continue
+        for field, key in fields.items():
+            value = row[field] if row[field] is not None else rules.UNKNOWN  # no row stored yet
+            if value in result[key]:
+                result[key][value] += row["n"]
+        if (
+            row["lifecycle__hardware_status"] in OUT_OF_SUPPORT
+            or row["lifecycle__software_status"] in OUT_OF_SUPPORT
+        ):
+            result["out_of_support"] += row["n"]
+            result["out_of_support_value"] += row["cost"]
+    for usage in result["usage"].values():
+        usage["book_value"] = (usage["book_value"] or zero).quantize(CENT)
+        usage["replacement_value"] = (usage["replacement_value"] or zero).quantize(CENT)
     used = in_use(qs)
     result["count"] = result["usage"][rules.IN_USE]["count"]
     result["book_value"] = result["usage"][rules.IN_USE]["book_value"]
     result["replacement_value"] = result["usage"][rules.IN_USE]["replacement_value"]
-    for key, field, choices in (
-        ("hardware", "hardware_status", SupportStatus),
-        ("software", "software_status", SupportStatus),
-        ("coverage", "coverage", Coverage),
-        ("risk", "risk", Risk),
-        ("cost_sources", "cost_source", None),
-    ):
-        found = dict(used.values_list(f"lifecycle__{field}").annotate(n=Count("pk")).order_by())
-        keys = [c.value for c in choices] if choices else list(_COST_SOURCES)
-        result[key] = {k: found.get(k, 0) for k in keys}
     result["cost_unknown"] = result["cost_sources"][rules.COST_UNKNOWN]
-    out = out_of_support_q()
+    result["out_of_support_value"] = Decimal(result["out_of_support_value"]).quantize(CENT)
+    result["out_of_support_share"] = _share(result["out_of_support"], result["count"])
+    if not dates:  # the figures of dates are left out, not zero: nobody can read a wrong one
+        for key in ("leaving_support", "buckets", "backlog", "backlog_cost", "due", "due_cost"):
+            del result[key]
+        return result
     end = rules.add_months
     agg = used.aggregate(
-        out=Count("pk", filter=out),
-        out_value=_sum("lifecycle__replacement_cost", out),
         backlog=Count("pk", filter=Q(lifecycle__replacement_due__lt=at)),
         backlog_cost=_sum("lifecycle__replacement_cost", Q(lifecycle__replacement_due__lt=at)),
         **{
@@ -299,9 +318,6 @@ def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS) 
             for m in HORIZONS
         },
     )
-    result["out_of_support"] = agg["out"]
-    result["out_of_support_value"] = agg["out_value"].quantize(CENT)
-    result["out_of_support_share"] = _share(agg["out"], result["count"])
     for row in result["leaving_support"]:
         row["count"] = agg[f"m{row['months']}"]
     last = dt.date(at.year + years - 1, 12, 31)
@@ -329,11 +345,12 @@ def stored_for(at: dt.date, queryset=None) -> bool:
     return not qs.filter(Q(lifecycle__isnull=True) | ~Q(lifecycle__at=at)).exists()
 
 
-def summarize(at: dt.date, queryset=None, years: int = YEARS) -> dict:
+def summarize(at: dt.date, queryset=None, years: int = YEARS, dates: bool = True) -> dict:
     """The figures of ``queryset``'s assets on ``at``: in SQL when the stored answers are those of
-    ``at``, else over answers evaluated now."""
+    ``at``, else over answers evaluated now. ``dates=False``: without the leaving-support horizons
+    and budget years where SQL answers (a page that shows neither)."""
     if stored_for(at, queryset):
-        return totals_stored(queryset, at, years)
+        return totals_stored(queryset, at, years, dates=dates)
     return totals(answers(at, queryset), at, years)
 
 

@@ -451,19 +451,18 @@ def money(value) -> Decimal | None:
 
 def canon(t: dict) -> dict:
     """A figures dict (``figures.empty``'s keys; money as Decimal or float, dates as date or text)
-    as flat ``{figure: value}``, money to the centime."""
+    as flat ``{figure: value}``, money to the centime. A face that leaves the figures of dates
+    out (``summarize(dates=False)``: pages that show none) is compared on the rest."""
     out = {
-        "at": str(t["at"]),
-        "assets": t["assets"],
-        "count": t["count"],
-        "cost_unknown": t["cost_unknown"],
-        "out_of_support": t["out_of_support"],
-        "out_of_support_share": t["out_of_support_share"],
-        "backlog": t["backlog"],
-        "due": t["due"],
+        key: t[key]
+        for key in ("assets", "count", "cost_unknown", "out_of_support", "out_of_support_share")
+        + ("backlog", "due")
+        if key in t
     }
+    out["at"] = str(t["at"])
     for key in MONEY_KEYS:
-        out[key] = money(t[key])
+        if key in t:
+            out[key] = money(t[key])
     for group, row in t["usage"].items():
         out[f"usage.{group}.count"] = row["count"]
         out[f"usage.{group}.book_value"] = money(row["book_value"])
@@ -471,10 +470,10 @@ def canon(t: dict) -> dict:
     for key in ("hardware", "software", "coverage", "risk", "cost_sources"):
         for value, count in t[key].items():
             out[f"{key}.{value}"] = count
-    for row in t["leaving_support"]:
+    for row in t.get("leaving_support", ()):
         out[f"leaving.{row['months']}.until"] = str(row["until"])
         out[f"leaving.{row['months']}.count"] = row["count"]
-    for row in t["buckets"]:
+    for row in t.get("buckets", ()):
         out[f"bucket.{row['bucket']}.count"] = row["count"]
         out[f"bucket.{row['bucket']}.cost"] = money(row["cost"])
     return out
