@@ -32,3 +32,26 @@ def prepare_database() -> str:
     path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     return f"SQLite {path}"
+
+
+def generated_inventory(assets: int) -> str:
+    """A fresh database (``prepare_database``) with Django set up, migrated and filled by
+    bench/ui.py's generator (fixed seed). Returns what was prepared, for the report."""
+    import random
+    import time
+
+    target = prepare_database()
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
+    import django
+
+    django.setup()
+    import ui
+    from django.core.management import call_command
+
+    print(f"database: {target}")
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    ui.generate(assets, random.Random(7))
+    print(f"generation: {time.perf_counter() - started:.1f} s")
+    return target

@@ -79,28 +79,13 @@ def main() -> None:
 
 
 def refresh_bench(n: int) -> None:
-    import os
+    from common import generated_inventory
 
-    from common import prepare_database
-
-    target = prepare_database()
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
-    import django
-
-    django.setup()
-    import ui
-    from django.core.management import call_command
-
+    generated_inventory(n)
     from lifecycle import state
     from lifecycle.models import LifecyclePolicy, LifecycleState
 
-    print(f"database: {target}")
-    call_command("migrate", verbosity=0)
-    t = time.perf_counter()
-    ui.generate(n, random.Random(7))
-    LifecycleState.objects.all().delete()
-    print(f"{n:,} assets generated in {time.perf_counter() - t:.1f} s")
+    LifecycleState.objects.all().delete()  # the first refresh writes every row
 
     def timed(label: str) -> float:
         before = LifecycleState.objects.order_by().values_list("computed", flat=True).distinct().count()

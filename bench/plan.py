@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import random
 import resource
 import sys
 import tempfile
@@ -24,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import prepare_database  # noqa: E402
+from common import generated_inventory  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -39,23 +37,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    target = prepare_database()
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    generated_inventory(args.assets)
     from django.utils import timezone
-    from ui import generate
 
     from lifecycle import exports, planning, state
 
-    print(f"database: {target}")
-    call_command("migrate", verbosity=0)
-    t = time.perf_counter()
-    generate(args.assets, random.Random(7))
-    print(f"generation: {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
     state.refresh()
     print(f"lifecycle.state.refresh(): {time.perf_counter() - t:.1f} s")
