@@ -312,10 +312,11 @@ def _copy_upsert(rows: pd.DataFrame, at: dt.date, computed: dt.datetime) -> None
         ):
             copy.write(data)
         # identifiers only, from the model and quoted; values through COPY and parameters. An
-        # asset deleted since its facts were read has no row (the join leaves it out).
+        # asset deleted since its facts were read has no row (the join leaves it out). Rows go
+        # in asset order, so two refreshes over the same assets lock them in the same order.
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(values)} "  # noqa: S608
-            f"FROM {temp} n JOIN {assets} a ON a.id = n.{qn('asset_id')} "
+            f"FROM {temp} n JOIN {assets} a ON a.id = n.{qn('asset_id')} ORDER BY n.{qn('asset_id')} "
             f"ON CONFLICT ({qn('asset_id')}) DO UPDATE SET {updates}",
             params,
         )
