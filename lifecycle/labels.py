@@ -19,7 +19,9 @@ def replacement_reason(basis: str, out_of_support: str, life_years: int | None, 
         milestone = (
             SupportMilestone(out_of_support).label if out_of_support in SupportMilestone.values else ""
         )
-        return _("out of support (%(milestone)s)") % {"milestone": str(milestone).lower()}
+        words = str(milestone)
+        # "Last date of support" -> "last date of support"; German nouns keep their capitals
+        return _("out of support (%(milestone)s)") % {"milestone": words[:1].lower() + words[1:]}
     if basis == rules.BASIS_SERVICE_LIFE:
         start = StartSource(start_source).label if start_source in StartSource.values else ""
         return ngettext(

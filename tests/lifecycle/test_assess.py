@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from inventory.models import Asset
 from lifecycle import assess, figures, labels, rules
@@ -92,6 +93,8 @@ def test_one_asset(world):
     assert labels.replacement_reason(ev.basis, ev.out_of_support, ev.life_years, ev.start_source) == (
         "out of support (last date of support)"
     )
+    with translation.override("de"):  # German nouns keep their capital
+        assert labels.reason_of(ev) == "ohne Support (letzter Supporttag)"
     assert ev.book_value == rules.book_value(Decimal("6000.00"), dt.date(2024, 1, 10), AT)
 
     ev, item = assess.assess(world["legacy"], AT)

@@ -37,6 +37,8 @@ def test_planning_page_filters_change_the_chart_tables_and_downloads(viewer, wor
     body = page.content.decode()
     assert 'id="download-xlsx"' in body and "budget=2500" in body
     assert ">nan<" not in body and ">NaT<" not in body
+    # the world has 9 assets, one decommissioned: the page counts the 8 in use
+    assert '<div class="stat" id="assets-in-use">8</div>' in body
 
     schools = viewer.get(URL, {"at": "2027-01-15", "org_unit": world["schools"].pk})
     assert bars(schools.context["budget_chart"])["Backlog"] == 2000  # a1 + a9, not a2 of IT
