@@ -75,8 +75,8 @@ _REAL_LOCALDATE = timezone.localdate
 XLSX_LINES = {  # Summary label -> figure
     "Evaluated on": "at",
     "Assets in use": "count",
-    "Spares (not planned)": "usage.spare.count",
-    "Planned assets (not planned for replacement)": "usage.planned.count",
+    "Spares, not in the plan": "usage.spare.count",
+    "Planned, not in the plan": "usage.planned.count",
     "Due within the horizon": "due",
     "Cost of those (CHF)": "due_cost",
     "Overdue (backlog)": "backlog",
