@@ -101,20 +101,6 @@ def dates(values) -> np.ndarray:
     return np.array(values, dtype="datetime64[D]") if len(values) else np.array([], dtype="datetime64[D]")
 
 
-def cents(values) -> np.ndarray:
-    """Decimals (None allowed) as whole cents, -1 for None."""
-    return np.array([-1 if v is None else int(round(v * 100)) for v in values], dtype=np.int64)
-
-
-def _lookup(codes: np.ndarray, table: np.ndarray, missing) -> np.ndarray:
-    """``table[codes]``, with ``missing`` where a code is -1."""
-    if not len(table):
-        return np.full(len(codes), missing, dtype=table.dtype if table.dtype != object else object)
-    out = table[np.where(codes >= 0, codes, 0)]
-    out[codes < 0] = missing
-    return out
-
-
 def _milestones(values: list[rules.Milestone]) -> tuple[np.ndarray, np.ndarray]:
     """Milestones (date / True / False / None) as a date column and a 'reached, no date' column."""
     return dates([v if isinstance(v, dt.date) else None for v in values]), np.array(

@@ -183,11 +183,8 @@ def totals(frame: pd.DataFrame, at: dt.date, years: int = YEARS) -> dict:
     result["out_of_support"] = int(out.sum())
     result["out_of_support_value"] = _money(u_cost[out & (u_cost >= 0)].sum())
     result["out_of_support_share"] = _share(result["out_of_support"], result["count"])
-    ends = used["support_ends"].to_numpy().astype("datetime64[D]")
-    at64 = np.datetime64(at, "D")
     for row in result["leaving_support"]:
-        until = np.datetime64(row["until"], "D")
-        row["count"] = int((~np.isnat(ends) & (ends > at64) & (ends <= until)).sum())
+        row["count"] = int(_leaving(used, at, row["until"]).sum())
     buckets = used["bucket"].to_numpy(dtype=object)
     for row in result["buckets"]:
         mask = buckets == row["bucket"]
@@ -195,6 +192,22 @@ def totals(frame: pd.DataFrame, at: dt.date, years: int = YEARS) -> dict:
         row["cost"] = _money(u_cost[mask & (u_cost >= 0)].sum())
     _close(result)
     return result
+
+
+def _leaving(frame: pd.DataFrame, at: dt.date, until: dt.date) -> np.ndarray:
+    """Which rows lose hardware support after ``at`` and by ``until`` (their support end)."""
+    ends = frame["support_ends"].to_numpy().astype("datetime64[D]")
+    return ~np.isnat(ends) & (ends > np.datetime64(at, "D")) & (ends <= np.datetime64(until, "D"))
+
+
+def leaving_assets(frame: pd.DataFrame, at: dt.date) -> dict[int, list[int]]:
+    """Per horizon (months), the ids of the assets in use of an ``answers`` frame that lose
+    hardware support within it — the assets ``totals`` counts in ``leaving_support``."""
+    used = frame[frame["usage"] == rules.IN_USE]
+    return {
+        m: sorted(used.loc[_leaving(used, at, rules.add_months(at, m)), "asset_id"].tolist())
+        for m in HORIZONS
+    }
 
 
 _COST_SOURCES = (rules.COST_LIST_PRICE, rules.COST_POLICY, rules.COST_PURCHASE, rules.COST_UNKNOWN)

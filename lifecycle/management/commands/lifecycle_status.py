@@ -33,16 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"--at: {day} is outside 1900-01-01 … 9000-12-31", returncode=2)
         frame = figures.answers(day)
         report = figures.totals(frame, day)
-        used = frame[frame["usage"] == rules.IN_USE]
-        ends = used["support_ends"]
-        leaving = {}
-        for row in report["leaving_support"]:
-            mask = (
-                ends.notna()
-                & (ends > dt.datetime.combine(day, dt.time()))
-                & (ends <= dt.datetime.combine(row["until"], dt.time()))
-            )
-            leaving[row["months"]] = sorted(used.loc[mask, "asset_id"].tolist())
+        leaving = figures.leaving_assets(frame, day)
         if as_json:
             data = figures.jsonable(report)
             for row in data["leaving_support"]:
