@@ -46,9 +46,11 @@ class AssetQuerySet(models.QuerySet):
 class Asset(models.Model):
     """A device or server that the city owns."""
 
-    name = models.CharField(_("name"), max_length=100, db_index=True, help_text=_("Hostname"))
-    serial = models.CharField(_("serial number"), max_length=100, blank=True, db_index=True)
-    asset_tag = models.CharField(_("asset tag"), max_length=100, blank=True, db_index=True)
+    # Indexes are chosen for the queries that run (see Meta.indexes and the migrations): every one
+    # costs each import and update, so there is no index nothing asks for.
+    name = models.CharField(_("name"), max_length=100, help_text=_("Hostname"))
+    serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    asset_tag = models.CharField(_("asset tag"), max_length=100, blank=True)
     # Kept equal to hardware_model.manufacturer (see save()); here so that the database itself
     # can enforce "a serial is unique per manufacturer".
     manufacturer = models.ForeignKey(
@@ -77,7 +79,6 @@ class Asset(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=20, choices=AssetStatus.choices, default=AssetStatus.ACTIVE,
-        db_index=True,
     )
     management_address = models.GenericIPAddressField(
         _("management address"), null=True, blank=True, unpack_ipv4=True, db_index=True
@@ -95,11 +96,11 @@ class Asset(models.Model):
     )
     replaces = models.ForeignKey(
         "self", verbose_name=_("replaces"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="replaced_by",
+        related_name="replaced_by", db_index=False,
         help_text=_("The asset this one took the place of (e.g. a chassis swapped under the same name)."),
     )
     needs_review = models.BooleanField(
-        _("needs review"), default=False, db_index=True,
+        _("needs review"), default=False,
         help_text=_("Set by discovery when something needs a person's decision."),
     )
     review_reason = models.CharField(_("review reason"), max_length=250, blank=True)
@@ -113,7 +114,13 @@ class Asset(models.Model):
         verbose_name = _("asset")
         verbose_name_plural = _("assets")
         # the lists' default order, served from the index (also for deep pages)
-        indexes = [models.Index(fields=["name", "id"], name="asset_name_id")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="asset_name_id"),  # also serves name = …
+            # few assets are flagged or replace another: index only those
+            models.Index(fields=["id"], condition=models.Q(needs_review=True), name="asset_needs_review"),
+            models.Index(fields=["replaces"], condition=models.Q(replaces__isnull=False),
+                         name="asset_replaces"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["manufacturer", "serial"], condition=~models.Q(serial=""),

@@ -35,7 +35,8 @@ class ObjectChange(models.Model):
     )
     action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
     content_type = models.ForeignKey(
-        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT, related_name="+"
+        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # objectchange_object (content_type, object_id) serves it
     )
     object_id = models.BigIntegerField(_("object id"))
     object_repr = models.CharField(_("object"), max_length=200)
