@@ -592,3 +592,18 @@ def test_json_texts_are_what_json_dumps_writes(values):
     from inventory.bulk import json_texts
 
     assert json_texts(values) == [None if v is None else json.dumps(v) for v in values]
+
+
+def test_deleting_a_user_keeps_their_changes_with_the_name():
+    """The change log's user key is not a database constraint (issue #13): Django still sets
+    it to NULL when the user goes, and the actor's name stays."""
+    user = UserFactory(username="planerin")
+    with change_actor(ActorKind.USER, "planerin", user=user):
+        asset = AssetFactory(name="sw-schulhaus-01")
+    change = _latest(asset)
+    assert change.user_id == user.pk
+
+    user.delete()
+
+    change.refresh_from_db()
+    assert (change.user_id, change.actor, change.action) == (None, "planerin", ChangeAction.CREATE)

@@ -67,6 +67,67 @@ def test_refresh_again_updates_in_place(assets):
     assert LifecycleState.objects.get(asset=assets["new"]).hardware_status == rules.UNSUPPORTED
 
 
+def test_one_write_updates_stored_rows_and_inserts_missing_ones(assets):
+    state.refresh(at=AT)
+    LifecycleState.objects.filter(asset=assets["bare"]).delete()
+    later = dt.date(2031, 2, 1)
+    assert state.refresh(at=later) == 4
+    assert LifecycleState.objects.count() == 4
+    for name, asset in assets.items():
+        expected, _item = assess.assess(asset, later)
+        row = LifecycleState.objects.get(asset=asset)
+        assert (row.at, row.hardware_status, row.replacement_due, row.age) == (
+            later, expected.hardware, expected.replacement_due, expected.age), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_write_one_after_the_other():
+    """Two refreshes of the same assets at once (two processes, here two threads with their own
+    connections): the second write waits for the first (no deadlock, no duplicate row) and the
+    stored rows are those of whichever wrote last."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the write lock is PostgreSQL's (SQLite writes one transaction at a time)")
+    model = HardwareModelFactory(model="C9300-48P", category="switch")
+    for i in range(40):
+        AssetFactory(name=f"sw{i:03d}", hardware_model=model, purchase_date=dt.date(2019, 1, 1),
+                     in_service_date=dt.date(2019, 2, 1))
+    days = [dt.date(2026, 1, 1), dt.date(2030, 1, 1)]
+    errors = []
+
+    def refresh(day):
+        try:
+            state.refresh(at=day)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with connection.cursor() as cursor:  # hold the write lock until both threads wait for it
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [state.WRITE_LOCK])
+        threads = [threading.Thread(target=refresh, args=(day,)) for day in days]
+        for thread in threads:
+            thread.start()
+        waiting = 0
+        for _ in range(3000):  # poll until both wait (each poll also waits for a thread to end)
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            waiting = cursor.fetchone()[0]
+            if waiting == 2 or errors:
+                break
+            threads[0].join(0.01)
+        cursor.execute("COMMIT")
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert waiting == 2
+    assert LifecycleState.objects.count() == 40
+    assert set(LifecycleState.objects.values_list("at", flat=True)) in ({days[0]}, {days[1]})
+
+
 def test_saving_an_asset_refreshes_it_after_commit(assets, django_capture_on_commit_callbacks):
     asset = assets["bare"]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
