@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, DiscoveryShard
-from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice
+from werterhalt.filtersets import MAX_ID, BaseFilterSet, fk_filter, multiple_choice
 
 
 class DiscoveryScheduleFilterSet(BaseFilterSet):
@@ -48,7 +48,8 @@ class DiscoveryShardFilterSet(BaseFilterSet):
 class DiscoveryHostFilterSet(BaseFilterSet):
     search_fields = ("name", "address", "message")
     run_id = fk_filter(queryset=DiscoveryRun.objects.all(), label=_("Run"))
-    asset_id = django_filters.NumberFilter(field_name="asset_id", label=_("Asset"))
+    asset_id = django_filters.NumberFilter(
+        field_name="asset_id", label=_("Asset"), min_value=1, max_value=MAX_ID)
     outcome = multiple_choice("outcome", HostOutcome.choices, _("Outcome"))
     reason = multiple_choice("reason", HostReason.choices, _("Reason"))
 

@@ -140,7 +140,7 @@ class AssetFilterSet(BaseFilterSet):
         choices=[("backlog", _("Backlog (overdue)"))], method="filter_backlog", label=_("Backlog"),
         help_text=_("Assets in use whose replace-by date has passed."))
     not_seen_days = django_filters.NumberFilter(
-        method="filter_not_seen", label=_("Not seen for (days)"),
+        method="filter_not_seen", label=_("Not seen for (days)"), min_value=0, max_value=36500,
         help_text=_("Discovered assets whose last sighting is older than this."))
     needs_review = django_filters.BooleanFilter(label=_("Needs review"))
     serial = django_filters.CharFilter(lookup_expr="iexact", label=_("Serial number"))

@@ -1,10 +1,25 @@
 """The base of every filter set: a free-text ``q`` and ``id``; shared by the UI and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+
+MAX_ID = 2**63 - 1  # the largest primary key a database column holds (bigint)
+
+
+class IdInFilter(django_filters.BaseInFilter):
+    """``?id=3,4`` (or ``?id=3&id=4`` in the API): whole numbers 1 … 2⁶³−1 only; anything else
+    is a 400 naming ``id``, not a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class BaseFilterSet(django_filters.FilterSet):
@@ -13,7 +28,7 @@ class BaseFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ("name",)
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    id = django_filters.BaseInFilter(field_name="id", label=_("ID"))
+    id = IdInFilter(field_name="id", label=_("ID"))
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -33,9 +48,29 @@ def multiple_choice(field_name: str, choices, label) -> django_filters.MultipleC
     )
 
 
+class _IdsField(django_filters.fields.ModelMultipleChoiceField):
+    """Primary keys that are not whole numbers 1 … 2⁶³−1 are refused before the query (the
+    database would fail on them: a 500 instead of a 400 naming the field)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for pk in value:
+                text = str(pk).strip()
+                if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)
+
+
+class IdsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = _IdsField
+
+
 def fk_filter(queryset, label, **kwargs) -> django_filters.ModelMultipleChoiceFilter:
     """A foreign key by id (``?site_id=3&site_id=4``), without DISTINCT (cannot repeat a row)."""
-    return django_filters.ModelMultipleChoiceFilter(queryset=queryset, label=label, distinct=False, **kwargs)
+    return IdsFilter(queryset=queryset, label=label, distinct=False, **kwargs)
 
 
 def slug_filter(
