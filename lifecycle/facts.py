@@ -170,7 +170,7 @@ def load(at: dt.date, queryset: QuerySet | None = None, catalogue: Catalogue | N
     for name, values in data.items():
         if isinstance(values, np.ndarray) and values.dtype.kind == "M":
             data[name] = values.astype("datetime64[s]")
-    frame = pd.DataFrame(data)
+    frame = pd.DataFrame(data, copy=False)  # fresh arrays: no copy, no consolidation (~25 ms)
     policies = [rules.Policy(*t[: len(POLICY_COLUMNS)]) for t in table]
     frame["module_worst"] = _module_worst(qs, ids, policy_codes, policies, cat, at)
     return ids, frame, _contracts(qs, ids)

@@ -92,7 +92,7 @@ def to_frames(
             "notice_days": np.array([c[3] for c in contracts], dtype=np.int64),
         }
     )
-    return pd.DataFrame(data), cframe
+    return pd.DataFrame(data, copy=False), cframe
 
 
 def _add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -352,4 +352,5 @@ def evaluate_frame(frame: pd.DataFrame, contracts: pd.DataFrame, at: dt.date) ->
             "bucket": bucket(due, at, group),
         },
         index=frame.index,
+        copy=False,
     )

@@ -98,7 +98,8 @@ def answers(ids: np.ndarray, frame: pd.DataFrame, result: pd.DataFrame) -> pd.Da
             "replacement_cost": result["replacement_cost_cents"].to_numpy(dtype=np.int64),
             "cost_source": result["cost_source"].to_numpy(),
             "risk": result["risk"].to_numpy(),
-        }
+        },
+        copy=False,
     )
     hashed = pd.util.hash_pandas_object(rows[ANSWERS], index=False).to_numpy()
     rows["fingerprint"] = hashed.view(np.int64)
