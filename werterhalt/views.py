@@ -11,9 +11,11 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from collectors.models import DiscoveryHost, DiscoveryRun
 from inventory.choices import AssetStatus
@@ -23,6 +25,7 @@ from lifecycle import assess, figures, labels, state
 from lifecycle.choices import CostSource, Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, SoftwareRelease
 from werterhalt import charts, generic
+from werterhalt.filtersets import MAX_ID
 
 STALE_DAYS = 30
 
@@ -143,6 +146,7 @@ class SearchView(View):
         return redirect(f"{reverse('inventory:asset_list')}?{urlencode({'q': term})}")
 
 
+@method_decorator(never_cache, name="dispatch")  # the answer may show a new key: never cached
 class TokenView(View):
     """The signed-in user's API tokens: list, create (the key is shown once), delete."""
 
@@ -151,7 +155,11 @@ class TokenView(View):
 
     def post(self, request):
         if "delete" in request.POST:
-            token = get_object_or_404(Token, pk=request.POST["delete"], user=request.user)
+            pk = request.POST["delete"].strip()
+            if not pk.isdigit() or not 0 < int(pk) <= MAX_ID:
+                messages.error(request, _("Delete: not a token of yours."))
+                return self.page(request, status=400)
+            token = get_object_or_404(Token, pk=int(pk), user=request.user)
             token.delete()
             messages.success(request, _("Token %(prefix)s… deleted.") % {"prefix": token.prefix})
             return redirect("tokens")

@@ -178,6 +178,26 @@ class TokenSerializer(BaseModelSerializer):
             raise serializers.ValidationError(_("Must be in the future."))
         return value
 
+    def validate(self, attrs):
+        """A token cannot make a token that outlives it or may do more: a leaked key's expiry
+        and read-only limit hold for whatever it creates (a session may make any of its own)."""
+        attrs = super().validate(attrs)
+        parent = getattr(self.context.get("request"), "auth", None)
+        if not isinstance(parent, Token):
+            return attrs
+        if attrs.get("write_enabled") and not parent.write_enabled:
+            raise serializers.ValidationError(
+                {"write_enabled": _("A read-only token cannot create a write-enabled token.")})
+        if parent.expires is not None:
+            expires = attrs.get("expires")
+            if expires is None:
+                attrs["expires"] = parent.expires  # lives as long as the token that made it
+            elif expires > parent.expires:
+                raise serializers.ValidationError({"expires": _(
+                    "Cannot be later than the expiry of the token used (%(expires)s).")
+                    % {"expires": parent.expires.isoformat()}})
+        return attrs
+
 
 class TokenCreateSerializer(TokenSerializer):
     """The answer to a create carries the ``key``: the only time it is ever shown."""

@@ -105,3 +105,39 @@ def test_create_token_command_unknown_user_exits_2():
         call_command("create_token", "nobody", stdout=io.StringIO())
     assert error.value.returncode == 2
     assert not Token.objects.exists()
+
+
+# --- a token cannot outlive or outrank the token that made it (issue #14) -----------------------
+
+def test_a_token_with_an_expiry_makes_tokens_that_expire_no_later():
+    soon = timezone.now() + dt.timedelta(days=7)
+    client = token_client(make_user("engineer"), write=True, expires=soon)
+
+    unbounded = client.post(TOKENS, {"description": "forever", "write_enabled": True}, format="json")
+    assert unbounded.status_code == 201, unbounded.content
+    assert Token.objects.get(pk=unbounded.json()["id"]).expires == soon  # inherits the expiry
+
+    too_late = (soon + dt.timedelta(days=1)).isoformat()
+    later = client.post(TOKENS, {"description": "later", "expires": too_late}, format="json")
+    assert later.status_code == 400
+    assert "expires" in later.json()
+
+    earlier = soon - dt.timedelta(days=1)
+    ok = client.post(TOKENS, {"description": "earlier", "expires": earlier.isoformat()}, format="json")
+    assert ok.status_code == 201, ok.content
+    assert Token.objects.get(pk=ok.json()["id"]).expires == earlier
+    assert Token.objects.filter(expires__gt=soon).count() == 0
+
+
+def test_a_session_may_still_make_a_token_without_expiry():
+    client = session_client(make_user("engineer"))
+    response = client.post(TOKENS, {"description": "cron", "write_enabled": True}, format="json")
+    assert response.status_code == 201, response.content
+    assert Token.objects.get(pk=response.json()["id"]).expires is None
+
+
+def test_a_read_only_token_cannot_make_a_write_token():
+    client = token_client(make_user("engineer"), write=False)
+    response = client.post(TOKENS, {"description": "escalate", "write_enabled": True}, format="json")
+    assert response.status_code in (400, 403)
+    assert not Token.objects.filter(description="escalate").exists()

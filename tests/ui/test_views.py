@@ -561,3 +561,14 @@ def test_typed_asset_names_are_looked_up_in_one_query(world, django_assert_num_q
     assert [a.name for a in found] == ["old-1", "old-2", "new-1"]
     with pytest.raises(ValidationError, match="nobody"):
         field.clean("old-1, nobody")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "99999999999999999999", ""])
+def test_tokens_page_refuses_a_bad_delete_with_a_400(client, world, value):
+    user = login(client, "viewer")
+    mine, _key = Token.issue(user)
+    response = client.post(reverse("tokens"), {"delete": value})
+    assert response.status_code == 400
+    assert "no-store" in response.headers.get("Cache-Control", "")
+    assert Token.objects.filter(pk=mine.pk).exists()
+    assert "no-store" in client.get(reverse("tokens")).headers["Cache-Control"]
