@@ -6,6 +6,9 @@ separated, UTF-8 with or without BOM) and is all or nothing: ``parse`` validates
 collects every error with its line number and column; ``apply`` writes only a file that has none,
 in one transaction, with the change log. Rows are matched to existing assets on manufacturer +
 serial, or on name where the row has no serial; a row that changes nothing writes nothing.
+
+A text the export writes that a spreadsheet would read as a formula (``=…``, ``+…``, ``-…``, ``@…``)
+is written with a ``'`` in front (``werterhalt.cells``); the import takes that ``'`` off again.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Platform, Site, Tag
 from inventory.naming import model_key, name_key, vendor_key
 from inventory.signals import assets_changed
+from werterhalt.cells import QUOTE, safe_row, unquote
 
 # Columns in export order. Every one of them can be imported, except READ_ONLY ones, which the
 # export adds for people to read and the import accepts and ignores.
@@ -112,7 +116,8 @@ def _fmt(value) -> str:
 
 
 def export_rows(queryset=None) -> Iterable[list[str]]:
-    """Header and one row per asset, in a stable order."""
+    """Header and one row per asset, in a stable order; the values as they are (``export_csv``
+    makes them safe for spreadsheets)."""
     qs = (queryset if queryset is not None else Asset.objects.all()).select_related(
         "manufacturer", "hardware_model", "platform", "site", "org_unit"
     ).prefetch_related("tags").order_by("pk")
@@ -134,11 +139,12 @@ def export_rows(queryset=None) -> Iterable[list[str]]:
 
 
 def export_csv(out: IO[str], queryset=None) -> int:
-    """Write the assets as CSV to ``out``; returns the number of assets written."""
+    """Write the assets as CSV to ``out``; returns the number of assets written. A text that a
+    spreadsheet would read as a formula gets a ``'`` in front (the import takes it off)."""
     writer = csv.writer(out, lineterminator="\n")
     count = -1
     for row in export_rows(queryset):
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         count += 1
     return count
 
@@ -387,8 +393,15 @@ def _remembered(parser):
     return parse
 
 
+def _unquoted(text: str) -> str:
+    """A cell that starts with ``'``: without it if the export put it there (``'=x`` -> ``=x``),
+    stripped as any cell. Called only for cells starting with ``'``: others cost one check."""
+    return unquote(text).strip()
+
+
 class _RowParser:
-    """Validates one row's cells: ``(values by column, errors)``. Set up once per file."""
+    """Validates one row's cells: ``(values by column, errors)``. Set up once per file. A cell
+    the export quoted for spreadsheets (``'=x``) is read without its quote (``_unquoted``)."""
 
     def __init__(self, first_index: dict[str, int], columns: list[str], lookups: _Lookups):
         self.lookups = lookups
@@ -408,6 +421,8 @@ class _RowParser:
         errors: list[RowError] = []
         for col, at, parser, limit in self.plain:
             text = cells[at].strip()
+            if text[:1] == QUOTE:
+                text = _unquoted(text)
             if limit and len(text) > limit:
                 errors.append(RowError(line, col, f"longer than {limit} characters"))
             elif parser is None:
@@ -422,6 +437,8 @@ class _RowParser:
 
         manufacturer_id = None
         maker = cells[self.manufacturer_at].strip() if self.manufacturer_at is not None else ""
+        if maker[:1] == QUOTE:
+            maker = _unquoted(maker)
         if maker:
             try:
                 manufacturer_id = self.manufacturers[maker]
@@ -434,6 +451,8 @@ class _RowParser:
         elif self.manufacturer_at is not None:
             values["manufacturer"] = None
         model = cells[self.model_at].strip() if self.model_at is not None else ""
+        if model[:1] == QUOTE:
+            model = _unquoted(model)
         if model:
             if manufacturer_id is None:
                 if not maker:
@@ -453,6 +472,8 @@ class _RowParser:
             values["model"] = None
         for col, at, get in self.others:
             text = cells[at].strip()
+            if text[:1] == QUOTE:
+                text = _unquoted(text)
             try:
                 values[col] = get(text) if text else None
             except _CellError as exc:

@@ -24,6 +24,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from inventory.models import ObjectChange, UserPreference
+from werterhalt.cells import safe_row
 
 PER_PAGE_CHOICES = (25, 50, 100, 250, 500)
 
@@ -192,7 +193,7 @@ class ObjectListView(ModelPermissionMixin, View):
             exclude |= {c.name for c in table.columns if c.name not in prefs["columns"]}
         writer = csv.writer(response)
         for row in table.as_values(exclude_columns=exclude):
-            writer.writerow(row)
+            writer.writerow(safe_row(row))  # no cell a spreadsheet would run as a formula
         return response
 
 
