@@ -5,6 +5,11 @@ fastest well-kept writer for large sheets; pandas' own ``to_excel`` writes colum
 which constant-memory mode cannot take. Sheets: Summary, Schedule, Budget (year × org unit),
 Capped plan (with a budget). Bold, frozen header rows with filters, real dates, money as numbers
 in a CHF format.
+
+No text becomes a formula in a spreadsheet: the CSV writes a text that starts like one (``=…``,
+``+…``, ``-…``, ``@…``) with a ``'`` in front (``werterhalt.cells``); the workbook writes every text
+as a string cell (``write_string``, and ``strings_to_formulas`` off), so an org unit named
+``=HYPERLINK(…)`` is that text, also in the Budget header.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.http import FileResponse, HttpResponse
 
 from lifecycle import figures, labels
 from lifecycle.planning import Plan
+from werterhalt.cells import FORMULA_STARTS, QUOTE
 
 # (column, header, kind, width); kind: text, int, float, money, date
 SCHEDULE = [
@@ -94,9 +100,28 @@ def schedule_rows(plan: Plan) -> pd.DataFrame:
 # --- CSV and JSON --------------------------------------------------------------------------------
 
 
+def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``'`` in front of each text a spreadsheet would read as a formula (as
+    ``werterhalt.cells.safe_cell``, a column at a time); numbers, dates and other text as they are."""
+    changed = {}
+    for name in frame.columns:
+        values = frame[name]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue  # numbers (also negative ones) and dates are not text
+        try:
+            # as ``needs_quote``: the first character after any leading ``'``; not text: False
+            risky = values.str.lstrip(QUOTE).str[:1].isin(FORMULA_STARTS)
+        except AttributeError:  # a column without any text
+            continue
+        if risky.any():
+            changed[name] = values.mask(risky, QUOTE + values[risky])
+    return frame.assign(**changed) if changed else frame
+
+
 def write_csv(plan: Plan, out: IO[str]) -> int:
-    """The schedule, one row per asset, dates as YYYY-MM-DD, money with two decimals."""
-    rows = schedule_rows(plan).rename(columns={c[0]: c[0] for c in schedule_columns(plan)})
+    """The schedule, one row per asset, dates as YYYY-MM-DD, money with two decimals; no text that
+    a spreadsheet would read as a formula (``safe_text``)."""
+    rows = safe_text(schedule_rows(plan).rename(columns={c[0]: c[0] for c in schedule_columns(plan)}))
     rows.to_csv(out, index=False, date_format="%Y-%m-%d", float_format="%.2f", lineterminator="\n")
     return len(rows)
 
@@ -160,7 +185,8 @@ class _Sheets:
         sheet = sheet or self.workbook.add_worksheet(name)
         for index, (_key, _header, kind, width) in enumerate(columns):
             sheet.set_column(index, index, width, self.formats.get(kind))
-        sheet.write_row(first_row, 0, [c[1] for c in columns], self.formats["header"])
+        for index, column in enumerate(columns):  # text, never a formula (org unit names)
+            sheet.write_string(first_row, index, column[1], self.formats["header"])
         sheet.freeze_panes(first_row + 1, 0)
         cells = []  # per column: (writer, format, values with None for empty cells)
         for (_key, _header, kind, _width), values in zip(
@@ -213,7 +239,11 @@ class _Sheets:
 
 
 def write_xlsx(plan: Plan, path: str) -> int:
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
+    workbook = xlsxwriter.Workbook(
+        path,
+        # strings_to_formulas: a text passed to write() stays text (each text is write_string anyway)
+        {"constant_memory": True, "default_date_format": "yyyy-mm-dd", "strings_to_formulas": False},
+    )
     sheets = _Sheets(workbook)
 
     summary = workbook.add_worksheet("Summary")
