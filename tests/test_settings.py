@@ -82,3 +82,36 @@ def test_static_files_are_served_by_the_app_without_debug(client, settings):
         assert response.status_code == 200, path
         assert int(response["Content-Length"]) > 100
     assert client.get("/static/nothing-here.css").status_code in (302, 404)
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "HTTPS", "BEHIND_PROXY",
+                          "HSTS_SECONDS", "DISCOVERY_ALLOW", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_over_https_prints_no_warning():
+    """issue #14: HTTPS=1 with a 50-character key and the discovery prefixes set → no warning."""
+    env = {"HTTPS": "1", "SECRET_KEY": "k" * 20 + uuid.uuid4().hex[:30], "DISCOVERY_ALLOW": "10.0.0.0/8"}
+    result = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    values = _settings_in_subprocess(env, "(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+                                          "s.SESSION_COOKIE_SECURE, hasattr(s, 'SECURE_PROXY_SSL_HEADER'))")
+    assert values.stdout.strip() == "(True, 31536000, True, False)"
+
+
+def test_behind_a_proxy_the_forwarded_protocol_is_trusted_only_when_asked():
+    env = {"SECRET_KEY": "x" * 50, "HTTPS": "1", "BEHIND_PROXY": "1"}
+    result = _settings_in_subprocess(env, "s.SECURE_PROXY_SSL_HEADER")
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    plain = _settings_in_subprocess({"SECRET_KEY": "x" * 50},
+                                    "(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)")
+    assert plain.stdout.strip() == "(False, 0)"
+
+
+def test_without_https_check_deploy_names_what_is_missing():
+    result = _manage({"SECRET_KEY": "k" * 50, "DISCOVERY_ALLOW": "10.0.0.0/8"}, "check", "--deploy")
+    assert "security.W008" in result.stdout + result.stderr  # no redirect to HTTPS

@@ -8,6 +8,9 @@
 | REDIS_URL       | unset (no Redis: local-memory cache, schedules from cron) |
 | ALLOWED_HOSTS   | 127.0.0.1,localhost (comma separated)    |
 | TIME_ZONE       | Europe/Zurich                            |
+| HTTPS           | off; on: secure cookies, HSTS, redirect to HTTPS |
+| BEHIND_PROXY    | off; on: trust X-Forwarded-Proto from the reverse proxy |
+| HSTS_SECONDS    | 31536000 with HTTPS (0 turns HSTS off)   |
 """
 
 import os
@@ -157,6 +160,23 @@ CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and env_bool("HTTPS"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# Served over HTTPS (HTTPS=1): browsers are told to use HTTPS only (HSTS, a year, subdomains
+# too; HSTS_SECONDS=0 turns it off) and plain HTTP is redirected. Behind a reverse proxy that
+# ends TLS, set BEHIND_PROXY=1: the proxy's X-Forwarded-Proto header then tells Django that the
+# request came over HTTPS — only do so when the proxy sets that header itself and clients cannot
+# reach Django directly. /healthz stays reachable over plain HTTP for local probes.
+HTTPS = env_bool("HTTPS")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS and not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000" if HTTPS and not DEBUG else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# The browsers' preload list is a decision for the city's registered domain, not for one
+# application under it: Django's reminder about it (security.W021) is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if env_bool("BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
