@@ -216,6 +216,8 @@ class LifecyclePolicy(models.Model):
         ordering = ["category", "org_unit"]
         verbose_name = _("lifecycle policy")
         verbose_name_plural = _("lifecycle policies")
+        # downloads of plans (CSV, XLSX, JSON): planners and admins (inventory.roles)
+        permissions = [("export_plan", _("Can download replacement plans"))]
         constraints = [
             # one policy per scope; two partial constraints because NULL org units are distinct
             # in a plain unique constraint (and SQLite cannot say NULLS NOT DISTINCT)

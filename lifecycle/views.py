@@ -1,6 +1,7 @@
 """Lifecycle pages: notices, releases, contracts, policies."""
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -136,6 +137,8 @@ class PlanningView(PermissionRequiredMixin, View):
             form.is_valid()
         plan = planning.build(**form.arguments())
         if request.GET.get("download") in {"csv", "json", "xlsx"}:
+            if not request.user.has_perm("lifecycle.export_plan"):
+                raise PermissionDenied(_("Downloading plans needs the permission to export them."))
             return exports.plan_download(plan, request.GET["download"])
         totals = plan.forecast.sum(axis=1)
         budget_chart = charts.bar_chart(

@@ -1,8 +1,10 @@
 """Lifecycle endpoints (``/api/lifecycle/``)."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -111,5 +113,7 @@ class PlanView(APIView):
         plan = planning.build(**form.arguments())
         kind = request.query_params.get("download")
         if kind in {"csv", "xlsx"}:
+            if not request.user.has_perm("lifecycle.export_plan"):
+                raise PermissionDenied(_("Downloading plans needs the permission to export them."))
             return exports.plan_download(plan, kind)
         return Response(exports.as_dict(plan))

@@ -227,6 +227,9 @@ def test_plan_endpoint_json_csv_xlsx_and_errors(world):  # noqa: F811
     client = token_client(make_user("viewer"))  # a read-only token of a viewer may read plans
     data = client.get("/api/lifecycle/plan/", {"at": "2027-01-15", "budget": "2500"}).json()
     assert data["totals"]["due"] == 8 and data["capped_plan"][0]["spent"] == 2000
+    # … but downloads are for those who may export plans (planners, admins)
+    assert client.get("/api/lifecycle/plan/", {"at": "2027-01-15", "download": "csv"}).status_code == 403
+    client = token_client(make_user("planner"))  # read-only token of a planner
     schools = world["schools"].pk
     response = client.get(
         "/api/lifecycle/plan/", {"at": "2027-01-15", "org_unit": schools, "download": "csv"}

@@ -376,3 +376,10 @@ def test_change_log_admin_is_read_only_but_viewable(client, asset, who):
     assert change.actor == "system"
     assert change.object_repr == "sw-perm-01"
     assert ObjectChange.objects.count() == count
+
+
+def test_only_planners_and_admins_may_download_plans():
+    assert "lifecycle.export_plan" in _group_perms("planner")
+    assert "lifecycle.export_plan" in _group_perms("admin")
+    assert "lifecycle.export_plan" not in _group_perms("viewer")
+    assert "lifecycle.export_plan" not in _group_perms("engineer")

@@ -211,8 +211,9 @@ def test_artifacts_are_ignored_by_git():
     assert "tests/ui/artifacts/" in ignore.splitlines()
 
 
-def test_planning_page_filters_change_the_chart_and_the_download(page, engineer, world):  # noqa: F811
-    log_in(page, "erika")
+def test_planning_page_filters_change_the_chart_and_the_download(page, transactional_db, world):  # noqa: F811
+    UserFactory(username="paula", groups=["planner"])  # planners may download plans
+    log_in(page, "paula")
     page.locator("nav.menu summary", has_text="Lifecycle").click()
     page.get_by_role("link", name="Planning").click()
     form = page.locator("#plan-form")

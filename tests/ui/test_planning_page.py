@@ -22,6 +22,12 @@ def viewer(client):
     return client
 
 
+@pytest.fixture
+def planner(client):
+    client.force_login(UserFactory(groups=["planner"]))
+    return client
+
+
 def bars(chart) -> dict:
     return {b.label: float(b.value) for b in chart["bars"]}
 
@@ -35,18 +41,23 @@ def test_planning_page_filters_change_the_chart_tables_and_downloads(viewer, wor
     assert bars(context["budget_chart"])["Backlog"] == 3000 and bars(context["budget_chart"])["2027"] == 8000
     assert [y["spent"] for y in context["capped_years"][:3]] == [2000, 1000, 2000]
     body = page.content.decode()
-    assert 'id="download-xlsx"' in body and "budget=2500" in body
+    assert 'id="download-xlsx"' not in body  # downloads are for those who may export plans
+    assert viewer.get(URL, {"at": "2027-01-15", "download": "csv"}).status_code == 403
     assert ">nan<" not in body and ">NaT<" not in body
     # the world has 9 assets, one decommissioned: the page counts the 8 in use
     assert '<div class="stat" id="assets-in-use">8</div>' in body
 
+    planner = viewer
+    planner.force_login(UserFactory(groups=["planner"]))
+    body = planner.get(URL, {"at": "2027-01-15", "budget": "2500"}).content.decode()
+    assert 'id="download-xlsx"' in body and "budget=2500" in body
     schools = viewer.get(URL, {"at": "2027-01-15", "org_unit": world["schools"].pk})
     assert bars(schools.context["budget_chart"])["Backlog"] == 2000  # a1 + a9, not a2 of IT
     assert schools.context["capped_years"] is None
     csv_rows = list(
         csv.DictReader(
             io.StringIO(
-                viewer.get(
+                planner.get(
                     URL, {"at": "2027-01-15", "org_unit": world["schools"].pk, "download": "csv"}
                 ).content.decode()
             )
@@ -54,10 +65,10 @@ def test_planning_page_filters_change_the_chart_tables_and_downloads(viewer, wor
     )
     assert [r["name"] for r in csv_rows] == ["a1", "a9", "a5", "a3"]
 
-    data = json.loads(viewer.get(URL, {"at": "2027-01-15", "budget": "2500", "download": "json"}).content)
+    data = json.loads(planner.get(URL, {"at": "2027-01-15", "budget": "2500", "download": "json"}).content)
     assert data["totals"]["backlog"] == 3 and data["capped_plan"][0]["spent"] == 2000
 
-    response = viewer.get(URL, {"at": "2027-01-15", "budget": "2500", "download": "xlsx"})
+    response = planner.get(URL, {"at": "2027-01-15", "budget": "2500", "download": "xlsx"})
     assert response.status_code == 200 and response["Content-Disposition"].endswith('2027-01-15.xlsx"')
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["Summary", "Schedule", "Budget", "Capped plan"]
