@@ -2,6 +2,7 @@
 actor in force."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -607,3 +608,18 @@ def test_deleting_a_user_keeps_their_changes_with_the_name():
 
     change.refresh_from_db()
     assert (change.user_id, change.actor, change.action) == (None, "planerin", ChangeAction.CREATE)
+
+
+def test_the_change_log_filter_names_other_users_only_to_admins(client):
+    """issue #14: the user filter listed every user name to viewers."""
+    viewer = UserFactory(username="vera", groups=["viewer"])
+    UserFactory(username="secret-admin-name", groups=["admin"])
+    client.force_login(viewer)
+    page = client.get(reverse("inventory:objectchange_list")).content.decode()
+    options = re.search(r'<select name="user"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert "vera" in options and "secret-admin-name" not in page
+    admin = UserFactory(username="alma", groups=["admin"], is_superuser=True)
+    client.force_login(admin)
+    page = client.get(reverse("inventory:objectchange_list")).content.decode()
+    options = re.search(r'<select name="user"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert "secret-admin-name" in options and "vera" in options
