@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, router, transaction
 from django.db.models.base import ModelState
 from django.utils.text import slugify
@@ -287,10 +288,14 @@ def _read(source: IO[str] | str) -> tuple[list[str], list[tuple[int, list[str]]]
     records: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
     start = 1
+    limit = settings.IMPORT_MAX_ROWS
     for cells in reader:
         if header is None:
             header = [c.strip().lower() for c in cells]
         elif "".join(cells).strip():  # any cell not blank
+            if len(records) >= limit:  # stop reading: nothing more is held in memory
+                raise ImportFailed([RowError(start, "", f"the file has more than {limit:,} rows "
+                                             "(IMPORT_MAX_ROWS); split it into several files")])
             records.append((start, cells))
         start = reader.line_num + 1
     return header or [], records

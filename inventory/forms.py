@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -18,12 +19,12 @@ class AssetImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(label=_("Dry run (check only, write nothing)"), required=False)
 
-    MAX_BYTES = 50 * 1024 * 1024
-
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": f"{limit / 1024 / 1024:g}"})
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:

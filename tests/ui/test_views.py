@@ -572,3 +572,35 @@ def test_tokens_page_refuses_a_bad_delete_with_a_400(client, world, value):
     assert "no-store" in response.headers.get("Cache-Control", "")
     assert Token.objects.filter(pk=mine.pk).exists()
     assert "no-store" in client.get(reverse("tokens")).headers["Cache-Control"]
+
+
+def test_an_upload_larger_than_the_limit_is_refused_before_it_is_read(client, world, settings):
+    """issue #14: the size was checked after the body had been read. The test client's input
+    refuses to be read past what it holds, so a read of the declared 1 GB would fail the test."""
+    login(client, "engineer")
+    settings.UPLOAD_MAX_BYTES = 1024
+    response = client.generic("POST", reverse("inventory:asset_import"), b"x" * 10,
+                              content_type="multipart/form-data; boundary=x",
+                              CONTENT_LENGTH=str(1024**3))
+    assert response.status_code == 413
+    assert "larger than" in response.content.decode()
+    api = client.generic("POST", "/api/inventory/assets/", b"{}", content_type="application/json",
+                         CONTENT_LENGTH=str(1024**3))
+    assert api.status_code == 413 and "larger than" in api.json()["detail"]
+    bad = client.generic("POST", reverse("inventory:asset_import"), b"", CONTENT_LENGTH="12abc")
+    assert bad.status_code == 400
+    small = io.BytesIO(b"name\nsmall-1\n")
+    small.name = "small.csv"
+    assert client.post(reverse("inventory:asset_import"), {"file": small}).status_code == 302
+
+
+def test_an_import_stops_reading_at_the_row_limit(client, world, settings):
+    login(client, "engineer")
+    settings.IMPORT_MAX_ROWS = 3
+    upload = io.BytesIO(("name\n" + "".join(f"row-{i}\n" for i in range(5))).encode())
+    upload.name = "many.csv"
+    response = client.post(reverse("inventory:asset_import"), {"file": upload})
+    assert response.status_code == 200
+    [error] = response.context["errors"]
+    assert error.line == 5 and "more than 3 rows" in error.message
+    assert not Asset.objects.filter(name__startswith="row-").exists()
