@@ -7,13 +7,17 @@ broken host cannot stop the others, and it always closes its connection.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import errno
 import functools
 import io
 import json
+import re
 import socket
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,12 +77,51 @@ class Failure:
 Outcome = Collected | Failure
 
 
+MASK = "********"
+# text that may be base64 (a basic-auth header, a token): decoded and checked for secrets
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{6,}={0,2}")
+
+
+def _escaped_forms(secret: str) -> set[str]:
+    """The ways a secret shows up in a message besides itself: escaped as in a repr (of text or
+    of bytes) or in JSON, URL-encoded (as in a URL or a form body)."""
+    return {
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode())[2:-1],  # as bytes (b'…'), non-ASCII as \xNN
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret, safe=""),
+    }
+
+
+def _decoded(token: str) -> str:
+    padded = token + "=" * (-len(token) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            return decode(padded).decode("utf-8", "ignore")
+        except (ValueError, binascii.Error):
+            continue
+    return ""
+
+
 def redact(message: str, secrets: Iterable[str]) -> str:
-    """``message`` with every secret replaced; secrets shorter than 3 characters are too
-    ambiguous to search for and are never put into messages by this module anyway."""
-    for s in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        message = message.replace(s, "********")
-    return message
+    """``message`` with every secret replaced — also in its escaped forms (repr, JSON,
+    URL-encoded) and inside base64 (e.g. ``user:password`` of a basic-auth header, the whole
+    base64 word is replaced). Secrets shorter than 3 characters are too ambiguous to search for
+    and are never put into messages by this module anyway."""
+    wanted = {s for s in secrets if s and len(s) >= 3}
+    if not wanted:
+        return message
+    for form in sorted({f for s in wanted for f in _escaped_forms(s)}, key=len, reverse=True):
+        message = message.replace(form, MASK)
+
+    def unless_secret(match: re.Match) -> str:
+        text = _decoded(match.group(0))
+        return MASK if text and any(s in text for s in wanted) else match.group(0)
+
+    return _BASE64.sub(unless_secret, message)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
