@@ -25,6 +25,29 @@ Fetch = Callable[[str], dict]
 ROOT = "/redfish/v1"
 
 
+class ForeignLink(ValueError):
+    """A link in a BMC's answer that does not name a resource of that BMC's Redfish service."""
+
+
+def local_path(link) -> str:
+    """``link`` (an ``@odata.id`` from the BMC's answers) as a path of this BMC's Redfish service,
+    without its fragment — or ``ForeignLink``: only paths under ``/redfish/v1/`` are fetched; no
+    scheme or host (it must start with the root), no ``//``, ``@``, ``..``, backslash, query,
+    percent-escape or control characters (``:`` is allowed: Dell names drives
+    ``Disk.Bay.0:Enclosure…``). A BMC's answer cannot make the collector fetch another host."""
+    if not isinstance(link, str):
+        raise ForeignLink(f"{link!r} is not a path")
+    path = link.split("#", 1)[0]
+    if (
+        path.rstrip("/") != ROOT and not path.startswith(ROOT + "/")
+        or any(bad in path for bad in ("//", "@", "\\", "?", "%"))
+        or ".." in path.split("/")
+        or any(ord(c) < 0x21 or ord(c) == 0x7F for c in path)
+    ):
+        raise ForeignLink(f"{link[:120]!r} is not a path under {ROOT}/ of this BMC")
+    return path
+
+
 @dataclass
 class ServerDocuments:
     system: dict

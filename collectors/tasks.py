@@ -223,8 +223,17 @@ def read_bmc(host, timeout: int) -> DeviceFacts:
     try:
         client.login(auth="basic")
 
-        def fetch(path: str) -> dict:
-            response = client.get(path)
+        def fetch(link: str) -> dict:
+            try:
+                path = bmc.local_path(link)
+            except bmc.ForeignLink as exc:
+                raise UnparsableOutput(f"the BMC linked elsewhere, not followed: {exc}") from None
+            try:  # a redirect is not followed: it could lead to another host
+                response = client._rest_request(path, method="GET", allow_redirects=False)
+            except ValueError:
+                raise UnparsableOutput(f"{path}: the BMC's answer is not JSON") from None
+            if 300 <= response.status < 400:
+                raise UnparsableOutput(f"{path}: the BMC redirected (HTTP {response.status}); not followed")
             if response.status == 401:
                 from redfish.rest.v1 import InvalidCredentialsError
 

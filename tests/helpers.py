@@ -27,3 +27,40 @@ def admin_form_data(response) -> dict:
             for bound in form:
                 put(bound)
     return data
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sushy_static(mockup, port: int):
+    """sushy-static (sushy-tools) serving the Redfish mockup folder ``mockup`` over HTTP on
+    127.0.0.1:``port``, once its service root answers. Returns the process; terminate it."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    import pytest
+
+    command = Path(sys.executable).parent / "sushy-static"
+    server = subprocess.Popen(
+        [str(command), "-i", "127.0.0.1", "-p", str(port), "-m", str(mockup)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:  # readiness probe: the service root answers
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/redfish/v1/", timeout=1) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"sushy-static did not start on port {port}")
+            time.sleep(0.1)
