@@ -14,3 +14,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 # background lifecycle refreshes run before the response in tests (tests/lifecycle/test_background.py
 # covers the thread and RQ modes)
 LIFECYCLE_REFRESH = "inline"
+AXES_ENABLED = False  # login lockout: tests/ui/test_login_lockout.py switches it on
+API_THROTTLE_RATES = {"anon": None, "user": None}  # no limits; tests/api/test_throttling.py sets them

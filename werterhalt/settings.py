@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_rq",  # manage.py rqworker: the workers of scheduled and distributed discovery
+    "axes",  # login lockout after repeated failures (see LOGIN_FAILURE_LIMIT)
     "werterhalt",  # the project's own templates, static files, template tags and translations
     "inventory",
     "lifecycle",
@@ -81,7 +82,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "inventory.middleware.ChangeActorMiddleware",
+    # answers a locked-out login (django-axes); last, as its documentation asks
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Logins: after LOGIN_FAILURE_LIMIT wrong passwords for one user name from one address, that
+# user name is locked for that address for LOGIN_LOCKOUT_MINUTES (django-axes; the attempts are
+# stored in the database, so every web process sees them). An admin lifts a lockout with
+# `manage.py axes_reset_username NAME`. Set AXES_IPWARE_META_PRECEDENCE_ORDER /
+# BEHIND_PROXY so the client address is read from the proxy's header.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "werterhalt.urls"
 
@@ -179,6 +197,8 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # the client's address for login lockouts: the proxy's X-Forwarded-For
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Uploads (the CSV import): a request body larger than UPLOAD_MAX_BYTES is refused from its
 # Content-Length before it is read (413); an import stops reading at IMPORT_MAX_ROWS rows.
@@ -264,10 +284,20 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # requests per client and minute (werterhalt.api.throttling): API_RATE_ANON without a login,
+    # API_RATE_USER per user or token; over it: 429 with Retry-After
+    "DEFAULT_THROTTLE_CLASSES": [
+        "werterhalt.api.throttling.AnonymousRate",
+        "werterhalt.api.throttling.UserRate",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("API_RATE_ANON", "60/min"),
+    "user": os.environ.get("API_RATE_USER", "1200/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Werterhalt API",
