@@ -38,6 +38,15 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo --user demo --url http://$(HOST):$(PORT)/
 	$(DEMO_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+# Production serving: gunicorn with DEBUG off; WhiteNoise serves the static files. Set
+# SECRET_KEY, DATABASE_URL (and REDIS_URL, HTTPS, ALLOWED_HOSTS, …) in the environment first;
+# deploy/ has the systemd units. WORKERS defaults to 2 per core + 1.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+serve: install
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 exec $(BIN)/gunicorn werterhalt.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --access-logfile - --error-logfile - --forwarded-allow-ips 127.0.0.1
+
 lab-stop: install
 	$(DEMO_ENV) $(BIN)/python manage.py lab stop --dir $(LAB_DIR)
 

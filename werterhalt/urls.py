@@ -21,6 +21,7 @@ inventory_patterns = [
 
 urlpatterns = [
     path("", v.DashboardView.as_view(), name="home"),
+    path("healthz", v.healthz, name="healthz"),
     path("search/", v.SearchView.as_view(), name="search"),
     path("tokens/", v.TokenView.as_view(), name="tokens"),
     path("preferences/table/", generic.TablePreferenceView.as_view(), name="table_preferences"),

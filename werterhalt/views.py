@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,7 +26,7 @@ from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, 
 from lifecycle import assess, figures, labels, state
 from lifecycle.choices import CostSource, Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, SoftwareRelease
-from werterhalt import charts, generic
+from werterhalt import charts, generic, health
 from werterhalt.filtersets import MAX_ID
 
 STALE_DAYS = 30
@@ -187,3 +189,13 @@ class TokenView(View):
             {"tokens": tokens, "new_key": new_key, "new_token": new_token},
             status=status,
         )
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """200 when this process can serve (database, migrations, Redis when configured), else 503;
+    no login, for load balancers and service managers. Says only "ok" or a short reason."""
+    healthy, found = health.checks()
+    return JsonResponse({"status": "ok" if healthy else "fail", "checks": found},
+                        status=200 if healthy else 503)

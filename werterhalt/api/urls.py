@@ -34,6 +34,34 @@ class APIRootView(views.APIView):
         return Response(links)
 
 
+class StatusView(views.APIView):
+    """This installation: versions, the health checks of ``/healthz``, the discovery workers and
+    queue, and the last discovery run. Any signed-in user or token."""
+
+    _ignore_model_permissions = True
+    schema = None
+
+    def get(self, request, format=None):
+        from collectors import jobs
+        from collectors.models import DiscoveryRun
+        from werterhalt import health
+
+        healthy, found = health.checks()
+        queue = jobs.health()
+        last = DiscoveryRun.objects.order_by("-started").first()
+        return Response({
+            "status": "ok" if healthy else "fail",
+            "checks": found,
+            "versions": health.versions(),
+            "workers": len(queue["workers"]),
+            "scheduler": queue["scheduler"],
+            "queue": queue["counts"],
+            "last_discovery_run": None if last is None else {
+                "id": last.pk, "started": last.started, "finished": last.finished, "status": last.status,
+            },
+        })
+
+
 class UsersRootView(routers.APIRootView):
     """Your API tokens."""
 
@@ -44,6 +72,7 @@ users.register("tokens", TokenViewSet)
 
 urlpatterns = [
     path("", APIRootView.as_view(), name="api-root"),
+    path("status/", StatusView.as_view(), name="api-status"),
     path("inventory/", include("inventory.api.urls")),
     path("lifecycle/", include("lifecycle.api.urls")),
     path("discovery/", include("collectors.api.urls")),
