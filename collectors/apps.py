@@ -7,7 +7,9 @@ class CollectorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from collectors import models, signals
+        from django.core import checks as django_checks
+
+        from collectors import checks, models, signals
         from inventory.changelog import track
 
         # who changed a schedule, and how; its bookkeeping (next run, RQ job) is not a change
@@ -26,3 +28,5 @@ class CollectorsConfig(AppConfig):
             ),
         )
         signals.connect()
+        django_checks.register(checks.discovery_allow_valid, django_checks.Tags.security)
+        django_checks.register(checks.discovery_allow, django_checks.Tags.security, deploy=True)
