@@ -11,12 +11,22 @@ NAPALM driver). Credentials never come from the database: from the environment
     hosts:   {core-1: {password: "..."}}
 
 A host in the inventory folder that carries its own username/password keeps them.
+
+Which addresses discovery may connect to at all: DISCOVERY_ALLOW (or ``discover --allow``), a
+list of prefixes. Every target - from a folder, from the database, from a schedule, found by a
+crawl - is checked by ``refusal`` before any packet is sent to it; a DNS name is resolved once
+and every address it resolves to must lie inside. An empty list allows every address (installs
+from before the setting); ``collectors.checks`` warns about that.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
+import socket
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +41,72 @@ from collectors.normalize import SUPPORTED_DRIVERS
 
 class InventoryError(Exception):
     """The host list or the secrets cannot be read; the message says which file and why."""
+
+
+NOT_ALLOWED = "not allowed"  # DiscoveryHost.reason of a target outside the allowed prefixes
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def allowed_networks(prefixes: Iterable[str], what: str = "DISCOVERY_ALLOW") -> list[Network]:
+    """The allowed prefixes as networks; InventoryError naming the one that is not a prefix (a
+    typo must not widen nor silently narrow what discovery reaches: the run does not start)."""
+    if isinstance(prefixes, str):
+        raise InventoryError(f"{what} must be a list of prefixes, not the string {prefixes!r}")
+    networks = []
+    for p in prefixes:
+        try:
+            networks.append(ipaddress.ip_network(str(p).strip(), strict=False))
+        except ValueError:
+            raise InventoryError(f"{what}: {p!r} is not an IP prefix (e.g. 10.20.0.0/16)") from None
+    return networks
+
+
+def _resolve(name: str) -> list[str]:
+    return [info[4][0] for info in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)]
+
+
+def refusal(
+    hostname: str,
+    networks: list[Network],
+    resolve: Callable[[str], list[str]] = _resolve,
+) -> str:
+    """Why discovery must not connect to ``hostname`` (the host's address as the connection
+    uses it), or "" when it may. No networks: every address may be reached. An IP address must
+    lie inside one of ``networks``; a DNS name is resolved (once) and every address it resolves
+    to must lie inside; a name that does not resolve is refused."""
+    if not networks:
+        return ""
+    name = str(hostname or "").strip()
+    shown = ", ".join(str(n) for n in networks)
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    if not name:
+        return "no address to check against the allowed prefixes: not contacted"
+    try:
+        addresses = [ipaddress.ip_address(name)]
+        resolved = False
+    except ValueError:
+        try:
+            found = resolve(name)
+        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+            return f"{name[:100]} could not be resolved ({exc}): not contacted"
+        addresses = []
+        for a in found:
+            with contextlib.suppress(ValueError):
+                addresses.append(ipaddress.ip_address(str(a).split("%", 1)[0]))
+        if not addresses:
+            return f"{name[:100]} resolved to no address: not contacted"
+        resolved = True
+    outside = [a for a in addresses if not any(a.version == n.version and a in n for n in networks)]
+    if not outside:
+        return ""
+    if resolved:
+        return (
+            f"{name[:100]} resolves to {', '.join(map(str, outside[:5]))}, outside the allowed "
+            f"prefixes ({shown}): not contacted"
+        )
+    return f"{name} is outside the allowed prefixes ({shown}): not contacted"
 
 
 @dataclass

@@ -254,6 +254,8 @@ def start_run(
             heartbeat=now,
             source=s.source[:250],
             workers=s.workers or settings.DISCOVERY_WORKERS,
+            # what this machine allows; each worker checks every host against its own setting
+            allowed_prefixes=_allow_setting(),
             schedule=s,
             trigger=trigger,
             user=user,
@@ -261,6 +263,7 @@ def start_run(
         )
         DiscoverySchedule.objects.filter(pk=s.pk).update(last_run=run, last_message="")
         try:
+            host_sources.allowed_networks(settings.DISCOVERY_ALLOW)  # a typo stops the run here
             inventory = schedules.inventory_for(s, host_sources.load_credentials())
         except host_sources.InventoryError as e:
             run.status, run.finished, run.message = RunStatus.FAILED, now, f"host list: {e}"[:1000]
@@ -359,6 +362,11 @@ def execute_shard(shard_id: int) -> dict:
         status, message = ShardStatus.FAILED, f"{type(e).__name__}: {e}"
     finish_shard(shard.pk, status, message[:500])
     return {"shard": shard_id, "hosts": tried, "status": status}
+
+
+def _allow_setting() -> list[str]:
+    allow = settings.DISCOVERY_ALLOW
+    return [allow] if isinstance(allow, str) else [str(p) for p in allow]
 
 
 def _spec(run: DiscoveryRun) -> dict:

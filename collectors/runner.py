@@ -5,6 +5,10 @@ takes each finished host off a queue and syncs it in its own transaction, so sav
 with collecting. A host that fails is recorded with its reason and nothing of it is written.
 With ``crawl``, LLDP neighbours' management addresses inside the allowed prefixes become the
 next round's hosts, up to ``depth`` hops from the seeds.
+
+Every round's hosts are checked against the allowed prefixes (DISCOVERY_ALLOW, or ``allow``)
+before Nornir starts: a host whose address (or any address its DNS name resolves to) lies outside
+is recorded as failed with the reason ``not allowed`` and is never connected to.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, models
@@ -85,12 +90,18 @@ def discover(
     schedule=None,
 ) -> RunReport:
     """Discover every host of ``inventory`` (and, with ``crawl``, what LLDP leads to) in this
-    process. The run beats while it works, so that a killed process leaves a run that
-    ``collectors.jobs.reap`` can tell is stale."""
+    process. ``allow`` (default DISCOVERY_ALLOW) bounds both the crawl and every host connected
+    to; empty allows every host (and no crawl). The run beats while it works, so that a killed
+    process leaves a run that ``collectors.jobs.reap`` can tell is stale. A prefix that is not
+    one raises ``hosts.InventoryError`` before the run starts."""
     from django.conf import settings
 
     _register_napalm()
     workers = workers or settings.DISCOVERY_WORKERS
+    networks = host_sources.allowed_networks(
+        allow if allow is not None else settings.DISCOVERY_ALLOW,
+        "allowed prefixes" if allow is not None else "DISCOVERY_ALLOW",
+    )
     allow = list(allow if allow is not None else settings.DISCOVERY_ALLOW)
     depth = settings.DISCOVERY_CRAWL_DEPTH if depth is None else depth
     credentials = credentials or host_sources.Credentials()
@@ -110,6 +121,8 @@ def discover(
     )
     report = RunReport(run=run)
     label = f"discovery run {run.pk}"
+    if not networks:
+        log.warning("%s: no allowed prefixes (DISCOVERY_ALLOW is empty): any address is contacted", label)
     catalogue = Catalogue()
     visited_names: set[str] = set()
     visited_addresses: set[str] = set()
@@ -133,6 +146,7 @@ def discover(
                     level,
                     label,
                     progress,
+                    networks=networks,
                 )
                 level += 1
                 if not crawl or level > depth:
@@ -159,9 +173,12 @@ def discover_shard(
 ) -> RunReport:
     """Discover the hosts of one shard of a distributed run (no crawl): each host is saved in its
     own transaction and recorded against the shard as it arrives. Hosts of the shard that the
-    inventory no longer holds are recorded as failed. The caller beats and closes the shard."""
+    inventory no longer holds are recorded as failed, and so are hosts outside this worker's
+    DISCOVERY_ALLOW (never connected to). The caller beats and closes the shard."""
     from django.conf import settings
 
+    # the worker's own setting: the machine that connects decides where it may connect to
+    networks = host_sources.allowed_networks(settings.DISCOVERY_ALLOW)
     _register_napalm()
     run = shard.run
     workers = workers or run.workers or settings.DISCOVERY_WORKERS
@@ -170,6 +187,8 @@ def discover_shard(
     secrets = credentials.secrets() | {h.password for h in hosts if h.password}
     report = RunReport(run=run)
     label = f"discovery run {run.pk}"
+    if not networks:
+        log.warning("%s: DISCOVERY_ALLOW is empty on this worker: any address is contacted", label)
     missing = [n for n in shard.hosts if n not in inventory.hosts]
     for name in missing:
         DiscoveryHost.objects.create(
@@ -198,6 +217,7 @@ def discover_shard(
                 label,
                 progress,
                 shard=shard,
+                networks=networks,
             )
     return report
 
@@ -267,8 +287,15 @@ def _round(
     label: str,
     progress,
     shard: DiscoveryShard | None = None,
+    networks: list[host_sources.Network] | None = None,
 ) -> list[tuple[Host, Collected]]:
-    """Collect ``hosts`` in parallel; sync each as it arrives. Returns the successes."""
+    """Collect ``hosts`` in parallel; sync each as it arrives. Returns the successes. Hosts
+    outside ``networks`` are recorded as ``not allowed`` first and left out of the Nornir run."""
+    hosts = _refuse_outside(
+        hosts, networks or [], workers, run, report, catalogue, level, label, progress, shard
+    )
+    if not hosts:
+        return []
     round_inventory = host_sources.from_hosts(hosts)
     nr = Nornir(inventory=round_inventory, runner=ThreadedRunner(num_workers=workers))
     outcomes: queue.Queue = queue.Queue()
@@ -308,6 +335,43 @@ def _round(
     if errors:
         raise errors[0]
     return found
+
+
+def _refuse_outside(
+    hosts: list[Host],
+    networks: list[host_sources.Network],
+    workers: int,
+    run: DiscoveryRun,
+    report: RunReport,
+    catalogue: Catalogue,
+    level: int,
+    label: str,
+    progress,
+    shard: DiscoveryShard | None,
+) -> list[Host]:
+    """The hosts discovery may connect to; the others are recorded as failed (``not allowed``).
+    DNS names are resolved here, in parallel, before any connection is opened."""
+    if not networks:
+        return hosts
+
+    def check(host: Host) -> tuple[str, float]:
+        started = time.monotonic()
+        return host_sources.refusal(str(host.hostname or ""), networks), time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, 32, len(hosts)))) as pool:
+        verdicts = list(pool.map(check, hosts))
+    allowed = []
+    for host, (why, seconds) in zip(hosts, verdicts, strict=True):
+        if not why:
+            allowed.append(host)
+            continue
+        log.warning("%s: %s not contacted: %s", label, host.name, why)
+        item = Failure(host=host.name, reason=host_sources.NOT_ALLOWED, message=why, seconds=seconds)
+        hr = _record(item, host, run, catalogue, level, label, shard)
+        report.hosts.append(hr)
+        if progress:
+            progress(hr)
+    return allowed
 
 
 def _record(

@@ -23,7 +23,8 @@ class Command(BaseCommand):
     help = (
         "Discover network devices over SSH (NAPALM) and sync them into the inventory. Hosts come from "
         "a Nornir SimpleInventory folder (--inventory) or, without it, from assets with a management "
-        "address and a platform. Exit 0: every host succeeded; 1: some failed (the others were saved); "
+        "address and a platform. Only hosts inside DISCOVERY_ALLOW (or --allow) are connected to; the "
+        "others fail as 'not allowed'. Exit 0: every host succeeded; 1: some failed (the others were saved); "
         "2: bad usage."
     )
 
@@ -49,7 +50,8 @@ class Command(BaseCommand):
             nargs="+",
             metavar="PREFIX",
             default=None,
-            help="prefixes the crawl may enter (default DISCOVERY_ALLOW)",
+            help="prefixes discovery may connect to, for the hosts listed and the crawl "
+            "(default DISCOVERY_ALLOW; empty: any host, no crawl)",
         )
         parser.add_argument(
             "--depth",
@@ -62,12 +64,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, inventory, workers, crawl, allow, depth, secrets, **options):
-        if allow is not None and not crawl:
-            raise CommandError("--allow only makes sense with --crawl", returncode=2)
         try:
-            prefixes = parse_prefixes(allow if allow is not None else settings.DISCOVERY_ALLOW)
+            if allow is not None:
+                prefixes = parse_prefixes(allow)
+            else:
+                setting = settings.DISCOVERY_ALLOW
+                prefixes = parse_prefixes([setting] if isinstance(setting, str) else setting)
         except ValueError as e:
-            raise CommandError(f"--allow: {e}", returncode=2) from None
+            raise CommandError(
+                f"{'--allow' if allow is not None else 'DISCOVERY_ALLOW'}: {e}", returncode=2
+            ) from None
         if crawl and not prefixes:
             raise CommandError(
                 "--crawl needs --allow PREFIX (or DISCOVERY_ALLOW): a crawl never leaves "
@@ -100,10 +106,10 @@ class Command(BaseCommand):
                 line = f"FAILED  {h.name:<{width}} {h.address:<16} {h.reason}: {h.message}"
                 self.stdout.write(self.style.ERROR(line))
 
+        where = "only inside " + ", ".join(prefixes) if prefixes else "any address: DISCOVERY_ALLOW is empty"
         self.stdout.write(
             f"Discovering {len(nornir_inventory.hosts)} hosts from the {source} "
-            f"({workers or settings.DISCOVERY_WORKERS} workers"
-            f"{', crawl inside ' + ', '.join(prefixes) if crawl else ''})"
+            f"({workers or settings.DISCOVERY_WORKERS} workers{', crawl' if crawl else ''}, {where})"
         )
         from collectors import jobs
 
