@@ -67,4 +67,5 @@ class HostReason(ColoredChoices):
     UNSUPPORTED = "unsupported", _("Unsupported platform")
     UNPARSABLE = "unparsable", _("Unparsable output")
     CONFLICT = "conflict", _("Conflicts with the inventory")
+    NOT_ALLOWED = "not allowed", _("Not allowed")  # outside DISCOVERY_ALLOW, or plain-HTTP BMC
     ERROR = "error", _("Other error")

@@ -43,7 +43,7 @@ class InventoryError(Exception):
     """The host list or the secrets cannot be read; the message says which file and why."""
 
 
-NOT_ALLOWED = "not allowed"  # DiscoveryHost.reason of a target outside the allowed prefixes
+NOT_ALLOWED = "not allowed"  # DiscoveryHost.reason (HostReason.NOT_ALLOWED) of a target outside the prefixes
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, models
 from django.utils import timezone
 from nornir.core import Nornir
@@ -296,6 +297,8 @@ def _round(
     )
     if not hosts:
         return []
+    for h in hosts:  # plain-HTTP BMCs: this installation's decision, whatever the inventory says
+        h.data["allow_http"] = settings.DISCOVERY_BMC_ALLOW_HTTP
     round_inventory = host_sources.from_hosts(hosts)
     nr = Nornir(inventory=round_inventory, runner=ThreadedRunner(num_workers=workers))
     outcomes: queue.Queue = queue.Queue()

@@ -36,11 +36,16 @@ class Reason:
     UNREACHABLE = "unreachable"
     UNSUPPORTED = "unsupported"
     UNPARSABLE = "unparsable"
+    NOT_ALLOWED = "not allowed"
     ERROR = "error"
 
 
 class UnsupportedPlatform(Exception):
     pass
+
+
+class NotAllowed(Exception):
+    """A connection this installation does not allow (e.g. a BMC over plain HTTP)."""
 
 
 # driver -> (command that lists the hardware, ntc-templates platform)
@@ -208,6 +213,10 @@ def read_bmc(host, timeout: int) -> DeviceFacts:
     from collectors import redfish as bmc
 
     scheme = host.get("scheme", "https")
+    if scheme != "https" and not host.get("allow_http", False):
+        raise NotAllowed(
+            f"{scheme}: the BMC's credentials would travel unencrypted; only https is used "
+            "(DISCOVERY_BMC_ALLOW_HTTP=1 allows plain http)")
     verify = host.get("verify_tls", True)
     cafile = (host.get("ca_file") or certifi.where()) if verify else None
     port = host.port or (443 if scheme == "https" else 80)
@@ -265,6 +274,8 @@ def classify(exc: BaseException) -> tuple[str, str]:
         return bmc
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     for e in chain:
+        if isinstance(e, NotAllowed):
+            return Reason.NOT_ALLOWED, str(e)
         if isinstance(e, UnsupportedPlatform):
             return Reason.UNSUPPORTED, str(e)
         if isinstance(e, UnsupportedVersion):

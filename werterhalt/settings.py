@@ -242,7 +242,10 @@ DEVICE_SECRETS_FILE = os.environ.get("DEVICE_SECRETS_FILE", "")
 DISCOVERY_WORKERS = int(os.environ.get("DISCOVERY_WORKERS", "20"))
 DISCOVERY_TIMEOUT = int(os.environ.get("DISCOVERY_TIMEOUT", "15"))  # seconds: connect, banner, auth
 DISCOVERY_COMMAND_TIMEOUT = int(os.environ.get("DISCOVERY_COMMAND_TIMEOUT", "60"))  # seconds per command
-DISCOVERY_ALLOW = env_list("DISCOVERY_ALLOW", "")  # prefixes an LLDP crawl may enter
+# prefixes discovery may connect to: every target (inventory folders, assets from the database,
+# schedules, LLDP crawls); outside: reason "not allowed", nothing sent. Empty: any address (a
+# warning in `check --deploy`) and crawls need `discover --allow`.
+DISCOVERY_ALLOW = env_list("DISCOVERY_ALLOW", "")
 DISCOVERY_CRAWL_DEPTH = int(os.environ.get("DISCOVERY_CRAWL_DEPTH", "4"))
 # SSH port of hosts that come from the database or from a crawl
 DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
@@ -250,6 +253,8 @@ DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
 # verified against this CA file, or the system's CA bundle when empty
 DISCOVERY_BMC_PORT = int(os.environ.get("DISCOVERY_BMC_PORT", "443"))
 DISCOVERY_BMC_CA_FILE = os.environ.get("DISCOVERY_BMC_CA_FILE", "")
+# a BMC is read over HTTPS only: plain HTTP would send its credentials in clear (labs: set 1)
+DISCOVERY_BMC_ALLOW_HTTP = env_bool("DISCOVERY_BMC_ALLOW_HTTP")
 # distributed discovery (RQ workers, see README): a run is cut into shards of hosts; a shard's job
 # beats every DISCOVERY_HEARTBEAT seconds, and one that has not beaten for DISCOVERY_STALE_AFTER
 # seconds is taken as lost (its worker died); its run is then marked incomplete.

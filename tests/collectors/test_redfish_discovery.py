@@ -61,6 +61,7 @@ def _bmc_host(name, port, creds):
 
 
 def test_server_discovered_over_redfish_and_a_bmc_that_is_down(db, bmc, settings):
+    settings.DISCOVERY_BMC_ALLOW_HTTP = True  # sushy-static speaks plain HTTP
     creds = Credentials(default={"username": "admin", "password": "bmc-secret-pw"})
     report = discover(
         from_hosts([_bmc_host("rack-1-bmc", bmc, creds), _bmc_host("bmc-down", _port(), creds)]),

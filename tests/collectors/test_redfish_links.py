@@ -82,10 +82,32 @@ def test_a_bmc_answer_linking_elsewhere_fetches_nothing_off_the_bmc(tmp_path, ot
     try:
         creds = Credentials(default={"username": "admin", "password": "bmc-secret-pw"})
         host = make_host("bmc", "127.0.0.1", "redfish", creds, port=bmc_port)
-        host.data.update(scheme="http", verify_tls=False)
+        host.data.update(scheme="http", verify_tls=False, allow_http=True)
         with pytest.raises(UnparsableOutput, match="linked elsewhere, not followed"):
             read_bmc(host, timeout=5)
     finally:
         server.terminate()
         server.wait(timeout=10)
+    assert _connections(other_host) == 0
+
+
+def test_plain_http_is_refused_unless_allowed(db, other_host, settings):
+    """issue #14: `scheme: http` sent basic-auth credentials in clear. Refused before any
+    connection unless DISCOVERY_BMC_ALLOW_HTTP; the inventory cannot allow it itself."""
+    from collectors.hosts import from_hosts
+    from collectors.models import DiscoveryHost
+    from collectors.runner import discover
+    from collectors.tasks import NotAllowed, Reason
+
+    creds = Credentials(default={"username": "admin", "password": "bmc-secret-pw"})
+    settings.DISCOVERY_BMC_ALLOW_HTTP = False
+    host = make_host("bmc", "127.0.0.1", "redfish", creds, port=other_host.getsockname()[1])
+    host.data.update(scheme="http")
+    with pytest.raises(NotAllowed, match="unencrypted"):
+        read_bmc(host, timeout=5)
+    host.data.update(allow_http=True)  # what an inventory says is overridden by the run
+    report = discover(from_hosts([host]), source="test", credentials=creds)
+    failed = DiscoveryHost.objects.get(run=report.run, name="bmc")
+    assert (failed.outcome, failed.reason) == ("failed", Reason.NOT_ALLOWED)
+    assert "DISCOVERY_BMC_ALLOW_HTTP" in failed.message
     assert _connections(other_host) == 0
