@@ -130,7 +130,8 @@ def test_committed_mo_is_up_to_date(tmp_path):
         ("Organisational units", "Organisationseinheiten"),
         ("Discovery runs", "Erkennungsläufe"),
         ("Book value (CHF)", "Buchwert (CHF)"),
-        ("The file is larger than 50 MB.", "Die Datei ist grösser als 50 MB."),
+        ("The upload is larger than %(mb)s MB.", "Der Upload ist grösser als %(mb)s MB."),
+        ("Not allowed", "Nicht erlaubt"),
     ],
 )
 def test_strings_come_out_german(english, german):
