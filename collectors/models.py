@@ -24,8 +24,9 @@ class DiscoverySchedule(models.Model):
         max_length=500,
         blank=True,
         help_text=_(
-            "A Nornir SimpleInventory folder (hosts.yaml, groups.yaml, defaults.yaml), at the same "
-            "path on every worker. Empty: the hosts come from the inventory database."
+            "A Nornir SimpleInventory folder (hosts.yaml, groups.yaml, defaults.yaml) under "
+            "DISCOVERY_INVENTORY_ROOT, at the same path on every worker. Empty: the hosts come "
+            "from the inventory database."
         ),
     )
     asset_filter = models.CharField(
@@ -146,6 +147,11 @@ class DiscoverySchedule(models.Model):
                 schedules.check_cron(self.cron)
             except ValueError as e:
                 errors["cron"] = str(e)
+        if self.inventory_folder:
+            try:
+                schedules.check_inventory_folder(self.inventory_folder)
+            except ValueError as e:
+                errors["inventory_folder"] = str(e)
         if self.inventory_folder and self.asset_filter:
             errors["asset_filter"] = _("A schedule takes its hosts from a folder or from a filter, not both.")
         if self.asset_filter:

@@ -7,9 +7,11 @@ the UI and the API all call these. Nothing here talks to Redis.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from croniter import CroniterBadCronError, croniter
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -85,6 +87,18 @@ def _filterset(query: str):
     return AssetFilterSet(qd, queryset=Asset.objects.all())
 
 
+def check_inventory_folder(folder: str) -> Path:
+    """The folder a schedule reads its hosts from, resolved (symbolic links followed), or
+    ``ValueError``: it must lie under ``DISCOVERY_INVENTORY_ROOT`` — a schedule cannot point
+    discovery at ``../../etc`` or any file of the machine. A relative folder is taken below the
+    root."""
+    root = Path(settings.DISCOVERY_INVENTORY_ROOT).resolve()
+    path = (root / folder).resolve()
+    if path != root and root not in path.parents:
+        raise ValueError(f"must be a folder under {root} (DISCOVERY_INVENTORY_ROOT)")
+    return path
+
+
 def check_asset_filter(query: str) -> None:
     """Raise ValueError naming the filter that is unknown or has a bad value."""
     fs = _filterset(query)
@@ -99,7 +113,11 @@ def inventory_for(schedule, credentials):
     from collectors import hosts
 
     if schedule.inventory_folder:
-        return hosts.from_folder(schedule.inventory_folder, credentials)
+        try:  # again here: a worker's DISCOVERY_INVENTORY_ROOT is the one that counts
+            folder = check_inventory_folder(schedule.inventory_folder)
+        except ValueError as exc:
+            raise hosts.InventoryError(f"inventory folder {schedule.inventory_folder}: {exc}") from None
+        return hosts.from_folder(folder, credentials)
     queryset = None
     if schedule.asset_filter:
         try:

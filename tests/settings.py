@@ -16,3 +16,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 LIFECYCLE_REFRESH = "inline"
 AXES_ENABLED = False  # login lockout: tests/ui/test_login_lockout.py switches it on
 API_THROTTLE_RATES = {"anon": None, "user": None}  # no limits; tests/api/test_throttling.py sets them
+DISCOVERY_INVENTORY_ROOT = "/"  # tests keep folders in tmp; tests/collectors/test_schedules.py narrows it

@@ -246,6 +246,8 @@ DISCOVERY_COMMAND_TIMEOUT = int(os.environ.get("DISCOVERY_COMMAND_TIMEOUT", "60"
 # schedules, LLDP crawls); outside: reason "not allowed", nothing sent. Empty: any address (a
 # warning in `check --deploy`) and crawls need `discover --allow`.
 DISCOVERY_ALLOW = env_list("DISCOVERY_ALLOW", "")
+# schedules may read inventory folders only below this folder (the demo's lab lives in var/lab)
+DISCOVERY_INVENTORY_ROOT = Path(os.environ.get("DISCOVERY_INVENTORY_ROOT", BASE_DIR / "var"))
 DISCOVERY_CRAWL_DEPTH = int(os.environ.get("DISCOVERY_CRAWL_DEPTH", "4"))
 # SSH port of hosts that come from the database or from a crawl
 DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
