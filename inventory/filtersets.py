@@ -26,10 +26,10 @@ from inventory.models import (
 from inventory.models.organisation import descendants
 from lifecycle import figures
 from lifecycle.choices import Coverage, Risk, SupportStatus, Usage
-from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice, slug_filter
+from werterhalt.filtersets import BaseFilterSet, IdsFilter, fk_filter, multiple_choice, slug_filter
 
 
-class OrgUnitTreeFilter(django_filters.ModelMultipleChoiceFilter):
+class OrgUnitTreeFilter(IdsFilter):
     """An org unit means the unit and everything below it."""
 
     def __init__(self, *args, **kwargs):

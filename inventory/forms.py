@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import AssetStatus
 from inventory.models import Asset, HardwareModel, Manufacturer, Module, OrgUnit, Platform, Site, Tag
-from werterhalt.forms import StyledModelForm
+from werterhalt.forms import IdField, StyledModelForm
 
 
 class AssetImportForm(forms.Form):
@@ -143,12 +143,12 @@ class AssetBulkEditForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", "—")] + list(AssetStatus.choices)
     )
-    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.all(), required=False)
-    org_unit = forms.ModelChoiceField(
+    site = IdField(label=_("Site"), queryset=Site.objects.all(), required=False)
+    org_unit = IdField(
         label=_("Organisational unit"), queryset=OrgUnit.objects.all(), required=False
     )
     role = forms.CharField(label=_("Role"), required=False, max_length=50)
-    platform = forms.ModelChoiceField(label=_("Platform"), queryset=Platform.objects.all(), required=False)
+    platform = IdField(label=_("Platform"), queryset=Platform.objects.all(), required=False)
     purchase_date = forms.DateField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

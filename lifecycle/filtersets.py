@@ -8,12 +8,12 @@ from inventory.choices import HardwareCategory
 from inventory.models import Asset, HardwareModel, OrgUnit, Platform
 from lifecycle.choices import ContractKind, SupportMilestone
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt.filtersets import BaseFilterSet, fk_filter, multiple_choice, slug_filter
+from werterhalt.filtersets import BaseFilterSet, IdsFilter, fk_filter, multiple_choice, slug_filter
 
 
 class HardwareNoticeFilterSet(BaseFilterSet):
     search_fields = ("bulletin", "hardware_models__model", "source")
-    hardware_model_id = django_filters.ModelMultipleChoiceFilter(
+    hardware_model_id = IdsFilter(
         field_name="hardware_models", queryset=HardwareModel.objects.all(), label=_("Hardware model"))
     support_ends_before = django_filters.DateFilter(
         field_name="last_date_of_support", lookup_expr="lt", label=_("Last date of support before"))
@@ -48,8 +48,7 @@ class ContractFilterSet(BaseFilterSet):
                  ("expired", _("Expired")), ("future", _("Not started yet"))],
         help_text=_("On today's date, as lifecycle.rules.contract_state decides it; running includes "
                     "expiring."))
-    asset_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="assets", queryset=Asset.objects.all(), label=_("Asset"))
+    asset_id = IdsFilter(field_name="assets", queryset=Asset.objects.all(), label=_("Asset"))
     ends_before = django_filters.DateFilter(field_name="end", lookup_expr="lt", label=_("Ends before"))
 
     class Meta:

@@ -8,7 +8,7 @@ from inventory.models import Manufacturer, OrgUnit, Site
 from lifecycle import planning
 from lifecycle.choices import SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt.forms import StyledModelForm
+from werterhalt.forms import IdsField, StyledModelForm
 
 
 class HardwareNoticeForm(StyledModelForm):
@@ -103,17 +103,17 @@ class PlanForm(forms.Form):
         initial=0,
         required=False,
     )
-    org_unit = forms.ModelMultipleChoiceField(
+    org_unit = IdsField(
         label=_("Organisational unit"),
         queryset=OrgUnit.objects.all(),
         required=False,
         help_text=_("Includes the units below it."),
     )
-    site = forms.ModelMultipleChoiceField(label=_("Site"), queryset=Site.objects.all(), required=False)
+    site = IdsField(label=_("Site"), queryset=Site.objects.all(), required=False)
     category = forms.MultipleChoiceField(
         label=_("Category"), choices=HardwareCategory.choices, required=False
     )
-    manufacturer = forms.ModelMultipleChoiceField(
+    manufacturer = IdsField(
         label=_("Manufacturer"), queryset=Manufacturer.objects.all(), required=False
     )
     group_by = forms.ChoiceField(
@@ -157,8 +157,8 @@ class SummaryForm(forms.Form):
     """What the lifecycle summary API takes: as of, org units (with the units below), sites."""
 
     at = forms.DateField(required=False)
-    org_unit = forms.ModelMultipleChoiceField(queryset=OrgUnit.objects.all(), required=False)
-    site = forms.ModelMultipleChoiceField(queryset=Site.objects.all(), required=False)
+    org_unit = IdsField(queryset=OrgUnit.objects.all(), required=False)
+    site = IdsField(queryset=Site.objects.all(), required=False)
 
     def clean_at(self):
         at = self.cleaned_data["at"]

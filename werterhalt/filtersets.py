@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-MAX_ID = 2**63 - 1  # the largest primary key a database column holds (bigint)
+from werterhalt.forms import MAX_ID, BoundedIdsMixin
+
+__all__ = ["MAX_ID", "BaseFilterSet", "IdsFilter", "fk_filter", "multiple_choice", "slug_filter"]
 
 
 class IdInFilter(django_filters.BaseInFilter):
@@ -48,20 +50,8 @@ def multiple_choice(field_name: str, choices, label) -> django_filters.MultipleC
     )
 
 
-class _IdsField(django_filters.fields.ModelMultipleChoiceField):
-    """Primary keys that are not whole numbers 1 … 2⁶³−1 are refused before the query (the
-    database would fail on them: a 500 instead of a 400 naming the field)."""
-
-    def _check_values(self, value):
-        if self.to_field_name is None:
-            for pk in value:
-                text = str(pk).strip()
-                if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-                    raise forms.ValidationError(
-                        self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                        params={"pk": pk},
-                    )
-        return super()._check_values(value)
+class _IdsField(BoundedIdsMixin, django_filters.fields.ModelMultipleChoiceField):
+    """Primary keys that are not whole numbers 1 … 2⁶³−1 are refused before the query."""
 
 
 class IdsFilter(django_filters.ModelMultipleChoiceFilter):

@@ -324,6 +324,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # answers may be brief (?brief=1, nested references): only id, url, display are required
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "werterhalt.api.schema.answers_may_be_brief",
+    ],
     # Swagger UI and ReDoc from the app's own static files (drf-spectacular-sidecar), no CDN
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

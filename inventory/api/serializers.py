@@ -145,7 +145,7 @@ class ModuleSerializer(BaseModelSerializer):
 
 
 class ObjectChangeSerializer(BaseModelSerializer):
-    user = BriefUserSerializer(read_only=True)
+    user = BriefUserSerializer(read_only=True, allow_null=True)  # NULL: a user since deleted, or none
     content_type = serializers.SerializerMethodField()
 
     class Meta:

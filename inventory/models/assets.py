@@ -15,8 +15,8 @@ from .organisation import OrgUnit, Site
 class Tag(models.Model):
     name = models.CharField(
         _("name"), max_length=100, unique=True,
-        validators=[RegexValidator(r",", inverse_match=True,
-                                   message=_("A tag name cannot contain a comma."))],
+        # said positively (no comma anywhere), so that the API schema's pattern says the same
+        validators=[RegexValidator(r"^[^,]*\Z", message=_("A tag name cannot contain a comma."))],
     )
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     color = models.CharField(_("colour"), max_length=7, default="#6c757d")

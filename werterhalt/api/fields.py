@@ -6,6 +6,8 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
+from werterhalt.forms import MAX_ID
+
 # the URL namespace of each app's endpoints (see werterhalt/api/urls.py)
 NAMESPACES = {"inventory": "inventory-api", "lifecycle": "lifecycle-api", "collectors": "discovery-api"}
 
@@ -57,6 +59,11 @@ class NestedField(serializers.PrimaryKeyRelatedField):
             except self.get_queryset().model.DoesNotExist:
                 model = self.get_queryset().model._meta.verbose_name
                 self.fail("not_found", model=model, field=self.lookup, value=data)
+        # a key out of range is "does not exist", not a database error (SQLite cannot bind it)
+        if isinstance(data, bool) or not str(data).strip().isdigit() or not 1 <= int(str(data)) <= MAX_ID:
+            if isinstance(data, int | str) and not isinstance(data, bool):
+                self.fail("does_not_exist", pk_value=data)
+            self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
 
     def to_representation(self, value):
