@@ -2,11 +2,6 @@
 rack-mount mockup (../shared/peer-fixtures/redfish): the Nornir task, the DMTF redfish client,
 normalisation and sync, end to end; a BMC that is down is recorded with its reason."""
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,14 +11,7 @@ from collectors.models import DiscoveryHost
 from collectors.runner import discover
 from collectors.tasks import Reason
 from inventory.models import Asset
-
-SUSHY_STATIC = Path(sys.executable).parent / "sushy-static"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port, start_sushy_static
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +19,8 @@ def bmc():
     root = Path(__file__).resolve().parents[3] / "shared" / "peer-fixtures" / "redfish" / "public-rackmount1"
     if not root.is_dir():
         pytest.skip(f"{root} is absent (the shared fixtures live beside the checkout)")
-    port = _port()
-    server = subprocess.Popen(
-        [str(SUSHY_STATIC), "-i", "127.0.0.1", "-p", str(port), "-m", str(root)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:  # readiness probe: the service root answers
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/redfish/v1/", timeout=1) as answer:  # noqa: S310
-                if answer.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"sushy-static did not start on port {port}")
-            time.sleep(0.1)
+    port = free_port()
+    server = start_sushy_static(root, port)
     yield port
     server.terminate()
     server.wait(timeout=10)
@@ -64,7 +37,7 @@ def test_server_discovered_over_redfish_and_a_bmc_that_is_down(db, bmc, settings
     settings.DISCOVERY_BMC_ALLOW_HTTP = True  # sushy-static speaks plain HTTP
     creds = Credentials(default={"username": "admin", "password": "bmc-secret-pw"})
     report = discover(
-        from_hosts([_bmc_host("rack-1-bmc", bmc, creds), _bmc_host("bmc-down", _port(), creds)]),
+        from_hosts([_bmc_host("rack-1-bmc", bmc, creds), _bmc_host("bmc-down", free_port(), creds)]),
         source="test",
         credentials=creds,
     )

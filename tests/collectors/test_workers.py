@@ -38,8 +38,23 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
         time.sleep(interval)
 
 
+def unit_command(queue: str) -> list[str]:
+    """The ExecStart of deploy/werterhalt-worker@.service, run from this checkout with this
+    interpreter on the test's queue: the workers here are started as production starts them."""
+    import configparser
+    import shlex
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read(ROOT / "deploy" / "werterhalt-worker@.service")
+    command = shlex.split(unit["Service"]["ExecStart"])
+    assert command[:4] == ["/opt/werterhalt/.venv/bin/python", "manage.py", "rqworker", "discovery"], command
+    return [sys.executable, str(ROOT / "manage.py"), "rqworker", queue, *command[4:]]
+
+
 class Workers:
-    """`manage.py rqworker QUEUE --with-scheduler` processes sharing the test database."""
+    """Worker processes started with the systemd unit's command (``unit_command``: `manage.py
+    rqworker QUEUE --with-scheduler`) sharing the test database."""
 
     def __init__(self, queue: str, env: dict, logs: Path) -> None:
         self.queue, self.env, self.procs, self.logs = queue, env, [], logs
@@ -52,7 +67,7 @@ class Workers:
             log = open(self.logs / f"worker-{len(self.procs) + len(new)}.log", "wb")  # noqa: SIM115
             new.append(
                 subprocess.Popen(  # noqa: S603 - our interpreter and manage.py
-                    [sys.executable, str(ROOT / "manage.py"), "rqworker", self.queue, "--with-scheduler"],
+                    unit_command(self.queue),
                     cwd=ROOT,
                     env=self.env,
                     stdout=log,
