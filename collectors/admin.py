@@ -1,8 +1,11 @@
 """Discovery runs in the admin: read-only records of what each run did, host by host."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
-from collectors.models import DiscoveryHost, DiscoveryRun
+from collectors import hostkeys
+from collectors.models import DiscoveryHost, DiscoveryRun, HostKey
+from werterhalt.admin import ChangeLoggedAdmin
 
 
 class DiscoveryHostInline(admin.TabularInline):
@@ -82,3 +85,28 @@ class DiscoveryHostAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(HostKey)
+class HostKeyAdmin(ChangeLoggedAdmin):
+    """SSH host keys as first seen; a host that presented another key shows it as offered. An
+    engineer who knows the device was replaced or re-keyed accepts it (change-logged)."""
+
+    list_display = ["address", "port", "key_type", "fingerprint", "first_seen", "offered_fingerprint",
+                    "offered_at"]
+    list_filter = [("offered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["address", "fingerprint", "offered_fingerprint"]
+    readonly_fields = ["address", "port", "key_type", "key", "fingerprint", "first_seen", "offered_key_type",
+                       "offered_key", "offered_fingerprint", "offered_at"]
+    actions = ["accept_offered_keys"]
+
+    def has_add_permission(self, request):
+        return False  # keys come from discovery or `manage.py hostkeys import`
+
+    @admin.action(description=_("Accept the offered key"), permissions=["change"])
+    def accept_offered_keys(self, request, queryset):
+        accepted = 0
+        for host_key in queryset.exclude(offered_key=""):
+            hostkeys.accept(host_key)
+            accepted += 1
+        self.message_user(request, _("%(n)s key(s) accepted.") % {"n": accepted})

@@ -27,6 +27,7 @@ class CollectorsConfig(AppConfig):
                 "updated",
             ),
         )
+        track(models.HostKey)  # who accepted a changed key, and when
         signals.connect()
         django_checks.register(checks.discovery_allow_valid, django_checks.Tags.security)
         django_checks.register(checks.discovery_allow, django_checks.Tags.security, deploy=True)

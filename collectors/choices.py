@@ -68,4 +68,5 @@ class HostReason(ColoredChoices):
     UNPARSABLE = "unparsable", _("Unparsable output")
     CONFLICT = "conflict", _("Conflicts with the inventory")
     NOT_ALLOWED = "not allowed", _("Not allowed")  # outside DISCOVERY_ALLOW, or plain-HTTP BMC
+    HOST_KEY_CHANGED = "host key changed", _("Host key changed")  # collectors.hostkeys
     ERROR = "error", _("Other error")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
@@ -328,3 +329,35 @@ class DiscoveryHost(models.Model):
 
     def get_outcome_color(self) -> str:
         return HostOutcome.color(self.outcome)
+
+
+class HostKey(models.Model):
+    """An SSH server's host key as discovery first saw it (trust on first use). Afterwards
+    credentials go only to a host that presents this key; a host presenting another one fails
+    with "host key changed" before any credential is sent, and its new key waits here
+    (``offered_*``) until an engineer accepts it."""
+
+    address = models.CharField(_("address"), max_length=255, help_text=_("As discovery connects to it."))
+    port = models.PositiveIntegerField(_("port"), default=22)
+    key_type = models.CharField(_("key type"), max_length=50)
+    key = models.TextField(_("key"), help_text=_("Base64, as in known_hosts."))
+    fingerprint = models.CharField(_("fingerprint"), max_length=100)
+    first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
+    offered_key_type = models.CharField(_("offered key type"), max_length=50, blank=True)
+    offered_key = models.TextField(_("offered key"), blank=True)
+    offered_fingerprint = models.CharField(
+        _("offered fingerprint"), max_length=100, blank=True,
+        help_text=_("A different key the host presented; accept it if the device was replaced or re-keyed."),
+    )
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["address", "port"]
+        verbose_name = _("SSH host key")
+        verbose_name_plural = _("SSH host keys")
+        constraints = [
+            models.UniqueConstraint(fields=["address", "port"], name="hostkey_unique_address_port"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address}:{self.port} {self.fingerprint}"

@@ -16,11 +16,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, models
@@ -30,6 +32,7 @@ from nornir.core.inventory import Host, Inventory
 from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.plugins.runners import ThreadedRunner
 
+from collectors import hostkeys
 from collectors import hosts as host_sources
 from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoveryShard
@@ -299,6 +302,32 @@ def _round(
         return []
     for h in hosts:  # plain-HTTP BMCs: this installation's decision, whatever the inventory says
         h.data["allow_http"] = settings.DISCOVERY_BMC_ALLOW_HTTP
+    with tempfile.TemporaryDirectory(prefix="werterhalt-hostkeys-") as keys_dir:
+        known = _pin_host_keys(hosts, Path(keys_dir))
+        return _collect_round(hosts, known, workers, crawl, secrets, run, report, catalogue, level,
+                              label, progress, shard)
+
+
+def _pin_host_keys(hosts: list[Host], directory: Path) -> dict[str, tuple[Path, str, int]]:
+    """Each SSH host (netmiko drivers) gets a known_hosts file with its stored key, and the
+    client is told to use it (``collectors.hostkeys``). Returns host name -> (file, address, port)."""
+    known = {}
+    for h in hosts:
+        opts = h.connection_options.get("napalm")
+        if h.platform not in hostkeys.NETMIKO_DRIVERS or opts is None or opts.extras is None:
+            continue
+        address, port = str(h.hostname or ""), int(h.port or 22)
+        path = hostkeys.prepare(directory, address, port)
+        opts.extras.setdefault("optional_args", {}).update(
+            ssh_strict=False,  # an unknown host's key is added to its file (trust on first use)
+            system_host_keys=False, alt_host_keys=True, alt_key_file=str(path),
+        )
+        known[h.name] = (path, address, port)
+    return known
+
+
+def _collect_round(hosts, known, workers, crawl, secrets, run, report, catalogue, level, label, progress,
+                   shard) -> list[tuple[Host, Collected]]:
     round_inventory = host_sources.from_hosts(hosts)
     nr = Nornir(inventory=round_inventory, runner=ThreadedRunner(num_workers=workers))
     outcomes: queue.Queue = queue.Queue()
@@ -328,6 +357,12 @@ def _round(
         if item is _DONE:
             break
         host = by_name[item.host]
+        if item.host in known:
+            path, address, port = known[item.host]
+            if isinstance(item, Failure) and item.offered_key:
+                hostkeys.offered(address, port, *item.offered_key)
+            else:
+                hostkeys.learn(path, address, port)
         hr = _record(item, host, run, catalogue, level, label, shard)
         report.hosts.append(hr)
         if isinstance(item, Collected) and hr.outcome == HostOutcome.SUCCESS:

@@ -37,6 +37,7 @@ class Reason:
     UNSUPPORTED = "unsupported"
     UNPARSABLE = "unparsable"
     NOT_ALLOWED = "not allowed"
+    HOST_KEY_CHANGED = "host key changed"
     ERROR = "error"
 
 
@@ -77,6 +78,7 @@ class Failure:
     reason: str
     message: str
     seconds: float
+    offered_key: tuple[str, str] | None = None  # (type, base64) a known host presented instead
 
 
 Outcome = Collected | Failure
@@ -259,6 +261,16 @@ def read_bmc(host, timeout: int) -> DeviceFacts:
             client.logout()
 
 
+def _offered_key(exc: BaseException) -> tuple[str, str] | None:
+    """The key a known SSH host presented instead of the stored one (BadHostKeyException)."""
+    from paramiko.ssh_exception import BadHostKeyException
+
+    for e in _chain(exc):
+        if isinstance(e, BadHostKeyException):
+            return e.key.get_name(), e.key.get_base64()
+    return None
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(reason, short message) for an exception raised while collecting one host."""
     from napalm.base.exceptions import UnsupportedVersion
@@ -276,6 +288,10 @@ def classify(exc: BaseException) -> tuple[str, str]:
     for e in chain:
         if isinstance(e, NotAllowed):
             return Reason.NOT_ALLOWED, str(e)
+        if type(e).__name__ == "BadHostKeyException":
+            return Reason.HOST_KEY_CHANGED, (
+                "the host presented another SSH host key than the one first seen; no credentials "
+                "were sent. If the device was replaced or re-keyed, accept its new key (SSH host keys)")
         if isinstance(e, UnsupportedPlatform):
             return Reason.UNSUPPORTED, str(e)
         if isinstance(e, UnsupportedVersion):
@@ -390,7 +406,8 @@ def collect(
         outcome = Collected(host.name, facts, time.monotonic() - start)
     except Exception as exc:  # every failure is classified and recorded, none stops the run
         reason, message = classify(exc)
-        outcome = Failure(host.name, reason, redact(message, secrets), time.monotonic() - start)
+        outcome = Failure(host.name, reason, redact(message, secrets), time.monotonic() - start,
+                          offered_key=_offered_key(exc))
     finally:
         with contextlib.suppress(Exception):  # a connection that never opened or is already gone
             host.close_connection("napalm")
