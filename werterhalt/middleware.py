@@ -1,3 +1,7 @@
+import logging
+import time
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpResponse, JsonResponse
@@ -51,4 +55,34 @@ class ContentSecurityPolicyMiddleware:
         policy = settings.CONTENT_SECURITY_POLICY
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
+        return response
+
+
+_request_log = logging.getLogger("werterhalt.request")
+
+
+class RequestLogMiddleware:
+    """One log record per request (logger ``werterhalt.request``, INFO): method, path (without
+    the query, which may hold search terms), status, milliseconds, user, client address and a
+    request id (the X-Request-ID the proxy sent, else a new one; echoed in the answer). With
+    ``LOG_FORMAT=json`` each is a JSON line (``werterhalt.logformat``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from werterhalt.api.authentication import client_address
+
+        request_id = (request.META.get("HTTP_X_REQUEST_ID") or "")[:64] or uuid.uuid4().hex
+        started = time.monotonic()
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        fields = {
+            "method": request.method, "path": request.path, "status": response.status_code,
+            "ms": round((time.monotonic() - started) * 1000, 1),
+            "user": user.get_username() if user is not None and user.is_authenticated else "",
+            "client": client_address(request), "request_id": request_id,
+        }
+        _request_log.info("%(method)s %(path)s %(status)s %(ms)sms", fields, extra=fields)
+        response["X-Request-ID"] = request_id
         return response

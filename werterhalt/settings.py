@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "inventory.middleware.ChangeActorMiddleware",
+    "werterhalt.middleware.RequestLogMiddleware",  # one structured record per request
     # answers a locked-out login (django-axes); last, as its documentation asks
     "axes.middleware.AxesMiddleware",
 ]
@@ -196,7 +197,8 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
 # The browsers' preload list is a decision for the city's registered domain, not for one
 # application under it: Django's reminder about it (security.W021) is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-if env_bool("BEHIND_PROXY"):
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # the client's address for login lockouts: the proxy's X-Forwarded-For
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
@@ -218,8 +220,13 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "werterhalt.logformat.JsonFormatter"},
+    },
+    # LOG_FORMAT=json: one JSON object per line (with the request's fields on werterhalt.request)
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -23,6 +23,7 @@ from collectors.models import DiscoveryHost, DiscoveryRun
 from inventory.choices import AssetStatus
 from inventory.filtersets import AssetFilterSet
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
+from inventory.models.users import parse_networks
 from lifecycle import assess, figures, labels, state
 from lifecycle.choices import CostSource, Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, SoftwareRelease
@@ -173,11 +174,18 @@ class TokenView(View):
                 return self.page(request, status=400)
             expires = timezone.now() + dt.timedelta(days=int(days))
         write = request.POST.get("write_enabled") == "on"
+        networks = request.POST.get("allowed_networks", "")[:1000]
+        try:
+            parse_networks(networks)
+        except ValueError as exc:
+            messages.error(request, _("Networks: %(error)s") % {"error": exc})
+            return self.page(request, status=400)
         token, key = Token.issue(
             request.user,
             description=request.POST.get("description", "")[:200],
             write_enabled=write,
             expires=expires,
+            allowed_networks=networks,
         )
         return self.page(request, new_key=key, new_token=token)
 

@@ -16,6 +16,7 @@ from inventory.models import (
     Tag,
     Token,
 )
+from inventory.models.users import parse_networks
 from lifecycle import labels
 from lifecycle.choices import CostSource, Coverage, ReplacementBasis, Risk, SupportStatus
 from werterhalt.api.fields import NestedField
@@ -169,7 +170,7 @@ class TokenSerializer(BaseModelSerializer):
         model = Token
         api_namespace = "users-api"
         fields = ["id", "url", "display", "user", "description", "prefix", "write_enabled", "expires",
-                  "created", "last_used"]
+                  "allowed_networks", "created", "last_used"]
         read_only_fields = ["prefix", "created", "last_used"]
         brief_fields = ["id", "url", "display", "prefix"]
 
@@ -178,13 +179,29 @@ class TokenSerializer(BaseModelSerializer):
             raise serializers.ValidationError(_("Must be in the future."))
         return value
 
+    def validate_allowed_networks(self, value):
+        try:
+            return ", ".join(str(n) for n in parse_networks(value))
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
     def validate(self, attrs):
-        """A token cannot make a token that outlives it or may do more: a leaked key's expiry
-        and read-only limit hold for whatever it creates (a session may make any of its own)."""
+        """A token cannot make a token that outlives it or may do more: a leaked key's expiry,
+        read-only limit and allowed networks hold for whatever it creates (a session may make
+        any of its own)."""
         attrs = super().validate(attrs)
         parent = getattr(self.context.get("request"), "auth", None)
         if not isinstance(parent, Token):
             return attrs
+        if parent.allowed_networks:
+            mine = parse_networks(attrs.get("allowed_networks", ""))
+            if not mine:
+                attrs["allowed_networks"] = parent.allowed_networks  # no wider than its maker
+            elif not all(any(n.version == p.version and n.subnet_of(p) for p in parent.networks())
+                         for n in mine):
+                raise serializers.ValidationError({"allowed_networks": _(
+                    "Must lie within the networks of the token used (%(networks)s).")
+                    % {"networks": parent.allowed_networks}})
         if attrs.get("write_enabled") and not parent.write_enabled:
             raise serializers.ValidationError(
                 {"write_enabled": _("A read-only token cannot create a write-enabled token.")})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 
 from django.conf import settings
@@ -19,6 +20,20 @@ def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def parse_networks(text: str) -> list:
+    """Comma-separated prefixes as networks (host bits allowed: 10.1.2.3/8 is 10.0.0.0/8), or
+    ``ValueError`` naming the one that is not a prefix."""
+    networks = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"“{part}” is not an address or prefix") from None
+    return networks
+
+
 class Token(models.Model):
     """An API token. The key is shown once, when it is made; the database keeps only its hash."""
 
@@ -33,6 +48,11 @@ class Token(models.Model):
         help_text=_("Without it the token can only read, whatever its user may do."),
     )
     expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    allowed_networks = models.CharField(
+        _("allowed networks"), max_length=1000, blank=True,
+        help_text=_("Comma-separated prefixes (10.20.0.0/16, 2001:db8::/32) the token may be used "
+                    "from; empty: anywhere."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
@@ -46,15 +66,31 @@ class Token(models.Model):
 
     @classmethod
     def issue(
-        cls, user, *, description: str = "", write_enabled: bool = False, expires=None
+        cls, user, *, description: str = "", write_enabled: bool = False, expires=None,
+        allowed_networks: str = "",
     ) -> tuple[Token, str]:
         """Make a token; return it and its key (the only time the key exists outside the client)."""
         key = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user, description=description, write_enabled=write_enabled, expires=expires,
+            allowed_networks=", ".join(str(n) for n in parse_networks(allowed_networks)),
             prefix=key[: len(TOKEN_PREFIX) + 8], digest=token_digest(key),
         )
         return token, key
+
+    def networks(self) -> list:
+        return parse_networks(self.allowed_networks)
+
+    def allows(self, address: str) -> bool:
+        """Whether the token may be used from ``address`` (any, when no networks are set)."""
+        networks = self.networks()
+        if not networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip.version == n.version and ip in n for n in networks)
 
     @classmethod
     def find(cls, key: str) -> Token | None:

@@ -141,3 +141,55 @@ def test_a_read_only_token_cannot_make_a_write_token():
     response = client.post(TOKENS, {"description": "escalate", "write_enabled": True}, format="json")
     assert response.status_code in (400, 403)
     assert not Token.objects.filter(description="escalate").exists()
+
+
+# --- allowed networks per token (issue #14) ---------------------------------------------------
+
+def test_a_token_limited_to_networks_works_only_from_there(settings):
+    user = make_user("viewer")
+    token, key = Token.issue(user, allowed_networks="10.20.0.0/16, 2001:db8::/32")
+    assert token.allowed_networks == "10.20.0.0/16, 2001:db8::/32"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/inventory/sites/", REMOTE_ADDR="10.20.3.4").status_code == 200
+    assert client.get("/api/inventory/sites/", REMOTE_ADDR="2001:db8::7").status_code == 200
+    refused = client.get("/api/inventory/sites/", REMOTE_ADDR="10.21.0.1")
+    assert refused.status_code == 401 and "address" in refused.json()["detail"]
+    # behind a reverse proxy the address it adds to X-Forwarded-For counts, not REMOTE_ADDR
+    settings.BEHIND_PROXY = True
+    assert client.get("/api/inventory/sites/", REMOTE_ADDR="127.0.0.1",
+                      HTTP_X_FORWARDED_FOR="10.99.0.1, 10.20.0.9").status_code == 200
+    assert client.get("/api/inventory/sites/", REMOTE_ADDR="10.20.0.9",
+                      HTTP_X_FORWARDED_FOR="10.99.0.1").status_code == 401
+
+
+def test_a_bad_network_is_a_400_naming_the_field():
+    client = session_client(make_user("engineer"))
+    response = client.post(TOKENS, {"description": "x", "allowed_networks": "10.0.0.0/8, intranet"},
+                           format="json")
+    assert response.status_code == 400 and "allowed_networks" in response.json()
+    assert "intranet" in response.json()["allowed_networks"][0]
+
+
+def test_a_limited_token_makes_tokens_no_wider():
+    parent, key = Token.issue(make_user("engineer"), write_enabled=True, allowed_networks="10.20.0.0/16")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    kwargs = {"format": "json", "REMOTE_ADDR": "10.20.1.1"}
+    wider = client.post(TOKENS, {"description": "wider", "allowed_networks": "10.0.0.0/8"}, **kwargs)
+    assert wider.status_code == 400 and "allowed_networks" in wider.json()
+    inherited = client.post(TOKENS, {"description": "same"}, **kwargs)
+    assert inherited.status_code == 201, inherited.content
+    assert Token.objects.get(pk=inherited.json()["id"]).allowed_networks == "10.20.0.0/16"
+    narrower = client.post(TOKENS, {"description": "narrower", "allowed_networks": "10.20.5.0/24"}, **kwargs)
+    assert narrower.status_code == 201
+    assert Token.objects.get(pk=narrower.json()["id"]).allowed_networks == "10.20.5.0/24"
+
+
+def test_create_token_allow_option():
+    out, err = io.StringIO(), io.StringIO()
+    make_user("viewer", username="cli-user")
+    call_command("create_token", "cli-user", "--allow", "192.168.10.0/24", stdout=out, stderr=err)
+    assert Token.find(out.getvalue().strip()).allowed_networks == "192.168.10.0/24"
+    with pytest.raises(CommandError, match="--allow"):
+        call_command("create_token", "cli-user", "--allow", "nowhere")

@@ -604,3 +604,12 @@ def test_an_import_stops_reading_at_the_row_limit(client, world, settings):
     [error] = response.context["errors"]
     assert error.line == 5 and "more than 3 rows" in error.message
     assert not Asset.objects.filter(name__startswith="row-").exists()
+
+
+def test_tokens_page_limits_a_token_to_networks(client, world):
+    user = login(client, "viewer")
+    response = client.post(reverse("tokens"), {"description": "ci", "allowed_networks": "10.20.0.0/16"})
+    assert response.status_code == 200
+    assert Token.objects.get(user=user).allowed_networks == "10.20.0.0/16"
+    bad = client.post(reverse("tokens"), {"description": "bad", "allowed_networks": "here"})
+    assert bad.status_code == 400 and Token.objects.filter(user=user).count() == 1

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -13,6 +14,16 @@ from inventory.models.users import token_digest
 KEYWORDS = ("token", "bearer")
 # last_used is a hint for people cleaning up tokens, not an audit trail: one write a minute is enough
 LAST_USED_INTERVAL = dt.timedelta(minutes=1)
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind a reverse proxy (``BEHIND_PROXY``) the last
+    address of X-Forwarded-For — the one the proxy itself added."""
+    if settings.BEHIND_PROXY:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -37,6 +48,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("The token's user is inactive."))
+        if not token.allows(client_address(request)):
+            raise exceptions.AuthenticationFailed(_("This token may not be used from this address."))
         self.touch(token)
         return token.user, token
 

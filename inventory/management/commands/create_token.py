@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from inventory.models import Token
+from inventory.models.users import parse_networks
 
 
 def positive_days(value: str) -> int:
@@ -25,15 +26,22 @@ class Command(BaseCommand):
         parser.add_argument("--expires-days", type=positive_days, metavar="N",
                             help="Expire after N days (N >= 1); default: never.")
         parser.add_argument("--description", default="", help="What the token is for.")
+        parser.add_argument("--allow", default="", metavar="PREFIXES",
+                            help="Comma-separated prefixes the token may be used from; default: anywhere.")
 
-    def handle(self, *args, username, write, expires_days, description, **options):
+    def handle(self, *args, username, write, expires_days, description, allow, **options):
         user_model = get_user_model()
         try:
             user = user_model.objects.get_by_natural_key(username)
         except user_model.DoesNotExist:
             raise CommandError(f"No user named “{username}”.", returncode=2) from None
         expires = timezone.now() + dt.timedelta(days=expires_days) if expires_days else None
-        token, key = Token.issue(user, description=description[:200], write_enabled=write, expires=expires)
+        try:
+            parse_networks(allow)
+        except ValueError as exc:
+            raise CommandError(f"--allow: {exc}", returncode=2) from None
+        token, key = Token.issue(user, description=description[:200], write_enabled=write, expires=expires,
+                                 allowed_networks=allow)
         kind = "read/write" if write else "read-only"
         until = f", expires {timezone.localtime(expires):%Y-%m-%d %H:%M %Z}" if expires else ""
         # the key alone on standard output, so that a script can capture it; the rest on stderr
