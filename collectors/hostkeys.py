@@ -36,9 +36,10 @@ def _entry(address: str, port: int) -> str:
     return address if port == 22 else f"[{address}]:{port}"
 
 
-def prepare(directory: Path, address: str, port: int) -> Path:
-    """A known_hosts file for one host holding its stored key (or nothing yet)."""
-    path = directory / f"{address.replace(':', '_')}-{port}"
+def prepare(directory: Path, address: str, port: int, slot: int = 0) -> Path:
+    """A known_hosts file for one host (``slot``: its number in the round, so that two hosts
+    never share a file) holding its stored key (or nothing yet)."""
+    path = directory / f"{slot}-{address.replace(':', '_')}-{port}"
     stored = HostKey.objects.filter(address=address, port=port).first()
     path.write_text(f"{_entry(address, port)} {stored.key_type} {stored.key}\n" if stored else "")
     path.chmod(0o600)

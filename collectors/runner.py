@@ -312,12 +312,12 @@ def _pin_host_keys(hosts: list[Host], directory: Path) -> dict[str, tuple[Path, 
     """Each SSH host (netmiko drivers) gets a known_hosts file with its stored key, and the
     client is told to use it (``collectors.hostkeys``). Returns host name -> (file, address, port)."""
     known = {}
-    for h in hosts:
+    for slot, h in enumerate(hosts):
         opts = h.connection_options.get("napalm")
         if h.platform not in hostkeys.NETMIKO_DRIVERS or opts is None or opts.extras is None:
             continue
         address, port = str(h.hostname or ""), int(h.port or 22)
-        path = hostkeys.prepare(directory, address, port)
+        path = hostkeys.prepare(directory, address, port, slot)
         opts.extras.setdefault("optional_args", {}).update(
             ssh_strict=False,  # an unknown host's key is added to its file (trust on first use)
             system_host_keys=False, alt_host_keys=True, alt_key_file=str(path),

@@ -87,7 +87,8 @@ def test_static_files_are_served_by_the_app_without_debug(client, settings):
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items()
              if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "HTTPS", "BEHIND_PROXY",
-                          "HSTS_SECONDS", "DISCOVERY_ALLOW", "DJANGO_SETTINGS_MODULE"}}
+                          "HSTS_SECONDS", "DISCOVERY_ALLOW", "DJANGO_SETTINGS_MODULE",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # set by the browser tests in this process
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 

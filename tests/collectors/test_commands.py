@@ -109,7 +109,7 @@ def test_discover_command_exit_codes_and_summary(background_lab, sqlite_db):
     failed = [ln for ln in lines if ln.startswith("FAILED ")]
     healthy = [d for d in topology.build_topology(access=3) if not d.broken and d.role != "outside"]
     healthy += [b for b in topology.build_bmcs() if not b.broken]  # the servers, over Redfish
-    assert len(ok) == len(healthy)
+    assert len(ok) == len(healthy), "\n".join(failed)
     assert {ln.split()[1] for ln in ok} >= {"srv-dell-r740", "srv-hpe-dl380", "srv-lenovo-sr650"}
     broken = {
         "broken-auth",
