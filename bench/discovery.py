@@ -212,6 +212,9 @@ def main() -> None:
     label = prepare_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    # the lab's inventory folders live in the temporary directory (schedules may read folders
+    # only below DISCOVERY_INVENTORY_ROOT; the workers inherit it)
+    os.environ.setdefault("DISCOVERY_INVENTORY_ROOT", tempfile.gettempdir())
     import django
 
     django.setup()
