@@ -7,7 +7,8 @@
 The database named by DATABASE_URL is DROPPED and recreated (PostgreSQL) or a temporary SQLite
 file is used. Prints rows/second for the first import, a re-import of the same file (nothing
 changes), a dry run and a re-import where every row changes. Each import includes its change log
-and the lifecycle refresh of the imported assets (``LifecycleState``, run when the import commits).
+and the lifecycle refresh of the imported assets (``LifecycleState``, written in the import's
+transaction).
 
 Floors (issue #13, PostgreSQL, 100,000 rows): first import >= 10,000 rows/s, re-import with every
 row changed >= 8,000 rows/s (earlier target, issue #2: >= 5,000 rows/s).
@@ -15,8 +16,8 @@ row changed >= 8,000 rows/s (earlier target, issue #2: >= 5,000 rows/s).
 After the first import the script checks that every imported asset has its lifecycle state
 (``LifecycleState``); a missing one fails the run (exit status 1, after all figures are printed).
 "Python CPU" is the CPU time of this process (the rest of the time it waits for the database);
-"after commit" is the part of an import's time spent after its transaction committed: the
-lifecycle refresh of the imported assets.
+"after commit" is the part of an import's time spent after its transaction committed (on-commit
+callbacks; shown when there is any: the import itself leaves none).
 
 Diagnostics (not the import's figures; floors are not judged on them):
   --no-lifecycle  disconnects the lifecycle receivers of ``inventory.signals.assets_changed`` to

@@ -22,6 +22,7 @@ import ipaddress
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -666,44 +667,65 @@ def _apply(plan: ImportPlan, actor_name: str, user, progress: Progress | None) -
             transaction.atomic():
         tag_ids = _ensure_tags({t for _, _, tags in plan.creates for t in tags}
                                | {t for _, _, _, tags, _ in plan.updates if tags for t in tags})
-        # Updates first, each only while its asset is still as ``parse`` read it (and then
-        # locked): otherwise the import would silently undo someone else's change.
-        olds = [old for _, old, _, _, _ in plan.updates]
-        news = [new for _, _, new, _, _ in plan.updates]
-        # the columns that change in some row (compared a column at a time)
-        changed_at = [i for i, (before, after) in enumerate(zip(zip(*olds, strict=True),
-                                                                 zip(*news, strict=True), strict=True))
-                      if i != i_pk and before != after]
-        stale = bulk.update_rows(Asset, [ATTNAMES[i] for i in changed_at],
-                                 list(map(_picker([i_pk, *changed_at]), news)),
-                                 unless_changed=(ATTNAMES, olds))
-        if stale:
-            _refuse_stale(plan, stale)
-
+        # On PostgreSQL the new assets' keys are taken first, so that the whole change log is
+        # made in a thread (pure Python) while the database stores the rows it describes;
+        # elsewhere the new assets are numbered as they are written, and it is made after.
         written = [a for a in ATTNAMES if a != "id"]
-        pick = _picker([_AT[a] for a in written])
-        new_ids = bulk.insert_rows(Asset, written, [pick(row) for _, row, _ in plan.creates])
-        created = [row[:i_pk] + (pk,) + row[i_pk + 1:]
-                   for (_, row, _), pk in zip(plan.creates, new_ids, strict=True)]
-        if progress and created:
-            progress("created", len(created), len(created))
+        new_ids = bulk.reserve_ids(Asset, len(plan.creates))
+        log = changelog.ChangeRows(actor)
+        with ThreadPoolExecutor(1, thread_name_prefix="import-changelog") as pool:
+            if new_ids is not None:
+                created = _with_ids(plan, new_ids)
+                making = pool.submit(log.make, _changes(plan, created))
+            # Updates first, each only while its asset is still as ``parse`` read it (and then
+            # locked): otherwise the import would silently undo someone else's change.
+            olds = [old for _, old, _, _, _ in plan.updates]
+            news = [new for _, _, new, _, _ in plan.updates]
+            # the columns that change in some row (compared a column at a time)
+            changed_at = [i for i, (before, after) in enumerate(zip(zip(*olds, strict=True),
+                                                                     zip(*news, strict=True), strict=True))
+                          if i != i_pk and before != after]
+            stale = bulk.update_rows(Asset, [ATTNAMES[i] for i in changed_at],
+                                     list(map(_picker([i_pk, *changed_at]), news)),
+                                     unless_changed=(ATTNAMES, olds))
+            if stale:
+                _refuse_stale(plan, stale)
 
-        through = Asset.tags.through
-        # the links of assets whose tags changed (rewriting the others would only churn)
-        tag_updates = [(new[i_pk], tags) for _, _, new, tags, old_tags in plan.updates
-                       if tags is not None and tags != old_tags]
-        through.objects.filter(asset_id__in=[pk for pk, _ in tag_updates]).delete()
-        bulk.insert_rows(through, ["asset_id", "tag_id"], [
-            (pk, tag_ids[t]) for pk, (_, _, tags) in zip(new_ids, plan.creates, strict=True)
-            for t in tags
-        ] + [(pk, tag_ids[t]) for pk, tags in tag_updates for t in tags])
+            if new_ids is None:
+                pick = _picker([_AT[a] for a in written])
+                new_ids = bulk.insert_rows(Asset, written, [pick(row) for _, row, _ in plan.creates])
+                created = _with_ids(plan, new_ids)
+                making = pool.submit(log.make, _changes(plan, created))
+            else:
+                bulk.insert_rows(Asset, ATTNAMES, created, returning=False)
+            if progress and created:
+                progress("created", len(created), len(created))
 
-        changelog.record_changes(_changes(plan, created), actor=actor, stream=True)
-        assets_changed.send(sender=Asset, asset_ids=new_ids + [new[i_pk] for _, _, new, _, _ in plan.updates])
+            through = Asset.tags.through
+            # the links of assets whose tags changed (rewriting the others would only churn)
+            tag_updates = [(new[i_pk], tags) for _, _, new, tags, old_tags in plan.updates
+                           if tags is not None and tags != old_tags]
+            through.objects.filter(asset_id__in=[pk for pk, _ in tag_updates]).delete()
+            bulk.insert_rows(through, ["asset_id", "tag_id"], [
+                (pk, tag_ids[t]) for pk, (_, _, tags) in zip(new_ids, plan.creates, strict=True)
+                for t in tags
+            ] + [(pk, tag_ids[t]) for pk, tags in tag_updates for t in tags], returning=False)
+            # what depends on the assets (their lifecycle answers) is brought up to date in
+            # this transaction, while the change log may still be in the making
+            assets_changed.send(sender=Asset, within=True,
+                                asset_ids=new_ids + [new[i_pk] for _, _, new, _, _ in plan.updates])
+        making.result()  # its error, if any
+        log.write()
         logged = len(created) + len(plan.updates)
         if progress and logged:
             progress("logged", logged, logged)
     return plan.summary
+
+
+def _with_ids(plan: ImportPlan, ids: list[int]) -> list[tuple]:
+    """The rows of the plan's new assets with their primary keys."""
+    i_pk = _AT["id"]
+    return [row[:i_pk] + (pk,) + row[i_pk + 1:] for (_, row, _), pk in zip(plan.creates, ids, strict=True)]
 
 
 def _changes(plan: ImportPlan, created: list[tuple], chunk: int = bulk.COPY_CHUNK):

@@ -136,11 +136,28 @@ def _copy_rows(connection, fields: Sequence[models.Field], rows: Sequence[Sequen
     return list(zip(*columns, strict=True))
 
 
+def uses_copy(model: type[models.Model]) -> bool:
+    """Do inserts of ``model`` go through COPY (PostgreSQL)?"""
+    return connections[router.db_for_write(model)].vendor == "postgresql"
+
+
+def for_copy(model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> list | None:
+    """``rows`` (tuples of values for ``attnames``) prepared as COPY sends them, for
+    ``insert_rows(..., ready=True)``: to prepare them ahead, e.g. in another thread while the
+    connection is busy. Uses no database. None where inserts do not go through COPY (SQLite)."""
+    if not uses_copy(model):
+        return None
+    connection = connections[router.db_for_write(model)]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return _copy_rows(connection, [by_attname[name] for name in attnames], rows)
+
+
 def _copy(connection, cursor, table: str, fields: Sequence[models.Field], rows: Iterable[Sequence],
-          chunk: int = COPY_CHUNK, names: Sequence[str] | None = None) -> None:
+          chunk: int = COPY_CHUNK, names: Sequence[str] | None = None, ready: bool = False) -> None:
     """COPY ``rows`` into ``table``, preparing them ``chunk`` rows at a time while the database
     is still busy with the ones sent before (and so is ``rows``, when it is a generator). Values
-    are prepared for ``fields``; ``names`` are the table's columns if not the fields' own."""
+    are prepared for ``fields`` (unless ``ready``: ``for_copy`` did); ``names`` are the table's
+    columns if not the fields' own."""
     qn = connection.ops.quote_name
     columns = ", ".join(qn(name) for name in (names or [f.column for f in fields]))
     raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
@@ -153,17 +170,36 @@ def _copy(connection, cursor, table: str, fields: Sequence[models.Field], rows: 
             raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=writer) as copy:
         write = copy.write_row
         while batch := list(itertools.islice(rows, chunk)):
-            for row in _copy_rows(connection, fields, batch):
+            for row in batch if ready else _copy_rows(connection, fields, batch):
                 write(row)
 
 
-def _reserve_ids(cursor, meta, count: int) -> list[int]:
-    pk = meta.pk
+def _reserve_ids(cursor, meta, count: int) -> list[int] | range:
+    """``count`` new primary keys from the table's sequence. Usually they are consecutive (no
+    other writer took numbers meanwhile): then only the first and last travel, not every one."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+    (sequence,) = cursor.fetchone()  # looked up once: per row it costs 3 µs, 0.3 s per 100,000
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [meta.db_table, pk.column, count],
+        "WITH taken AS (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) "
+        "SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL "
+        "ELSE array_agg(id ORDER BY id) END FROM taken",
+        [sequence, count],
     )
-    return [new_id for (new_id,) in cursor.fetchall()]
+    first, last, scattered = cursor.fetchone()
+    if first is None:
+        return []
+    return range(first, last + 1) if scattered is None else list(scattered)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """``count`` new primary keys of ``model`` taken from its sequence, to write rows with
+    ``insert_rows`` whose keys are known before (e.g. to make their change log meanwhile). None
+    where keys cannot be taken ahead (SQLite): the rows are numbered as they are written."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or not _auto_pk(model._meta):
+        return None
+    with connection.cursor() as cursor:
+        return list(_reserve_ids(cursor, model._meta, count)) if count else []
 
 
 def _auto_pk(meta) -> bool:
@@ -200,13 +236,14 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], batch_size: 
 
 
 def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterable[Sequence],
-                batch_size: int = 2000, returning: bool = True) -> list:
+                batch_size: int = 2000, returning: bool = True, ready: bool = False) -> list:
     """Insert ``rows`` (tuples of values for ``attnames``, in that order, without the primary
     key when it is an auto field) and return their primary keys, in order. No defaults are
     applied: give every column a value. No signals.
 
     With ``returning=False`` the database numbers the rows itself (in their order) and nothing
-    is returned; ``rows`` may then be a generator, consumed while the rows are written."""
+    is returned; ``rows`` may then be a generator, consumed while the rows are written.
+    ``ready``: the rows come from ``for_copy`` (PostgreSQL only)."""
     alias = router.db_for_write(model)
     connection = connections[alias]
     meta = model._meta
@@ -221,8 +258,10 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
     auto = _auto_pk(meta) and meta.pk not in fields
     if not returning and auto:
         with connection.cursor() as cursor:
-            _copy(connection, cursor, table, fields, rows)
+            _copy(connection, cursor, table, fields, rows, ready=ready)
         return []
+    if ready:
+        raise ValueError("ready rows: only with returning=False and an auto primary key")
     rows = rows if isinstance(rows, list) else list(rows)
     if not rows:
         return []
@@ -235,7 +274,7 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
             index = fields.index(meta.pk)
             pks = [row[index] for row in rows]
         _copy(connection, cursor, table, fields, rows)
-    return pks if returning else []
+    return list(pks) if returning else []
 
 
 def update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import itertools
 import operator
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -202,44 +203,84 @@ def record_changes(
     so that making the snapshots of some overlaps with the database storing the ones before.
     Making a change (its snapshots, ``str()`` of its instance) must then not use the database,
     and every instance must be of a model the change log tracks."""
-    actor = actor or current_actor()
     from inventory import bulk
     from inventory.models import ObjectChange
 
-    # Rows of values, not ObjectChange instances (which cost more than writing them), with
-    # every field the way ObjectChange(...) would set it.
-    set_here = ["actor_kind", "actor", "user_id", "batch", "action", "content_type_id",
-                "object_id", "object_repr", "prechange_data", "postchange_data"]
-    defaults = [f for f in ObjectChange._meta.concrete_fields
-                if not f.primary_key and f.attname not in set_here]
-    static = [f.get_default() for f in defaults if not callable(f.default)]
-    per_row = [f for f in defaults if callable(f.default)]  # time: timezone.now, as before
-    attnames = ([f.attname for f in defaults if not callable(f.default)]
-                + [f.attname for f in per_row] + set_here)
-    ct_ids: dict[type, int] = {}
-    if stream:  # no query while COPY runs
-        ct_ids = {m: ct.pk for m, ct in ContentType.objects.get_for_models(*_TRACKED).items()}
-    written = 0
+    log = ChangeRows(actor)
+    rows = log.rows_of(changes, strict=stream)
+    # The database numbers them; the snapshots become JSON while COPY streams.
+    bulk.insert_rows(ObjectChange, log.attnames, rows if stream else list(rows),
+                     batch_size=batch_size, returning=False)
+    return log.count
 
-    def rows():
-        nonlocal written
+
+class ChangeRows:
+    """Change-log rows made ahead of writing them. ``make`` uses no database (content types are
+    looked up when this is created), so it may run in another thread while the caller's
+    connection stores what the rows describe; ``write`` then stores the rows (in the caller's
+    thread and transaction). The rows are ``ObjectChange``'s fields as ``ObjectChange(...)``
+    would set them — plain tuples: instances would cost more than writing them."""
+
+    _SET_HERE = ["actor_kind", "actor", "user_id", "batch", "action", "content_type_id",
+                 "object_id", "object_repr", "prechange_data", "postchange_data"]
+
+    def __init__(self, actor: Actor | None = None):
+        from inventory.models import ObjectChange
+
+        self.actor = actor or current_actor()
+        defaults = [f for f in ObjectChange._meta.concrete_fields
+                    if not f.primary_key and f.attname not in self._SET_HERE]
+        self._static = [f.get_default() for f in defaults if not callable(f.default)]
+        self._per_row = [f for f in defaults if callable(f.default)]  # time: timezone.now
+        self.attnames = ([f.attname for f in defaults if not callable(f.default)]
+                         + [f.attname for f in self._per_row] + self._SET_HERE)
+        self._ct_ids = {m: ct.pk for m, ct in ContentType.objects.get_for_models(*_TRACKED).items()}
+        self.count = 0
+        self._rows: list = []
+        self._ready = False
+
+    def rows_of(self, changes: Iterable[tuple[str, models.Model, dict | None, dict | None]],
+                strict: bool = True) -> Iterator[tuple]:
+        """The rows of ``changes`` (equal updates skipped), counted in ``count``. ``strict``: an
+        instance of a model the change log does not track is refused (no query)."""
+        actor, static, per_row, ct_ids = self.actor, self._static, self._per_row, self._ct_ids
         for action, instance, before, after in changes:
             if action == ChangeAction.UPDATE and before == after:
                 continue
             model = type(instance)
             if model not in ct_ids:
-                if stream:
-                    raise ValueError(f"{model.__name__} is not tracked: it cannot be streamed")
+                if strict:
+                    raise ValueError(f"{model.__name__} is not tracked: its changes cannot be made "
+                                     "without a query")
                 ct_ids[model] = ContentType.objects.get_for_model(model).pk
-            written += 1
+            self.count += 1
             yield (*static, *(f.get_default() for f in per_row),
                    actor.kind, actor.name, actor.user_id, actor.batch, action, ct_ids[model],
                    instance.pk, str(instance)[:200], before, after)
 
-    # The database numbers them; the snapshots become JSON while COPY streams.
-    bulk.insert_rows(ObjectChange, attnames, rows() if stream else list(rows()),
-                     batch_size=batch_size, returning=False)
-    return written
+    def make(self, changes: Iterable[tuple[str, models.Model, dict | None, dict | None]]) -> None:
+        """Make the rows of ``changes`` (no query), on PostgreSQL already as COPY sends them."""
+        from inventory import bulk
+        from inventory.models import ObjectChange
+
+        rows = self.rows_of(changes)
+        self._ready = bulk.uses_copy(ObjectChange)
+        if not self._ready:
+            self._rows = list(rows)
+            return
+        made = self._rows = []
+        while chunk := list(itertools.islice(rows, bulk.COPY_CHUNK)):  # not all twice in memory
+            made.extend(bulk.for_copy(ObjectChange, self.attnames, chunk))
+
+    def write(self) -> int:
+        """Store the rows made; returns how many."""
+        from inventory import bulk
+        from inventory.models import ObjectChange
+
+        bulk.insert_rows(ObjectChange, self.attnames, self._rows, returning=False,
+                         ready=self._ready)
+        self._rows = []
+        return self.count
 
 
 # --- signal handlers ---------------------------------------------------------------------------

@@ -17,8 +17,11 @@ def _asset_saved(sender, instance, raw=False, **kwargs):
         state.schedule([instance.pk])
 
 
-def _assets_changed(sender, asset_ids, **kwargs):
-    state.schedule(asset_ids)
+def _assets_changed(sender, asset_ids, within=False, **kwargs):
+    if within:
+        state.refresh(ids=asset_ids)
+    else:
+        state.schedule(asset_ids)
 
 
 def _module_changed(sender, instance, raw=False, **kwargs):

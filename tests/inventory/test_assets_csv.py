@@ -784,3 +784,43 @@ def test_a_tags_only_update_is_checked_too(cat):
 
     assert "changed by someone else" in info.value.errors[0].message
     assert not sw.tags.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_change_log_failing_while_the_assets_are_written_writes_nothing(cat, monkeypatch):
+    """The change log is made in a thread while the rows are written; if making it fails, the
+    import fails as a whole: no asset without its change log."""
+    from inventory import changelog
+
+    existing = AssetFactory(name="sw-old", hardware_model=cat.c9300, serial="OLD1", comments="a")
+    before = counts()
+
+    def broken(self, changes):
+        list(changes)
+        raise RuntimeError("change log broke")
+
+    monkeypatch.setattr(changelog.ChangeRows, "make", broken)
+    with pytest.raises(RuntimeError, match="change log broke"):
+        assets_csv.import_csv("name,serial,manufacturer,model,comments\n"
+                              "sw-new,NEW1,cisco,C9300-48P,\nsw-old,OLD1,cisco,C9300-48P,b\n",
+                              actor_name="import broken.csv")
+
+    assert counts() == before
+    assert Asset.objects.get(pk=existing.pk).comments == "a"
+    assert not Asset.objects.filter(serial="NEW1").exists()
+
+
+def test_every_imported_asset_has_its_own_change_log_row(cat):
+    """Keys taken ahead (PostgreSQL) or at the insert (SQLite): each change names its asset."""
+    text = "name,serial,manufacturer,model,tags\n" + "".join(
+        f"sw-{i},S{i},cisco,C9300-48P,{'core' if i % 2 else ''}\n" for i in range(30))
+
+    assets_csv.import_csv(text, actor_name="import many.csv")
+
+    assets = dict(Asset.objects.filter(name__startswith="sw-").values_list("pk", "name"))
+    logged = {c.object_id: (c.object_repr, c.postchange_data["name"], c.postchange_data["tags"])
+              for c in ObjectChange.objects.filter(actor="import many.csv", content_type__model="asset")}
+    assert len(assets) == 30
+    assert logged == {pk: (name, name, ["core"] if int(name[3:]) % 2 else [])
+                      for pk, name in assets.items()}
+    assert sorted(Asset.objects.get(name="sw-1").tags.values_list("name", flat=True)) == ["core"]

@@ -623,3 +623,72 @@ def test_the_change_log_filter_names_other_users_only_to_admins(client):
     page = client.get(reverse("inventory:objectchange_list")).content.decode()
     options = re.search(r'<select name="user"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert "secret-admin-name" in options and "vera" in options
+
+
+def test_change_rows_made_ahead_are_written_as_record_changes_writes_them():
+    """``ChangeRows.make`` (no query: it may run in a thread) then ``write`` stores the same rows
+    as ``record_changes``: equal updates skipped, actor and content type set."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory import changelog
+
+    a, b = AssetFactory(name="a"), AssetFactory(name="b")
+    snap_a, snap_b = changelog.snapshot(a), changelog.snapshot(b)
+    before = ObjectChange.objects.count()
+    with change_actor(ActorKind.IMPORT, "import y.csv") as actor:
+        log = changelog.ChangeRows(actor)
+        with CaptureQueriesContext(connection) as queries:
+            log.make([(ChangeAction.CREATE, a, None, snap_a), (ChangeAction.UPDATE, b, snap_b, snap_b),
+                      (ChangeAction.UPDATE, b, snap_b, dict(snap_b, comments="x"))])
+        assert len(queries) == 0
+        assert log.write() == 2
+
+    rows = list(ObjectChange.objects.order_by("pk")[before:])
+    assert [(r.action, r.object_id, r.object_repr, r.actor, r.batch) for r in rows] == [
+        (ChangeAction.CREATE, a.pk, "a", "import y.csv", actor.batch),
+        (ChangeAction.UPDATE, b.pk, "b", "import y.csv", actor.batch)]
+    assert rows[0].postchange_data == snap_a and rows[1].changed_fields() == {"comments": ("", "x")}
+
+
+def test_change_rows_refuse_an_untracked_model_without_a_query():
+    from inventory import changelog
+
+    user = UserFactory()
+    with pytest.raises(ValueError, match="not tracked"):
+        changelog.ChangeRows().make([(ChangeAction.CREATE, user, None, {"id": user.pk})])
+
+
+@pytest.mark.postgres
+def test_reserved_ids_are_the_sequences_next_also_when_not_consecutive():
+    """Keys are taken from the sequence; when they are not consecutive (another writer took
+    numbers meanwhile, here a sequence that counts in threes) every one is returned."""
+    from django.db import connection
+
+    from inventory import bulk
+
+    assert bulk.reserve_ids(Site, 0) == []
+    first = bulk.reserve_ids(Site, 4)
+    assert first == list(range(first[0], first[0] + 4))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('inventory_site', 'id')")
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 3")
+        try:
+            scattered = bulk.reserve_ids(Site, 4)
+        finally:
+            cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    assert scattered == [first[-1] + 3 * i for i in range(1, 5)]
+    site = SiteFactory()
+    assert site.pk > scattered[-1]  # the sequence moved past what was reserved
+
+
+def test_reserve_ids_on_sqlite_leaves_the_numbering_to_the_insert():
+    from django.db import connection
+
+    from inventory import bulk
+
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite only: PostgreSQL reserves")
+    assert bulk.reserve_ids(Site, 3) is None
+    assert bulk.for_copy(ObjectChange, ["actor"], [("x",)]) is None

@@ -165,13 +165,43 @@ def test_contract_policy_and_notice_changes_refresh_the_assets_concerned(
     assert LifecycleState.objects.get(asset=assets["gone"]).hardware_status == rules.UNKNOWN
 
 
-def test_bulk_import_refreshes_what_it_wrote(assets, django_capture_on_commit_callbacks):
-    text = "name,manufacturer,model,serial,purchase_date\nimp-1,{m},{hm},IMP1,2015-01-01\n".format(
-        m=assets["gone"].hardware_model.manufacturer.name, hm=assets["gone"].hardware_model.model)
-    with django_capture_on_commit_callbacks(execute=True):
+def test_bulk_import_stores_the_answers_of_what_it_wrote_in_its_own_transaction(
+    assets, django_capture_on_commit_callbacks
+):
+    """The import's assets get their answers inside the import's transaction (committed with
+    them: nobody sees them without); nothing is left for after commit."""
+    state.refresh()
+    gone = assets["gone"]
+    text = ("name,manufacturer,model,serial,purchase_date\n"
+            f"imp-1,{gone.hardware_model.manufacturer.name},{gone.hardware_model.model},IMP1,2015-01-01\n"
+            f"{gone.name},{gone.hardware_model.manufacturer.name},{gone.hardware_model.model},"
+            f"{gone.serial},2010-01-01\n")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assets_csv.import_csv(text, actor_name="test")
     row = LifecycleState.objects.get(asset__name="imp-1")
     assert row.hardware_status == rules.UNSUPPORTED
+    assert row.service_start == dt.date(2015, 1, 1)
+    assert LifecycleState.objects.get(asset=gone).service_start == dt.date(2010, 1, 1)
+    assert callbacks == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_import_leaves_no_answers(assets, monkeypatch):
+    from inventory import changelog
+
+    gone = assets["gone"]
+    text = ("name,manufacturer,model,serial\n"
+            f"imp-2,{gone.hardware_model.manufacturer.name},{gone.hardware_model.model},IMP2\n")
+    before = LifecycleState.objects.count()
+
+    def broken(self):
+        raise RuntimeError("change log broke")
+
+    monkeypatch.setattr(changelog.ChangeRows, "write", broken)
+    with pytest.raises(RuntimeError, match="change log broke"):
+        assets_csv.import_csv(text, actor_name="test")
+    assert not Asset.objects.filter(name="imp-2").exists()
+    assert LifecycleState.objects.count() == before
 
 
 def test_deferred_refreshes_once_at_the_end(assets, django_assert_max_num_queries):
