@@ -132,8 +132,13 @@ def discover(
     visited_addresses: set[str] = set()
     round_hosts = list(inventory.hosts.values())
     level = 0
+    from lifecycle import state as lifecycle_state  # (the app above: imported when used)
+
     try:
-        with change_actor(ActorKind.DISCOVERY, label, user=user), Heartbeat(DiscoveryRun, run.pk):
+        # each host is synced in a transaction of its own; the lifecycle answers of what changed
+        # are refreshed once, at the end of the run (one refresh, not one per host)
+        with change_actor(ActorKind.DISCOVERY, label, user=user), Heartbeat(DiscoveryRun, run.pk), \
+                lifecycle_state.deferred():
             while round_hosts:
                 for h in round_hosts:
                     visited_names.add(h.name)

@@ -263,3 +263,27 @@ def test_a_host_the_inventory_refuses_costs_only_that_host(monkeypatch, folder_i
     assert host.reason == (HostReason.CONFLICT if error == "integrity" else HostReason.ERROR)
     assert host.message.startswith("not saved")
     assert set(Asset.objects.values_list("name", flat=True)) == {"core-1", "wan-1"}
+
+
+def test_a_run_refreshes_the_lifecycle_answers_of_what_it_found_once(
+    monkeypatch, lab_devices, folder_inventory, credentials
+):
+    """Each host is synced in its own transaction; the lifecycle answers of every asset the run
+    created are refreshed once, at its end (not one refresh per host)."""
+    from lifecycle import state
+    from lifecycle.models import LifecycleState
+
+    calls = []
+    refresh = state.refresh
+
+    def counted(*args, **kwargs):
+        calls.append(set(kwargs.get("ids") or ()))
+        return refresh(*args, **kwargs)
+
+    monkeypatch.setattr(state, "refresh", counted)
+    report = run(folder_inventory, credentials)
+
+    created = set(Asset.objects.values_list("pk", flat=True))
+    assert report.run.assets_created == len(created) == len(healthy(lab_devices))
+    assert len(calls) == 1 and calls[0] >= created
+    assert set(LifecycleState.objects.values_list("asset_id", flat=True)) == created
