@@ -78,3 +78,25 @@ def discovery_allow(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 )
             )
     return messages
+
+
+def startup_warnings() -> list[str]:
+    """What a web process logs when it starts (``werterhalt/wsgi.py``): ``discovery_allow``'s
+    warnings when discovery can reach hosts from the database — assets with a management address
+    or schedules — because an engineer can then point one at a machine of their own. Not a
+    system check on every command: each ``manage.py`` call would print it."""
+    messages = discovery_allow()
+    if not messages:
+        return []
+    from django.db import DatabaseError
+
+    from collectors.models import DiscoverySchedule
+    from inventory.models import Asset
+
+    try:
+        if not (Asset.objects.exclude(management_address=None).exists()
+                or DiscoverySchedule.objects.exists()):
+            return []
+    except DatabaseError:  # not migrated yet: say it anyway
+        pass
+    return [f"{m.id}: {m.msg} {m.hint}" for m in messages]

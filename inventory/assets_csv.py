@@ -19,6 +19,7 @@ import datetime as dt
 import gc
 import io
 import ipaddress
+import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -274,31 +275,65 @@ class _RefIndex:
         return next(iter(pks))
 
 
-def _read(source: IO[str] | str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and ``(line number, cells)`` of every non-empty record."""
-    text = source if isinstance(source, str) else source.read()
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise csv.Error(f"line {line} holds a NUL byte (is it a binary or UTF-16 file?)")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    start = 1
-    limit = settings.IMPORT_MAX_ROWS
-    for cells in reader:
-        if header is None:
-            header = [c.strip().lower() for c in cells]
-        elif "".join(cells).strip():  # any cell not blank
-            if len(records) >= limit:  # stop reading: nothing more is held in memory
-                raise ImportFailed([RowError(start, "", f"the file has more than {limit:,} rows "
-                                             "(IMPORT_MAX_ROWS); split it into several files")])
-            records.append((start, cells))
-        start = reader.line_num + 1
+class _BadLine(Exception):
+    def __init__(self, line: int, problem: str):
+        super().__init__(problem)
+        self.line = line
+
+
+def _lines(source: IO[str] | IO[bytes] | bytes | str) -> Iterator[str]:
+    """The CSV's lines as text, read as they are needed: from a string, a text file or a binary
+    file (an upload) decoded as UTF-8 line by line (a byte-order mark dropped). A line that is
+    not UTF-8 or holds a NUL byte (csv would take it as text: a binary or UTF-16 file) stops the
+    reading with its line number."""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    if isinstance(source, str):
+        lines = io.StringIO(source, newline="")
+    elif isinstance(source, io.TextIOBase):
+        lines = source
+    else:
+        lines = None
+    offset = 0
+    for number, line in enumerate(lines if lines is not None else getattr(source, "file", source), 1):
+        if lines is None:  # bytes: a line ends at b"\n", which UTF-8 never uses inside a character
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _BadLine(number, f"is not UTF-8 text (byte {offset + exc.start} of the file)") from None
+            offset += len(line)
+        else:
+            text = line
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        if "\x00" in text:
+            raise _BadLine(number, "holds a NUL byte (is it a binary or UTF-16 file?)")
+        yield text
+
+
+def _read(source: IO[str] | IO[bytes] | bytes | str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and ``(line number, cells)`` of every non-empty record, read as a stream: at most
+    IMPORT_MAX_ROWS records are held, and never the whole text besides."""
+    lines = _lines(source)
+    try:
+        first = next(lines, "")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
+        records: list[tuple[int, list[str]]] = []
+        header: list[str] | None = None
+        start = 1
+        limit = settings.IMPORT_MAX_ROWS
+        for cells in reader:
+            if header is None:
+                header = [c.strip().lower() for c in cells]
+            elif "".join(cells).strip():  # any cell not blank
+                if len(records) >= limit:  # stop reading: nothing more is held in memory
+                    raise ImportFailed([RowError(start, "", f"the file has more than {limit:,} rows "
+                                                 "(IMPORT_MAX_ROWS); split it into several files")])
+                records.append((start, cells))
+            start = reader.line_num + 1
+    except _BadLine as exc:
+        raise ImportFailed([RowError(exc.line, "", f"not a readable CSV file: the line {exc}")]) from None
     return header or [], records
 
 

@@ -1,3 +1,5 @@
+import codecs
+
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -25,12 +27,21 @@ class AssetImportForm(forms.Form):
         if upload.size > limit:
             raise forms.ValidationError(
                 _("The file is larger than %(mb)s MB.") % {"mb": f"{limit / 1024 / 1024:g}"})
+        # Checked chunk by chunk and handed on as the file: the import reads it as a stream,
+        # never the whole text in memory at once.
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
         try:
-            return upload.read().decode("utf-8-sig")
+            for chunk in upload.chunks():
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(
-                _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": exc.start}
+                _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": offset + exc.start}
             ) from None
+        upload.seek(0)
+        return upload
 
 
 def _find_assets(names: list[str]) -> tuple[list[Asset], list[str]]:

@@ -117,3 +117,26 @@ def test_every_unit_reads_the_environment_file_and_drops_privileges():
         assert unit["EnvironmentFile"] == "/etc/werterhalt/werterhalt.env", path.name
         assert (unit["User"], unit["NoNewPrivileges"], unit["ProtectSystem"]) == (
             "werterhalt", "yes", "strict"), path.name
+
+
+def test_the_web_process_warns_at_start_when_discovery_may_reach_any_address(tmp_path):
+    """DISCOVERY_ALLOW unset on an install with hosts in its database (an asset with a management
+    address): the web process says so when it starts (what gunicorn loads: werterhalt.wsgi);
+    not on an install without such hosts, not once DISCOVERY_ALLOW is set."""
+    env = _env(tmp_path, DISCOVERY_ALLOW="")
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    def start(**extra) -> str:
+        done = subprocess.run([sys.executable, "-c", "import werterhalt.wsgi"], cwd=ROOT,
+                              env={**env, **extra}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    assert "collectors.W001" not in start()  # nothing in the database to reach
+    subprocess.run([*manage, "shell", "-c",
+                    "from tests.factories import AssetFactory; AssetFactory(management_address='192.0.2.7')"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    warned = start()
+    assert "collectors.W001: DISCOVERY_ALLOW is not set" in warned and "DISCOVERY_ALLOW=10.0.0.0/8" in warned
+    assert "collectors.W001" not in start(DISCOVERY_ALLOW="192.0.2.0/24")

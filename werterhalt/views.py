@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from collectors.models import DiscoveryHost, DiscoveryRun
+from collectors.models import DiscoveryHost, DiscoveryRun, HostKey
 from inventory.choices import AssetStatus
 from inventory.filtersets import AssetFilterSet
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
@@ -132,6 +132,9 @@ class AssetView(generic.ObjectView):
             .order_by("-run__started")[:20],
             "replaced_by": obj.replaced_by.all(),
             "tags": obj.tags.all(),
+            # a different SSH key at its address: discovery sends it no credentials until accepted
+            "host_keys": HostKey.objects.filter(address=obj.management_address).exclude(offered_fingerprint="")
+            if obj.management_address else [],
         }
 
 

@@ -824,3 +824,62 @@ def test_every_imported_asset_has_its_own_change_log_row(cat):
     assert logged == {pk: (name, name, ["core"] if int(name[3:]) % 2 else [])
                       for pk, name in assets.items()}
     assert sorted(Asset.objects.get(name="sw-1").tags.values_list("name", flat=True)) == ["core"]
+
+
+class _ChunkedFile(io.BytesIO):
+    """A binary file that refuses to be read whole and remembers the largest piece read."""
+
+    largest = 0
+
+    def read(self, size=-1):
+        assert size is not None and 0 <= size <= 1 << 20, f"read({size})"
+        self.largest = max(self.largest, size)
+        return super().read(size)
+
+    def read1(self, size=-1):
+        return self.read(size)
+
+    def __next__(self):
+        line = super().readline()
+        if not line:
+            raise StopIteration
+        self.largest = max(self.largest, len(line))
+        return line
+
+
+def test_an_uploaded_file_is_read_as_a_stream(cat):
+    """An upload (binary, with a byte-order mark, semicolons as Swiss Excel writes) is decoded
+    and parsed as it is read, in chunks: never the whole file at once."""
+    text = "\ufeffname;serial;manufacturer;model;comments\n" + "".join(
+        f"sw-{i};ST{i};cisco;C9300-48P;für {i}\n" for i in range(3000))
+    upload = _ChunkedFile(text.encode("utf-8"))
+
+    summary = assets_csv.import_csv(upload, actor_name="import stream.csv")
+
+    assert summary == {"created": 3000, "updated": 0, "unchanged": 0}
+    assert 0 < upload.largest < len(text) // 4
+    assert Asset.objects.get(serial="ST2999").comments == "für 2999"
+    assert not upload.closed  # the caller's file is left open
+
+
+def test_the_row_cap_stops_reading(cat, settings):
+    settings.IMPORT_MAX_ROWS = 100
+    body = "".join(f"sw-{i},SC{i},cisco,C9300-48P\n" for i in range(20000)).encode()
+    upload = _ChunkedFile(b"name,serial,manufacturer,model\n" + body)
+
+    with pytest.raises(ImportFailed) as info:
+        assets_csv.import_csv(upload, actor_name="import big.csv")
+
+    assert [(e.line, str(e)) for e in info.value.errors] == [
+        (102, "line 102: the file has more than 100 rows (IMPORT_MAX_ROWS); split it into several files")]
+    assert upload.tell() < len(body) // 2  # stopped reading there
+    assert Asset.objects.count() == 0
+
+
+def test_a_file_that_turns_out_not_to_be_utf8_names_the_line(cat):
+    upload = io.BytesIO("name,comments\nsw1,ok\nsw2,Süd\n".encode("latin-1"))
+    with pytest.raises(ImportFailed) as info:
+        assets_csv.import_csv(upload, actor_name="import latin.csv")
+    assert [(e.line, str(e)) for e in info.value.errors] == [
+        (3, "line 3: not a readable CSV file: the line is not UTF-8 text (byte 26 of the file)")]
+    assert Asset.objects.count() == 0

@@ -613,3 +613,36 @@ def test_tokens_page_limits_a_token_to_networks(client, world):
     assert Token.objects.get(user=user).allowed_networks == "10.20.0.0/16"
     bad = client.post(reverse("tokens"), {"description": "bad", "allowed_networks": "here"})
     assert bad.status_code == 400 and Token.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("who, link", [("viewer", False), ("admin", True)])
+def test_asset_page_warns_of_a_changed_ssh_host_key(client, world, who, link):
+    """A different SSH key offered at the asset's address is shown on its page, with who can
+    accept it; a key that did not change (or another address's) is not."""
+    from collectors.models import HostKey
+
+    asset = world["assets"]["old-1"]
+    asset.management_address = "192.0.2.10"
+    asset.save()
+    changed = HostKey.objects.create(
+        address="192.0.2.10", port=22, key_type="ssh-ed25519", key="AAAAold", fingerprint="SHA256:old",
+        offered_key_type="ssh-ed25519", offered_key="AAAAnew", offered_fingerprint="SHA256:new",
+        offered_at=timezone.now())
+    HostKey.objects.create(address="192.0.2.10", port=830, key_type="ssh-ed25519", key="AAAAsame",
+                           fingerprint="SHA256:same")
+    HostKey.objects.create(address="192.0.2.99", port=22, key_type="ssh-ed25519", key="AAAAx",
+                           fingerprint="SHA256:x", offered_key_type="ssh-ed25519", offered_key="AAAAy",
+                           offered_fingerprint="SHA256:other")
+    login(client, who)
+
+    body = client.get(asset.get_absolute_url()).content.decode()
+
+    assert body.count('id="host-key-changed"') == 1
+    assert "192.0.2.10:22 presented SHA256:new" in body and "stored SHA256:old" in body
+    assert "SHA256:other" not in body and "SHA256:same" not in body
+    admin_link = reverse("admin:collectors_hostkey_change", args=[changed.pk])
+    assert (admin_link in body) is link
+    assert ("manage.py hostkeys accept 192.0.2.10" in body) is not link
+
+    HostKey.objects.filter(pk=changed.pk).update(offered_fingerprint="", offered_key="", offered_key_type="")
+    assert 'id="host-key-changed"' not in client.get(asset.get_absolute_url()).content.decode()
