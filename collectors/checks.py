@@ -46,13 +46,16 @@ def discovery_allow_valid(app_configs=None, **kwargs) -> list[checks.CheckMessag
 
 
 def discovery_allow(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """``check --deploy``: DISCOVERY_ALLOW empty (W001), or a prefix that holds every address
+    """``check --deploy`` and the web process's start: DISCOVERY_ALLOW empty on an install whose
+    database holds hosts discovery would connect to (W001), or a prefix that holds every address
     (W002). A deployment check, as Django's own security warnings are: on every command it would
     be printed to the stderr of each ``manage.py`` call of an install that has not set it yet."""
     allow = getattr(settings, "DISCOVERY_ALLOW", None)
     if isinstance(allow, str):
         return []  # discovery_allow_valid reports it
     if not list(allow or []):
+        if not _database_hosts():  # nothing an engineer entered can be reached yet
+            return []
         return [
             checks.Warning(
                 "DISCOVERY_ALLOW is not set: discovery connects to any address an engineer enters "
@@ -82,21 +85,19 @@ def discovery_allow(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 def startup_warnings() -> list[str]:
     """What a web process logs when it starts (``werterhalt/wsgi.py``): ``discovery_allow``'s
-    warnings when discovery can reach hosts from the database — assets with a management address
-    or schedules — because an engineer can then point one at a machine of their own. Not a
-    system check on every command: each ``manage.py`` call would print it."""
-    messages = discovery_allow()
-    if not messages:
-        return []
+    warnings. Not a system check of every command: each ``manage.py`` call would print them."""
+    return [f"{m.id}: {m.msg} {m.hint}" for m in discovery_allow()]
+
+
+def _database_hosts() -> bool:
+    """Can discovery reach hosts from the database — assets with a management address, or
+    schedules? A database without the tables yet (not migrated) has none."""
     from django.db import DatabaseError
 
     from collectors.models import DiscoverySchedule
     from inventory.models import Asset
 
     try:
-        if not (Asset.objects.exclude(management_address=None).exists()
-                or DiscoverySchedule.objects.exists()):
-            return []
-    except DatabaseError:  # not migrated yet: say it anyway
-        pass
-    return [f"{m.id}: {m.msg} {m.hint}" for m in messages]
+        return Asset.objects.exclude(management_address=None).exists() or DiscoverySchedule.objects.exists()
+    except DatabaseError:
+        return False

@@ -104,6 +104,23 @@ def test_check_deploy_over_https_prints_no_warning():
     assert values.stdout.strip() == "(True, 31536000, True, False)"
 
 
+def test_check_deploy_over_https_on_a_fresh_install_prints_no_warning(tmp_path):
+    """issue #14, literally: ``HTTPS=1 manage.py check --deploy`` with a 50-character key — no
+    other setting — prints no warning on a fresh (migrated, empty) install; DISCOVERY_ALLOW unset
+    is warned about once the database holds hosts discovery would connect to."""
+    env = {"HTTPS": "1", "SECRET_KEY": "k" * 20 + uuid.uuid4().hex[:30],
+           "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.sqlite3"}
+    assert _manage(env, "migrate", "--noinput").returncode == 0
+    result = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    made = _manage(env, "shell", "-c", "from tests.factories import AssetFactory; "
+                                       "AssetFactory(management_address='192.0.2.8')")
+    assert made.returncode == 0, made.stderr
+    result = _manage(env, "check", "--deploy")
+    assert "collectors.W001" in result.stdout + result.stderr
+
+
 def test_behind_a_proxy_the_forwarded_protocol_is_trusted_only_when_asked():
     env = {"SECRET_KEY": "x" * 50, "HTTPS": "1", "BEHIND_PROXY": "1"}
     result = _settings_in_subprocess(env, "s.SECURE_PROXY_SSL_HEADER")

@@ -309,8 +309,13 @@ def ids(messages):
     return {m.id for m in messages if m.id.startswith("collectors.")}
 
 
+@pytest.mark.django_db
 def test_system_check_warns_when_empty_and_is_silent_when_set(settings):
+    """Unset, with hosts in the database that discovery would reach: W001. A fresh install
+    (nothing entered yet) gets no warning, so that ``check --deploy`` is clean there."""
     settings.DISCOVERY_ALLOW = []
+    assert ids(checks.run_checks(include_deployment_checks=True)) == set()
+    AssetFactory(management_address="192.0.2.1")
     warned = checks.run_checks(include_deployment_checks=True)
     assert ids(warned) == {"collectors.W001"}
     [w001] = [m for m in warned if m.id == "collectors.W001"]
@@ -323,6 +328,14 @@ def test_system_check_warns_when_empty_and_is_silent_when_set(settings):
     assert ids(checks.run_checks()) == set()
 
 
+@pytest.mark.django_db
+def test_a_schedule_alone_is_a_host_in_the_database(settings):
+    settings.DISCOVERY_ALLOW = []
+    DiscoverySchedule.objects.create(name="nightly", interval=60, asset_filter="")
+    assert ids(checks.run_checks(include_deployment_checks=True)) == {"collectors.W001"}
+
+
+@pytest.mark.django_db
 def test_system_check_errors_on_a_bad_prefix_and_warns_on_everything(settings):
     settings.DISCOVERY_ALLOW = ["10.0.0.0/8", "10.0.0.300/8"]
     [error] = [m for m in checks.run_checks() if m.id == "collectors.E001"]
