@@ -8,8 +8,11 @@ the key it offered waits in ``HostKey.offered_*`` for an engineer (``accept``). 
 key is added to its file by the client (paramiko's AutoAddPolicy saves it there); ``learn`` then
 stores it. ``import_known_hosts`` takes the keys of an existing known_hosts file.
 
-The drivers that connect through netmiko (ios, nxos_ssh, eos over SSH) use these files; Junos
-(PyEZ/NETCONF) does not (docs/security.md).
+The drivers that connect through netmiko (ios, nxos_ssh, eos over SSH) are given the file itself.
+Junos (PyEZ, NETCONF over SSH) is given an ssh config naming it (``ssh_config``): a check before
+the login (``collectors.tasks.check_host_key``) compares the server's key with the file, or adds
+an unknown host's key to it, and PyEZ's ncclient then checks the key against the same file
+(``collectors.connections``), both before any credentials are sent.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ import paramiko
 from django.utils import timezone
 
 from collectors.models import HostKey
+from collectors.tasks import known_hosts_name
 
 NETMIKO_DRIVERS = frozenset({"ios", "nxos_ssh", "eos"})
+NETCONF_DRIVERS = frozenset({"junos"})
+PINNED_DRIVERS = NETMIKO_DRIVERS | NETCONF_DRIVERS  # the drivers whose SSH host keys are pinned
 
 
 def fingerprint(key_b64: str) -> str:
@@ -32,16 +38,21 @@ def fingerprint(key_b64: str) -> str:
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
-def _entry(address: str, port: int) -> str:
-    return address if port == 22 else f"[{address}]:{port}"
-
-
 def prepare(directory: Path, address: str, port: int, slot: int = 0) -> Path:
     """A known_hosts file for one host (``slot``: its number in the round, so that two hosts
     never share a file) holding its stored key (or nothing yet)."""
     path = directory / f"{slot}-{address.replace(':', '_')}-{port}"
     stored = HostKey.objects.filter(address=address, port=port).first()
-    path.write_text(f"{_entry(address, port)} {stored.key_type} {stored.key}\n" if stored else "")
+    path.write_text(f"{known_hosts_name(address, port)} {stored.key_type} {stored.key}\n" if stored else "")
+    path.chmod(0o600)
+    return path
+
+
+def ssh_config(known_hosts: Path) -> Path:
+    """An ssh config next to a host's known_hosts file that names it, and nothing else (PyEZ
+    reads it for Junos hosts instead of ~/.ssh/config)."""
+    path = known_hosts.with_name(known_hosts.name + ".ssh_config")
+    path.write_text(f'Host *\n    UserKnownHostsFile "{known_hosts}"\n')
     path.chmod(0o600)
     return path
 
@@ -52,7 +63,7 @@ def learn(path: Path, address: str, port: int) -> HostKey | None:
         keys = paramiko.HostKeys(str(path))
     except (OSError, paramiko.SSHException):
         return None
-    found = keys.lookup(_entry(address, port))
+    found = keys.lookup(known_hosts_name(address, port))
     if not found:
         return None
     key_type, key = next(iter(found.items()))

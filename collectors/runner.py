@@ -47,10 +47,16 @@ _DONE = object()
 
 
 def _register_napalm() -> None:
-    if "napalm" not in ConnectionPluginRegister.available:
-        from nornir_napalm.plugins.connections import Napalm
+    """Nornir's "napalm" connection is ``collectors.connections.PinnedNapalm`` (nornir_napalm's,
+    with Junos' host keys checked), also where nornir_napalm's own was registered before."""
+    from collectors.connections import PinnedNapalm
 
-        ConnectionPluginRegister.register("napalm", Napalm)
+    registered = ConnectionPluginRegister.available.get("napalm")
+    if registered is PinnedNapalm:
+        return
+    if registered is not None:
+        ConnectionPluginRegister.deregister("napalm")
+    ConnectionPluginRegister.register("napalm", PinnedNapalm)
 
 
 @dataclass
@@ -314,19 +320,26 @@ def _round(
 
 
 def _pin_host_keys(hosts: list[Host], directory: Path) -> dict[str, tuple[Path, str, int]]:
-    """Each SSH host (netmiko drivers) gets a known_hosts file with its stored key, and the
-    client is told to use it (``collectors.hostkeys``). Returns host name -> (file, address, port)."""
+    """Each SSH host gets a known_hosts file with its stored key, and its client is told to check
+    the server's key against it (``collectors.hostkeys``): netmiko's through ``alt_key_file``,
+    Junos' PyEZ through an ssh config naming the file and ``hostkey_verify``
+    (``collectors.connections``, and ``collectors.tasks.check_host_key`` before the login).
+    Returns host name -> (file, address, port)."""
     known = {}
     for slot, h in enumerate(hosts):
         opts = h.connection_options.get("napalm")
-        if h.platform not in hostkeys.NETMIKO_DRIVERS or opts is None or opts.extras is None:
+        if h.platform not in hostkeys.PINNED_DRIVERS or opts is None or opts.extras is None:
             continue
         address, port = str(h.hostname or ""), int(h.port or 22)
         path = hostkeys.prepare(directory, address, port, slot)
-        opts.extras.setdefault("optional_args", {}).update(
-            ssh_strict=False,  # an unknown host's key is added to its file (trust on first use)
-            system_host_keys=False, alt_host_keys=True, alt_key_file=str(path),
-        )
+        optional_args = opts.extras.setdefault("optional_args", {})
+        if h.platform in hostkeys.NETMIKO_DRIVERS:
+            optional_args.update(
+                ssh_strict=False,  # an unknown host's key is added to its file (trust on first use)
+                system_host_keys=False, alt_host_keys=True, alt_key_file=str(path),
+            )
+        else:  # an unknown host's key is added to its file by the check before the login
+            optional_args.update(ssh_config_file=str(hostkeys.ssh_config(path)), hostkey_verify=True)
         known[h.name] = (path, address, port)
     return known
 

@@ -261,6 +261,59 @@ def read_bmc(host, timeout: int) -> DeviceFacts:
             client.logout()
 
 
+def known_hosts_name(address: str, port: int) -> str:
+    """How a known_hosts file names a host: its address, or ``[address]:port`` off port 22."""
+    return address if port == 22 else f"[{address}]:{port}"
+
+
+_RSA_ALGORITHMS = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")  # an RSA key signs with any of them
+
+
+def check_host_key(address: str, port: int, known_hosts: Path, timeout: float) -> None:
+    """Before a host is given credentials: the key exchange alone (no login) shows the server's
+    key. When ``known_hosts`` holds a key for the host, the server must present that one, else
+    paramiko's ``BadHostKeyException`` (what netmiko's client raises); otherwise its key is added
+    to the file (trust on first use). The connection that then logs in checks the same file."""
+    import paramiko
+
+    name = known_hosts_name(address, port)
+    keys = paramiko.HostKeys(str(known_hosts))
+    stored = keys.lookup(name)
+    transport = paramiko.Transport(socket.create_connection((address, port), timeout=timeout))
+    try:
+        transport.banner_timeout = transport.handshake_timeout = timeout
+        if stored:  # the stored key's type asked for first, as paramiko's SSHClient does
+            kind = next(iter(stored.keys()))
+            wanted = _RSA_ALGORITHMS if kind == "ssh-rsa" else (kind,)
+            options = transport.get_security_options()
+            options.key_types = sorted(options.key_types, key=lambda t: t not in wanted)
+        transport.start_client(timeout=timeout)
+        offered = transport.get_remote_server_key()
+    finally:
+        transport.close()
+    if not stored:
+        keys.add(name, offered.get_name(), offered)
+        keys.save(str(known_hosts))
+    elif not keys.check(name, offered):
+        raise paramiko.BadHostKeyException(name, offered, next(iter(stored.values())))
+
+
+def _check_junos_host_key(host, timeout: float) -> None:
+    """A Junos host whose connection is told to verify the SSH host key (``hostkey_verify``)
+    against the known_hosts file its ssh config names (``runner._pin_host_keys``) is checked
+    before PyEZ sends credentials; PyEZ then checks the same file itself."""
+    import paramiko
+
+    optional = (host.get_connection_parameters("napalm").extras or {}).get("optional_args") or {}
+    if not (optional.get("hostkey_verify") and optional.get("ssh_config_file")):
+        return
+    address = str(host.hostname)
+    config = paramiko.SSHConfig.from_path(optional["ssh_config_file"]).lookup(address)
+    if "userknownhostsfile" in config:
+        known_hosts = Path(config["userknownhostsfile"]).expanduser()
+        check_host_key(address, int(optional.get("port") or host.port or 22), known_hosts, timeout)
+
+
 def _offered_key(exc: BaseException) -> tuple[str, str] | None:
     """The key a known SSH host presented instead of the stored one (BadHostKeyException)."""
     from paramiko.ssh_exception import BadHostKeyException
@@ -278,6 +331,11 @@ def classify(exc: BaseException) -> tuple[str, str]:
     from paramiko.ssh_exception import AuthenticationException, NoValidConnectionsError, SSHException
 
     chain = _chain(exc)
+    # before Junos' own errors: PyEZ reports ncclient's SSHUnknownHostError as "refused"
+    if any(type(e).__name__ in ("BadHostKeyException", "SSHUnknownHostError") for e in chain):
+        return Reason.HOST_KEY_CHANGED, (
+            "the host presented another SSH host key than the one first seen; no credentials "
+            "were sent. If the device was replaced or re-keyed, accept its new key (SSH host keys)")
     junos = _classify_junos(chain)
     if junos:
         return junos
@@ -288,10 +346,6 @@ def classify(exc: BaseException) -> tuple[str, str]:
     for e in chain:
         if isinstance(e, NotAllowed):
             return Reason.NOT_ALLOWED, str(e)
-        if type(e).__name__ == "BadHostKeyException":
-            return Reason.HOST_KEY_CHANGED, (
-                "the host presented another SSH host key than the one first seen; no credentials "
-                "were sent. If the device was replaced or re-keyed, accept its new key (SSH host keys)")
         if isinstance(e, UnsupportedPlatform):
             return Reason.UNSUPPORTED, str(e)
         if isinstance(e, UnsupportedVersion):
@@ -401,6 +455,10 @@ def collect(
                 f"(supported: {', '.join(normalize.SUPPORTED_DRIVERS)}, or redfish)"
             )
         else:
+            if host.platform == "junos":
+                from django.conf import settings
+
+                _check_junos_host_key(host, settings.DISCOVERY_TIMEOUT)
             device = host.get_connection("napalm", task.nornir.config)
             facts = read_device(device, host.platform, lldp_addresses=lldp_addresses)
         outcome = Collected(host.name, facts, time.monotonic() - start)
