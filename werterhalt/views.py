@@ -133,8 +133,10 @@ class AssetView(generic.ObjectView):
             "replaced_by": obj.replaced_by.all(),
             "tags": obj.tags.all(),
             # a different SSH key at its address: discovery sends it no credentials until accepted
-            "host_keys": HostKey.objects.filter(address=obj.management_address).exclude(offered_fingerprint="")
-            if obj.management_address else [],
+            "host_keys": (
+                HostKey.objects.filter(address=obj.management_address).exclude(offered_fingerprint="")
+                if obj.management_address else []
+            ),
         }
 
 
