@@ -2,24 +2,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from collectors import hosts as host_sources
+from collectors.models import DiscoverySchedule
 from collectors.normalize import parse_prefixes
 from collectors.runner import HostReport, discover
 from lifecycle import state as lifecycle_state
+from werterhalt import options as argtypes
+
+# parallel sessions: as many as a schedule may open per shard
+WORKERS = argtypes.field_bounds(DiscoverySchedule._meta.get_field("workers"))
+MAX_DEPTH = 100  # LLDP hops from the seeds; a campus is a handful
 
 
-def _positive(value: str) -> int:
-    import argparse
-
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return n
-
-
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Discover network devices over SSH (NAPALM) and sync them into the inventory. Hosts come from "
         "a Nornir SimpleInventory folder (--inventory) or, without it, from assets with a management "
@@ -36,9 +30,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--workers",
-            type=_positive,
+            type=argtypes.bounded_int(*WORKERS),
             default=None,
-            help=f"parallel SSH sessions (default DISCOVERY_WORKERS={settings.DISCOVERY_WORKERS})",
+            help=f"parallel SSH sessions, {WORKERS[0]} to {WORKERS[1]} "
+            f"(default DISCOVERY_WORKERS={settings.DISCOVERY_WORKERS})",
         )
         parser.add_argument(
             "--crawl",
@@ -55,12 +50,15 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--depth",
-            type=_positive,
+            type=argtypes.bounded_int(1, MAX_DEPTH, unit="hops"),
             default=None,
-            help=f"crawl at most this many hops (default {settings.DISCOVERY_CRAWL_DEPTH})",
+            help=f"crawl at most this many hops, 1 to {MAX_DEPTH} (default {settings.DISCOVERY_CRAWL_DEPTH})",
         )
         parser.add_argument(
-            "--secrets", metavar="FILE", help="device credentials YAML (default DEVICE_SECRETS_FILE)"
+            "--secrets",
+            metavar="FILE",
+            type=argtypes.readable_file,
+            help="device credentials YAML (default DEVICE_SECRETS_FILE)",
         )
 
     def handle(self, *args, inventory, workers, crawl, allow, depth, secrets, **options):
@@ -80,16 +78,23 @@ class Command(BaseCommand):
                 "the prefixes you name",
                 returncode=2,
             )
+        where = "--secrets" if secrets else "DEVICE_SECRETS_FILE"  # what a problem is named after
         try:
             creds = host_sources.load_credentials(secrets)
+            where = "--inventory" if inventory else ""
             if inventory:
                 nornir_inventory = host_sources.from_folder(inventory, creds)
                 source = f"inventory folder {inventory}"
             else:
                 nornir_inventory = host_sources.from_database(creds)
                 source = "inventory database"
-        except host_sources.InventoryError as e:
-            raise CommandError(str(e), returncode=2) from None
+        except (host_sources.InventoryError, OSError, UnicodeDecodeError) as e:
+            problem = str(e)
+            if isinstance(e, OSError):  # a folder where a file should be, a file it may not read
+                problem = f"{e.filename}: {e.strerror}"
+            elif isinstance(e, UnicodeDecodeError):
+                problem = f"not UTF-8 text (byte {e.start})"
+            raise CommandError(f"{where}: {problem}" if where else problem, returncode=2) from None
         if not nornir_inventory.hosts:
             raise CommandError(f"no hosts to discover in the {source}", returncode=2)
 

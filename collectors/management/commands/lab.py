@@ -4,9 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from collectors.lab import server, topology
+from werterhalt import options as argtypes
+
+MAX_ACCESS = 5000  # access switches, as many as the lab ever took
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "The lab: fake network devices (FakeNOS over SSH) on loopback addresses 127.77.x.y and "
         "servers' BMCs (Redfish over HTTPS, a certificate of the lab's own CA) on 127.77.250.x. "
@@ -16,32 +19,41 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["start", "stop", "status", "serve"])
-        parser.add_argument("--dir", default=None, help=f"lab folder (default LAB_DIR={settings.LAB_DIR})")
         parser.add_argument(
-            "--access", type=int, default=26, help="number of access switches (default 26: 37 devices in all)"
+            "--dir",
+            type=argtypes.folder,
+            default=None,
+            help=f"lab folder (default LAB_DIR={settings.LAB_DIR})",
+        )
+        parser.add_argument(
+            "--access",
+            type=argtypes.bounded_int(1, MAX_ACCESS),
+            default=26,
+            help=f"number of access switches, 1 to {MAX_ACCESS} (default 26: 37 devices in all)",
         )
         parser.add_argument("--no-broken", action="store_true", help="leave out the broken devices and BMCs")
         parser.add_argument(
             "--port",
-            type=int,
+            type=argtypes.port,
             default=topology.DEFAULT_PORT,
             help=f"SSH port every device listens on (default {topology.DEFAULT_PORT})",
         )
         parser.add_argument("--no-bmcs", action="store_true", help="leave out the servers' BMCs")
         parser.add_argument(
             "--bmc-port",
-            type=int,
+            type=argtypes.port,
             default=topology.DEFAULT_BMC_PORT,
             help=f"HTTPS port every BMC listens on (default {topology.DEFAULT_BMC_PORT})",
         )
 
     def handle(self, *args, action, dir, access, no_broken, port, no_bmcs, bmc_port, **options):
-        lab_dir = Path(dir) if dir else Path(settings.LAB_DIR)
-        if access < 1 or access > 5000:
-            raise CommandError("--access must be between 1 and 5000", returncode=2)
-        for name, value in (("--port", port), ("--bmc-port", bmc_port)):
-            if not 1 <= value <= 65535:
-                raise CommandError(f"{name} must be between 1 and 65535", returncode=2)
+        option = "--dir" if dir else "LAB_DIR"  # --dir was checked by argparse, the setting is here
+        lab_dir = Path(dir or argtypes.check(argtypes.folder, str(settings.LAB_DIR), option))
+        if action in ("start", "serve"):
+            try:
+                lab_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise CommandError(f"{option}: {lab_dir}: {e.strerror}", returncode=2) from None
         options = {"broken": not no_broken, "port": port, "bmcs": not no_bmcs, "bmc_port": bmc_port}
         try:
             if action == "serve":

@@ -1,14 +1,28 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.db import transaction
 from django.utils import timezone
 
-from collectors import jobs
+from collectors import jobs, schedules
 from collectors.choices import RunStatus, RunTrigger
 from collectors.models import DiscoverySchedule
 from lifecycle import state as lifecycle_state
+from werterhalt import options as argtypes
+
+FIELD = DiscoverySchedule._meta.get_field
+# the option that sets each field, to name it when the schedule's own checks refuse a value
+OPTIONS = {
+    "name": "NAME",
+    "interval": "--interval",
+    "cron": "--cron",
+    "inventory_folder": "--inventory",
+    "asset_filter": "--filter",
+    "shard_size": "--shard-size",
+    NON_FIELD_ERRORS: "schedule",
+}
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Discovery schedules. With Redis (REDIS_URL), RQ's scheduler fires them on the workers "
         "(`manage.py rqworker discovery --with-scheduler`); without Redis, run `schedules run-due` "
@@ -20,7 +34,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["list", "add", "run", "run-due", "plan", "reap"])
         parser.add_argument("name", nargs="?", help="schedule name (add, run)")
-        parser.add_argument("--interval", type=int, metavar="MIN", help="add: every MIN minutes")
+        interval = argtypes.field_bounds(FIELD("interval"))
+        parser.add_argument(
+            "--interval",
+            type=argtypes.bounded_int(*interval, unit="minutes"),
+            metavar="MIN",
+            help=f"add: every MIN minutes ({interval[0]} to {interval[1]})",
+        )
         parser.add_argument("--cron", metavar="EXPR", help='add: cron expression, e.g. "30 2 * * *"')
         parser.add_argument("--inventory", metavar="DIR", help="add: Nornir inventory folder")
         parser.add_argument(
@@ -29,7 +49,14 @@ class Command(BaseCommand):
             default="",
             help="add: asset filter, e.g. site=stadthaus&platform=ios",
         )
-        parser.add_argument("--shard-size", type=int, default=None, metavar="N", help="add: hosts per shard")
+        shard = argtypes.field_bounds(FIELD("shard_size"))
+        parser.add_argument(
+            "--shard-size",
+            type=argtypes.bounded_int(*shard, unit="hosts"),
+            default=None,
+            metavar="N",
+            help=f"add: hosts per shard ({shard[0]} to {shard[1]}; default DISCOVERY_SHARD_SIZE)",
+        )
         parser.add_argument("--disabled", action="store_true", help="add: create it disabled")
         parser.add_argument(
             "--replace",
@@ -72,10 +99,16 @@ class Command(BaseCommand):
         schedule.shard_size = shard_size or settings.DISCOVERY_SHARD_SIZE
         try:
             schedule.full_clean()
+            if schedule.cron:  # valid, and yet it may match no day at all (31 February)
+                try:
+                    schedules.next_fire(interval=None, cron=schedule.cron, after=timezone.now())
+                except ValueError:
+                    raise ValidationError({"cron": f"{schedule.cron!r} never fires"}) from None
         except ValidationError as e:
-            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.message_dict.items())
+            problems = "; ".join(f"{OPTIONS.get(k, k)}: {' '.join(v)}" for k, v in e.message_dict.items())
             raise CommandError(f"schedule {name!r} not saved: {problems}", returncode=2) from None
-        schedule.save()
+        with transaction.atomic():  # planning its next run (post_save) belongs to saving it
+            schedule.save()
         schedule.refresh_from_db()
         nxt = timezone.localtime(schedule.next_run).strftime("%Y-%m-%d %H:%M") if schedule.next_run else "-"
         self.stdout.write(

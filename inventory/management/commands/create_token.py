@@ -1,4 +1,3 @@
-import argparse
 import datetime as dt
 
 from django.contrib.auth import get_user_model
@@ -7,15 +6,14 @@ from django.utils import timezone
 
 from inventory.models import Token
 from inventory.models.users import parse_networks
+from werterhalt import options as argtypes
+
+MAX_DAYS = 36500  # a hundred years: beyond it an expiry says nothing that "never" does not
+DESCRIPTION = Token._meta.get_field("description")
+NETWORKS = Token._meta.get_field("allowed_networks").max_length
 
 
-def positive_days(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"“{value}” is not a whole number of days, 1 or more")
-    return int(value)
-
-
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = ("Make an API token for a user and print its key. The key is shown only this once: "
             "the database keeps only its hash.")
 
@@ -23,9 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--write", action="store_true",
                             help="Allow writes (as far as the user's groups allow); default: read only.")
-        parser.add_argument("--expires-days", type=positive_days, metavar="N",
-                            help="Expire after N days (N >= 1); default: never.")
-        parser.add_argument("--description", default="", help="What the token is for.")
+        parser.add_argument("--expires-days", type=argtypes.bounded_int(1, MAX_DAYS, unit="days"),
+                            metavar="N", help=f"Expire after N days (1 to {MAX_DAYS}); default: never.")
+        parser.add_argument("--description", default="", type=argtypes.field_text(DESCRIPTION),
+                            help=f"What the token is for (at most {DESCRIPTION.max_length} characters).")
         parser.add_argument("--allow", default="", metavar="PREFIXES",
                             help="Comma-separated prefixes the token may be used from; default: anywhere.")
 
@@ -37,10 +36,13 @@ class Command(BaseCommand):
             raise CommandError(f"No user named “{username}”.", returncode=2) from None
         expires = timezone.now() + dt.timedelta(days=expires_days) if expires_days else None
         try:
-            parse_networks(allow)
+            networks = ", ".join(str(n) for n in parse_networks(allow))
         except ValueError as exc:
             raise CommandError(f"--allow: {exc}", returncode=2) from None
-        token, key = Token.issue(user, description=description[:200], write_enabled=write, expires=expires,
+        if len(networks) > NETWORKS:
+            raise CommandError(f"--allow: {len(networks)} characters as prefixes; at most {NETWORKS}",
+                               returncode=2)
+        token, key = Token.issue(user, description=description, write_enabled=write, expires=expires,
                                  allowed_networks=allow)
         kind = "read/write" if write else "read-only"
         until = f", expires {timezone.localtime(expires):%Y-%m-%d %H:%M %Z}" if expires else ""

@@ -4,32 +4,32 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory import assets_csv
+from werterhalt import options as argtypes
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Import assets from a CSV file (columns by header name; see export_assets). All or "
         "nothing: a file with any bad row writes nothing and every bad row is listed (exit 1)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV file to import, or - for standard input")
+        parser.add_argument("file", type=argtypes.input_file,
+                            help="CSV file to import, or - for standard input")
         parser.add_argument("--dry-run", action="store_true",
                             help="check the file and report what would change; write nothing")
 
     def handle(self, *args, file, dry_run, **options):
-        if file == "-":
+        if file == argtypes.STANDARD_STREAM:
             text, label = sys.stdin.read(), "stdin"
         else:
             path = Path(file)
             try:
                 text = path.read_text(encoding="utf-8-sig")
-            except FileNotFoundError:
-                raise CommandError(f"{file}: no such file") from None
             except UnicodeDecodeError as exc:
                 raise CommandError(f"{file}: not UTF-8 text (byte {exc.start})") from None
-            except OSError as exc:
-                raise CommandError(f"{file}: {exc.strerror}") from None
+            except OSError as exc:  # gone or made unreadable since it was checked
+                raise CommandError(f"{file}: {exc.strerror}", returncode=2) from None
             label = path.name
 
         tty = self.stderr.isatty()

@@ -1,17 +1,21 @@
-import datetime as dt
 import io
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from xlsxwriter.exceptions import FileCreateError
 
 from inventory.models import OrgUnit
 from lifecycle import exports, planning
+from lifecycle.forms import PlanForm
+from werterhalt import options as argtypes
 
 WRITERS = {"csv": exports.write_csv, "json": exports.write_json, "xlsx": exports.write_xlsx}
+# the bounds of the Planning page and the plan API: one declaration for every face
+FORM = PlanForm.base_fields
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Export the replacement plan: the schedule (every asset due within the horizon, with its "
         "date, reason, cost and suggested model), the budget per year and org unit with the overdue "
@@ -21,11 +25,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=sorted(WRITERS), required=True)
         parser.add_argument(
-            "--out", required=True, help="file to write ('-' for standard output; not for xlsx)"
+            "--out",
+            required=True,
+            type=argtypes.output_file,
+            help="file to write, in a folder that exists ('-' for standard output; not for xlsx)",
         )
-        parser.add_argument("--at", help="plan as of this date (YYYY-MM-DD; default today)")
-        parser.add_argument("--horizon", type=int, default=10, help="years, counting this one (default 10)")
-        parser.add_argument("--budget", help="yearly budget in CHF: a plan that spends at most this a year")
+        parser.add_argument(
+            "--at",
+            type=argtypes.day,
+            help=f"plan as of this date (YYYY-MM-DD, {argtypes.DAYS}; default today)",
+        )
+        parser.add_argument(
+            "--horizon",
+            type=argtypes.bounded_int(*argtypes.field_bounds(FORM["horizon"]), unit="years"),
+            default=10,
+            help="years, counting this one (default 10)",
+        )
+        parser.add_argument(
+            "--budget",
+            type=argtypes.amount(argtypes.largest_amount(FORM["budget"])),
+            help="yearly budget in CHF (1'250.50): a plan that spends at most this a year",
+        )
         parser.add_argument(
             "--org-unit",
             action="append",
@@ -34,7 +54,10 @@ class Command(BaseCommand):
             help="only this org unit and the units below it (repeatable)",
         )
         parser.add_argument(
-            "--extend-years", type=int, default=0, help="what-if: every service life this many years longer"
+            "--extend-years",
+            type=argtypes.bounded_int(*argtypes.field_bounds(FORM["extend_years"])),
+            default=0,
+            help="what-if: every service life this many years longer",
         )
         parser.add_argument(
             "--by",
@@ -47,22 +70,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, format, out, at, horizon, budget, org_unit, extend_years, by, per, **options):
-        try:
-            day = dt.date.fromisoformat(at) if at else timezone.localdate()
-        except ValueError:
-            raise CommandError(f"--at: {at!r} is not a date (YYYY-MM-DD)", returncode=2) from None
-        if not 1 <= horizon <= 50:
-            raise CommandError(f"--horizon: {horizon} is not between 1 and 50 years", returncode=2)
-        if not 0 <= extend_years <= 20:
-            raise CommandError(f"--extend-years: {extend_years} is not between 0 and 20", returncode=2)
-        chf = None
-        if budget is not None:
-            try:
-                chf = float(budget.replace("'", "").replace("’", "").replace("_", ""))
-            except ValueError:
-                raise CommandError(f"--budget: {budget!r} is not an amount in CHF", returncode=2) from None
-            if chf < 0:
-                raise CommandError("--budget cannot be negative", returncode=2)
+        day = at or timezone.localdate()
+        chf = float(budget) if budget is not None else None
         units = list(OrgUnit.objects.filter(slug__in=org_unit))
         missing = sorted(set(org_unit) - {u.slug for u in units})
         if missing:
@@ -73,15 +82,21 @@ class Command(BaseCommand):
         started = time.perf_counter()
         filters = planning.Filters(org_units=[u.pk for u in units], horizon=horizon)
         plan = planning.build(day, filters, budget=chf, extend_years=extend_years, by=by, freq=per)
-        if out == "-":
+        if out == argtypes.STANDARD_STREAM:
             buffer = io.StringIO()
             count = WRITERS[format](plan, buffer)
             self.stdout.write(buffer.getvalue(), ending="")
-        elif format == "xlsx":
-            count = exports.write_xlsx(plan, out)
         else:
-            with open(out, "w", encoding="utf-8", newline="") as handle:
-                count = WRITERS[format](plan, handle)
+            try:
+                with argtypes.whole_file(out) as part:
+                    if format == "xlsx":
+                        count = exports.write_xlsx(plan, str(part))
+                    else:
+                        with part.open("w", encoding="utf-8", newline="") as handle:
+                            count = WRITERS[format](plan, handle)
+            except (OSError, FileCreateError) as e:  # the folder went away, the disk is full, …
+                cause = e if isinstance(e, OSError) else e.args[0]
+                raise CommandError(f"--out: {out}: {getattr(cause, 'strerror', None) or cause}") from None
         totals = plan.totals()
         self.stderr.write(
             f"Plan as of {day}: {totals['count']} assets in use, {count} due within {horizon} years "

@@ -3,9 +3,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecycle.importers import ImportFailed, endoflife, notices
+from werterhalt import options as argtypes
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Import lifecycle data. endoflife FILE --platform SLUG: endoflife.date release cycles (API v1 or "
         "the older list) as software releases; endoflife FILE --hardware --manufacturer SLUG: a hardware "
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "kind", choices=["endoflife", "hardware-csv", "cisco-eox"], help="what the file is"
         )
-        parser.add_argument("file", help="the file to import")
+        parser.add_argument("file", type=argtypes.readable_file, help="the file to import")
         parser.add_argument("--platform", help="endoflife: platform slug the software cycles belong to")
         parser.add_argument(
             "--hardware", action="store_true", help="endoflife: the cycles are hardware models"
@@ -42,10 +43,10 @@ class Command(BaseCommand):
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CommandError(f"{file}: no such file", returncode=2) from None
         except UnicodeDecodeError as e:
             raise CommandError(f"{file}: not UTF-8 text (byte {e.start})") from None
+        except OSError as e:  # gone or made unreadable since it was checked
+            raise CommandError(f"{file}: {e.strerror}", returncode=2) from None
         actor = f"import_lifecycle {kind} {path.name}"
         try:
             if kind == "endoflife" and hardware:

@@ -1,13 +1,13 @@
-import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from lifecycle import state
+from werterhalt import options as argtypes
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Re-evaluate every asset's lifecycle (support status, replace-by date, book value, risk) and "
         "store the answers that lists, filters, the dashboard and the API show. Changes refresh the "
@@ -15,13 +15,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--at", help="evaluate on this date (YYYY-MM-DD; default today)")
+        parser.add_argument(
+            "--at",
+            type=argtypes.day,
+            help=f"evaluate on this date (YYYY-MM-DD, {argtypes.DAYS}; default today)",
+        )
 
     def handle(self, *args, at, **options):
-        try:
-            day = dt.date.fromisoformat(at) if at else timezone.localdate()
-        except ValueError:
-            raise CommandError(f"--at: {at!r} is not a date (YYYY-MM-DD)", returncode=2) from None
+        day = at or timezone.localdate()
         started = time.perf_counter()
         count = state.refresh(at=day)
         state.run_pending(at=day)  # whatever waited for a background refresh is now done

@@ -1,18 +1,18 @@
-import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from inventory.models import Asset
 from lifecycle import figures, rules
 from lifecycle.choices import Coverage, Risk, SupportStatus, Usage
+from werterhalt import options as argtypes
 
 LABELS = {"hardware": SupportStatus, "software": SupportStatus, "coverage": Coverage, "risk": Risk}
 SHOWN = 10  # names listed per horizon
 
 
-class Command(BaseCommand):
+class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Lifecycle of the whole inventory on a date (lifecycle.figures, as the dashboard and the plan "
         "count it): assets in use per hardware / software support status, contract coverage and risk, "
@@ -21,16 +21,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--at", help="evaluate on this date (YYYY-MM-DD; default today)")
+        parser.add_argument(
+            "--at",
+            type=argtypes.day,
+            help=f"evaluate on this date (YYYY-MM-DD, {argtypes.DAYS}; default today)",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON instead of text")
 
     def handle(self, *args, at, as_json: bool, **options):
-        try:
-            day = dt.date.fromisoformat(at) if at else timezone.localdate()
-        except ValueError:
-            raise CommandError(f"--at: {at!r} is not a date (YYYY-MM-DD)", returncode=2) from None
-        if not dt.date(1900, 1, 1) <= day <= dt.date(9000, 12, 31):
-            raise CommandError(f"--at: {day} is outside 1900-01-01 … 9000-12-31", returncode=2)
+        day = at or timezone.localdate()
         frame = figures.answers(day)
         report = figures.totals(frame, day)
         leaving = figures.leaving_assets(frame, day)
