@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from croniter import CroniterBadCronError, croniter
+from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from django.utils import timezone
 
@@ -27,6 +27,10 @@ def check_cron(expression: str) -> None:
         croniter(expression)
     except (CroniterBadCronError, ValueError, KeyError) as e:
         raise ValueError(f"{expression!r} is not a valid cron expression: {e}") from None
+    try:  # valid, but a day that never comes (31 February) would fail at the first planning
+        croniter(expression, dt.datetime(2000, 1, 1)).get_next(dt.datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"{expression!r} never fires (no such day)") from None
 
 
 def next_fire(*, interval: int | None, cron: str, after: dt.datetime) -> dt.datetime:

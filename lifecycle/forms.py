@@ -8,7 +8,7 @@ from inventory.models import Manufacturer, OrgUnit, Site
 from lifecycle import planning
 from lifecycle.choices import SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt.forms import IdsField, StyledModelForm
+from werterhalt.forms import DayField, IdsField, StyledModelForm
 
 
 class HardwareNoticeForm(StyledModelForm):
@@ -82,7 +82,7 @@ class LifecyclePolicyForm(StyledModelForm):
 class PlanForm(forms.Form):
     """What the Planning page and the plan API take: as of, horizon, budget, what-if, filters."""
 
-    at = forms.DateField(
+    at = DayField(
         label=_("Plan as of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     horizon = forms.IntegerField(
@@ -156,12 +156,6 @@ class PlanForm(forms.Form):
 class SummaryForm(forms.Form):
     """What the lifecycle summary API takes: as of, org units (with the units below), sites."""
 
-    at = forms.DateField(required=False)
+    at = DayField(required=False)
     org_unit = IdsField(queryset=OrgUnit.objects.all(), required=False)
     site = IdsField(queryset=Site.objects.all(), required=False)
-
-    def clean_at(self):
-        at = self.cleaned_data["at"]
-        if at is not None and not (1900 <= at.year <= 9000):
-            raise forms.ValidationError(_("A date between 1900 and 9000."))
-        return at

@@ -54,3 +54,21 @@ class IdsField(BoundedIdsMixin, forms.ModelMultipleChoiceField):
 
 class IdField(BoundedIdsMixin, forms.ModelChoiceField):
     """One object by id, bounded (``BoundedIdsMixin``)."""
+
+
+class DayField(forms.DateField):
+    """A date within the days the app evaluates and plans at (``werterhalt.options.FIRST_DAY`` …
+    ``LAST_DAY``, as the commands' ``--at``): a plan or a service life counted from 9999-12-31
+    would run past the last date Python knows."""
+
+    def validate(self, value):
+        from django.utils.translation import gettext as _
+
+        from werterhalt.options import FIRST_DAY, LAST_DAY
+
+        super().validate(value)
+        if value is not None and not (FIRST_DAY <= value <= LAST_DAY):
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY},
+                code="out_of_range",
+            )

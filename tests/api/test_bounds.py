@@ -69,3 +69,20 @@ def test_the_asset_list_page_answers_bad_filters_without_a_500(client, query):
     response = client.get(f"/assets/?{query}")
     assert response.status_code in (200, 400)
     assert response.status_code != 500
+
+
+@pytest.mark.parametrize("at", ["9999-12-31", "0001-01-01", "1899-12-31"])
+def test_a_plan_or_summary_at_an_absurd_date_is_a_400_naming_at(client, at):
+    """The Planning page, the plan API and the summary API refuse a date outside 1900 … 9000 (a
+    plan counted from 9999-12-31 ran past Python's last date: a 500)."""
+    from django.urls import reverse
+
+    planner = make_user("planner")
+    client.force_login(planner)
+    page = client.get(reverse("lifecycle:planning"), {"at": at})
+    assert page.status_code == 400 and "between 1900-01-01 and 9000-12-31" in page.content.decode()
+    api = token_client(planner)
+    for name in ("lifecycle-api:plan", "lifecycle-api:summary"):
+        answer = api.get(reverse(name), {"at": at})
+        assert answer.status_code == 400, (name, answer.content)
+        assert "at" in answer.json()

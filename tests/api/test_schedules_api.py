@@ -110,6 +110,7 @@ def test_computed_fields_are_read_only(engineer):
         ({"name": "x"}, "interval", "Give an interval or a cron expression."),
         ({"name": "x", "cron": "61 * * * *"}, "cron", "is not a valid cron expression"),
         ({"name": "x", "cron": "* * *"}, "cron", "has 3 fields"),
+        ({"name": "x", "cron": "0 0 30 2 *"}, "cron", "never fires"),
         (
             {"name": "x", "interval": 10, "inventory_folder": "/srv/inv", "asset_filter": "status=active"},
             "asset_filter",

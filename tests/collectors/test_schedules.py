@@ -30,6 +30,7 @@ ZURICH = zoneinfo.ZoneInfo("Europe/Zurich")
         ("61 * * * *", "not a valid cron expression"),
         ("* * * * * *", "has 6 fields"),
         ("a b c d e", "not a valid cron expression"),
+        ("0 0 31 2 *", "never fires"),
     ],
 )
 def test_bad_cron_expressions_are_named(expression, message):
