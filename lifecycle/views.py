@@ -153,8 +153,10 @@ class PlanningView(PermissionRequiredMixin, View):
         )
         capped_chart = None
         if plan.capped is not None:
+            yearly = isinstance(plan.budget, int | float)  # one budget, not one per org unit
+            line = (_("Budget per year"), float(plan.budget)) if yearly else None
             capped_chart = charts.bar_chart(
-                [(str(r.year), r.spent, "bar") for r in plan.capped.years.itertuples()]
+                [(str(r.year), r.spent, "bar") for r in plan.capped.years.itertuples()], line=line
             )
         query = request.GET.copy()
         query.pop("download", None)

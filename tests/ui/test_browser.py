@@ -260,3 +260,56 @@ def test_no_page_breaks_the_content_security_policy(page, inventory, engineer):
     page.goto("/api/docs/")
     page.locator(".opblock").first.wait_for()
     assert violations == []
+
+
+CHART_GEOMETRY = """svg => {
+  const top = parseFloat(svg.dataset.axisTop), plot = parseFloat(svg.dataset.plotHeight);
+  return Array.from(svg.querySelectorAll('rect')).map(r => ({
+    label: r.dataset.label, value: parseFloat(r.dataset.value), height: r.getBBox().height,
+    expected: parseFloat(r.dataset.value) / top * plot, width: r.getBBox().width}));
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_chart_bars_have_the_heights_of_their_values_in_both_languages(
+    page, transactional_db, world, language  # noqa: F811
+):
+    """Numbers in the SVG are written the same in every language: each bar is as tall as its
+    value on the axis (German decimals once made bars vanish); the budget line sits at the
+    budget; the support bars on the dashboard are as wide as their share."""
+    UserFactory(username="paula", groups=["planner"])
+    log_in(page, "paula")
+    page.get_by_label("Language").select_option(language)
+    page.wait_for_load_state()
+    page.locator(f"html[lang={language}]").wait_for()
+
+    page.goto("/planning/?at=2027-01-15&horizon=10&budget=2500")
+    budget = page.locator("#budget-per-year svg.chart")
+    bars = budget.evaluate(CHART_GEOMETRY)
+    assert len(bars) >= 3 and any(b["height"] > 10 for b in bars)
+    for bar in bars:
+        assert bar["width"] > 5
+        assert abs(bar["height"] - bar["expected"]) < 0.6, bar
+    assert next(b for b in bars if b["label"] in ("Backlog", "Rückstand"))["value"] == 3000
+    assert max(bars, key=lambda b: b["height"])["value"] == max(b["value"] for b in bars)
+
+    capped = page.locator("#capped-plan svg.chart")
+    for bar in capped.evaluate(CHART_GEOMETRY):
+        assert abs(bar["height"] - bar["expected"]) < 0.6, bar
+    line = capped.evaluate("""svg => { const l = svg.querySelector('line.budget-line');
+        return {y: l.getBBox().y, top: parseFloat(svg.dataset.axisTop),
+                plot: parseFloat(svg.dataset.plotHeight), value: parseFloat(l.dataset.value)}; }""")
+    assert line["value"] == 2500
+    assert abs((220 - line["y"]) - 2500 / line["top"] * line["plot"]) < 0.6
+    ticks = capped.locator("text[text-anchor=end]:not(.budget-label)").all_text_contents()
+    assert ticks and all(t.replace("\u2019", "").isdigit() for t in ticks)  # round, Swiss grouping
+    shot(page, f"planning-chart-{language}")
+
+    page.goto("/")
+    shares = page.evaluate("""() => Array.from(document.querySelectorAll('.track .fill')).map(f => ({
+        fill: f.getBoundingClientRect().width, track: f.parentElement.getBoundingClientRect().width,
+        style: f.getAttribute('style')}))""")
+    assert shares
+    for share in shares:
+        percent = float(share["style"].split("width:")[1].rstrip("%"))
+        assert abs(share["fill"] - share["track"] * percent / 100) < 1.5, share

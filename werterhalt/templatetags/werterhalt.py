@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
+from werterhalt import charts
+
 register = template.Library()
 
 SKIP = {"id", "aliases"}
@@ -19,6 +21,21 @@ def money(value):
     if value in (None, ""):
         return "—"
     return f"{Decimal(value):,.2f}".replace(",", "\u2019")
+
+
+@register.filter
+def whole(value):
+    """A whole CHF amount with Swiss grouping (an axis tick): 100’000."""
+    if value in (None, ""):
+        return "—"
+    return f"{round(Decimal(str(value))):,}".replace(",", "\u2019")
+
+
+@register.filter(name="svg")
+def svg_number(value):
+    """A number for an SVG attribute, CSS length or data attribute: a dot, no grouping, in every
+    language (``werterhalt.charts.svg``)."""
+    return charts.svg(value)
 
 
 @register.simple_tag
