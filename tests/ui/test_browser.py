@@ -313,3 +313,31 @@ def test_chart_bars_have_the_heights_of_their_values_in_both_languages(
     for share in shares:
         percent = float(share["style"].split("width:")[1].rstrip("%"))
         assert abs(share["fill"] - share["track"] * percent / 100) < 1.5, share
+
+
+def test_an_impossible_date_is_refused_not_cleared(page, inventory, engineer):
+    """31 February typed into a date field: the browser cannot read it and would send the field
+    empty (the form has novalidate), clearing the stored date with "Changed asset". The page
+    stops the form at that field instead; the stored date stays."""
+    asset = Asset.objects.get(name="sth-old-1")
+    asset.purchase_date = dt.date(2019, 5, 17)
+    asset.save()
+    changes = ObjectChange.objects.for_object(asset).count()
+    log_in(page, "erika")
+    page.goto(f"/assets/{asset.pk}/edit/")
+    field = page.get_by_label("Purchase date")
+    for digits in ("02312024", "31022024"):  # the field's order follows the browser's locale
+        page.goto(f"/assets/{asset.pk}/edit/")
+        field.focus()
+        page.keyboard.press("Shift+Tab")  # to the field's first part
+        page.keyboard.press("Tab")
+        page.keyboard.type(digits)
+        if field.evaluate("el => el.validity.badInput"):
+            break
+    assert field.evaluate("el => el.validity.badInput") is True, field.evaluate("el => el.value")
+    page.get_by_role("button", name="Save").click()
+    assert field.evaluate("el => document.activeElement === el") is True
+    assert page.url.endswith(f"/assets/{asset.pk}/edit/")
+    asset.refresh_from_db()
+    assert asset.purchase_date == dt.date(2019, 5, 17)
+    assert ObjectChange.objects.for_object(asset).count() == changes

@@ -17,3 +17,15 @@ document.addEventListener("toggle", function (event) {
 document.addEventListener("keydown", function (event) {
   if (event.key === "Escape") document.querySelectorAll("details[open]").forEach(function (d) { d.open = false; });
 });
+// A date the browser cannot read (31.02.) is sent as an empty field, which would silently clear
+// the stored date: stop the form and let the browser say what is wrong with that field.
+document.addEventListener("submit", function (event) {
+  const bad = Array.prototype.filter.call(event.target.elements, function (el) {
+    return el.validity && el.validity.badInput;
+  });
+  if (bad.length) {
+    event.preventDefault();
+    bad[0].reportValidity();
+    bad[0].focus();
+  }
+}, true);
