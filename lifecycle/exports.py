@@ -4,7 +4,9 @@ XLSX is written with XlsxWriter in constant-memory mode (row by row, straight to
 fastest well-kept writer for large sheets; pandas' own ``to_excel`` writes column by column,
 which constant-memory mode cannot take. Sheets: Summary, Schedule, Budget (year × org unit),
 Capped plan (with a budget). Bold, frozen header rows with filters, real dates, money as numbers
-in a CHF format.
+in a CHF format. A CSV file holds one of those tables (``CSV_TABLES``: schedule, budget, capped)
+in RFC 4180 for machines or ``excel-ch`` for a double-click in Swiss-German Excel
+(``werterhalt.cells.CSV_DIALECTS``).
 
 No text becomes a formula in a spreadsheet: the CSV writes a text that starts like one (``=…``,
 ``+…``, ``-…``, ``@…``) with a ``'`` in front (``werterhalt.cells``); the workbook writes every text
@@ -28,7 +30,7 @@ from django.http import FileResponse, HttpResponse
 
 from lifecycle import figures, labels
 from lifecycle.planning import Plan
-from werterhalt.cells import FORMULA_STARTS, QUOTE
+from werterhalt.cells import CSV_DIALECTS, DEFAULT_CSV_DIALECT, FORMULA_STARTS, QUOTE, safe_cell
 
 # (column, header, kind, width); kind: text, int, float, money, date
 SCHEDULE = [
@@ -118,11 +120,54 @@ def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**changed) if changed else frame
 
 
-def write_csv(plan: Plan, out: IO[str]) -> int:
-    """The schedule, one row per asset, dates as YYYY-MM-DD, money with two decimals; no text that
-    a spreadsheet would read as a formula (``safe_text``)."""
-    rows = safe_text(schedule_rows(plan).rename(columns={c[0]: c[0] for c in schedule_columns(plan)}))
-    rows.to_csv(out, index=False, date_format="%Y-%m-%d", float_format="%.2f", lineterminator="\n")
+# The plan's tables a CSV file can hold: the schedule (one row per asset), the budget (per year or
+# quarter × org unit, site or category: the Budget sheet of the workbook) and the capped plan's years.
+CSV_TABLES = ("schedule", "budget", "capped")
+
+
+class NoSuchTable(ValueError):
+    """The plan has no such table (the capped plan without a budget)."""
+
+
+def budget_frame(plan: Plan) -> pd.DataFrame:
+    """The forecast with its bucket as the first column and a Total at the end: one frame for the
+    workbook's Budget sheet and the budget CSV."""
+    budget = plan.forecast.reset_index()
+    budget.columns = ["bucket", *(str(c) for c in budget.columns[1:])]
+    budget["Total"] = plan.forecast.sum(axis=1).to_numpy()
+    return budget
+
+
+def csv_frame(plan: Plan, table: str = "schedule") -> pd.DataFrame:
+    """The rows of one of ``CSV_TABLES``, columns named as machines read them."""
+    if table == "schedule":
+        return schedule_rows(plan)
+    if table == "budget":
+        return budget_frame(plan)
+    if table == "capped":
+        if plan.capped is None:
+            raise NoSuchTable("the capped plan needs a yearly budget")
+        return plan.capped.years[[c[0] for c in CAPPED]]
+    raise NoSuchTable(f"no table {table!r} (one of {', '.join(CSV_TABLES)})")
+
+
+def write_csv(plan: Plan, out: IO[str], dialect: str = DEFAULT_CSV_DIALECT, table: str = "schedule") -> int:
+    """One table of the plan (``CSV_TABLES``; the schedule, one row per asset, by default) in a
+    dialect of ``werterhalt.cells.CSV_DIALECTS``: dates as YYYY-MM-DD, money with two decimals and
+    no thousands separator; no text, also no header (an org unit's name in the budget), that a
+    spreadsheet would read as a formula (``safe_text``). Returns the number of rows."""
+    layout = CSV_DIALECTS[dialect]
+    rows = safe_text(csv_frame(plan, table))
+    rows = rows.set_axis([safe_cell(str(c)) for c in rows.columns], axis=1)
+    out.write(layout.start)
+    rows.to_csv(
+        out,
+        index=False,
+        sep=layout.delimiter,
+        date_format="%Y-%m-%d",
+        float_format="%.2f",
+        lineterminator=layout.lineterminator,
+    )
     return len(rows)
 
 
@@ -292,8 +337,7 @@ def write_xlsx(plan: Plan, path: str) -> int:
     columns = schedule_columns(plan)
     sheets.table("Schedule", columns, schedule_rows(plan))
 
-    budget = plan.forecast.reset_index()
-    budget["Total"] = plan.forecast.sum(axis=1).to_numpy()
+    budget = budget_frame(plan)
     budget_columns = [("bucket", "Year", "text", 10)] + [
         (str(c), str(c), "money", max(14, len(str(c)) + 2)) for c in budget.columns[1:]
     ]
@@ -309,9 +353,11 @@ def write_xlsx(plan: Plan, path: str) -> int:
     return len(plan.schedule)
 
 
-def plan_download(plan: Plan, kind: str) -> HttpResponse:
-    """The plan as a file download: csv, json or xlsx (written to a temporary file: XlsxWriter's
-    constant-memory mode needs one)."""
+def plan_download(
+    plan: Plan, kind: str, table: str = "schedule", dialect: str = DEFAULT_CSV_DIALECT
+) -> HttpResponse:
+    """The plan as a file download: csv (one of ``CSV_TABLES`` in a dialect of ``CSV_DIALECTS``),
+    json or xlsx (written to a temporary file: XlsxWriter's constant-memory mode needs one)."""
     stamp = plan.at.isoformat()
     if kind == "xlsx":
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - FileResponse closes it
@@ -325,10 +371,15 @@ def plan_download(plan: Plan, kind: str) -> HttpResponse:
         )
         os.unlink(handle.name)  # the open file stays readable until the response is done
         return response
-    content_type = "text/csv" if kind == "csv" else "application/json"
-    response = HttpResponse(content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="replacement-plan-{stamp}.{kind}"'
     buffer = io.StringIO()
-    (write_csv if kind == "csv" else write_json)(plan, buffer)
+    if kind == "csv":
+        write_csv(plan, buffer, dialect=dialect, table=table)
+        name = "replacement-plan" if table == "schedule" else f"replacement-plan-{table}"
+        content_type = "text/csv"
+    else:
+        write_json(plan, buffer)
+        name, content_type = "replacement-plan", "application/json"
+    response = HttpResponse(content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{kind}"'
     response.write(buffer.getvalue())
     return response

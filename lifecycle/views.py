@@ -3,6 +3,7 @@
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -12,6 +13,7 @@ from inventory.tables import asset_panel_table
 from lifecycle import assess, exports, filtersets, forms, labels, planning, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
+from werterhalt.cells import CSV_DIALECTS, DEFAULT_CSV_DIALECT
 
 
 class HardwareNoticeListView(generic.ObjectListView):
@@ -139,7 +141,21 @@ class PlanningView(PermissionRequiredMixin, View):
         if request.GET.get("download") in {"csv", "json", "xlsx"}:
             if not request.user.has_perm("lifecycle.export_plan"):
                 raise PermissionDenied(_("Downloading plans needs the permission to export them."))
-            return exports.plan_download(plan, request.GET["download"])
+            kind = request.GET["download"]
+            table = request.GET.get("table", "schedule")
+            dialect = request.GET.get("dialect", DEFAULT_CSV_DIALECT)
+            problem = None
+            if table not in exports.CSV_TABLES:
+                problem = _("table: one of %(choices)s") % {"choices": ", ".join(exports.CSV_TABLES)}
+            elif dialect not in CSV_DIALECTS:
+                problem = _("dialect: one of %(choices)s") % {"choices": ", ".join(sorted(CSV_DIALECTS))}
+            elif kind != "csv" and ("table" in request.GET or "dialect" in request.GET):
+                problem = _("table, dialect: only with download=csv")
+            elif table == "capped" and plan.capped is None:
+                problem = _("table: the capped plan needs a yearly budget")
+            if problem:
+                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+            return exports.plan_download(plan, kind, table=table, dialect=dialect)
         totals = plan.forecast.sum(axis=1)
         budget_chart = charts.bar_chart(
             [
@@ -159,7 +175,8 @@ class PlanningView(PermissionRequiredMixin, View):
                 [(str(r.year), r.spent, "bar") for r in plan.capped.years.itertuples()], line=line
             )
         query = request.GET.copy()
-        query.pop("download", None)
+        for download_param in ("download", "table", "dialect"):
+            query.pop(download_param, None)
         return render(
             request,
             "lifecycle/planning.html",

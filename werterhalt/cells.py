@@ -13,6 +13,7 @@ that it comes back as it was. Any other text is written as it is (``'abc`` stays
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 # The first characters that make a spreadsheet read a text cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -47,3 +48,31 @@ def unquote(text: str) -> str:
     if text[:1] == QUOTE and needs_quote(text[1:]):
         return text[1:]
     return text
+
+
+# --- CSV dialects ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is laid out. ``rfc4180`` is for machines (comma, UTF-8 without BOM, the
+    default everywhere); ``excel-ch`` is for a double-click in Swiss-German Excel, which reads a
+    CSV in the Windows code page with ``;`` between cells unless the file starts with the UTF-8
+    BOM. Values stay machine-plain in both: numbers as digits with a ``.`` decimal and no
+    thousands separator (what de-CH Excel reads as a number), dates as YYYY-MM-DD."""
+
+    delimiter: str
+    lineterminator: str
+    bom: bool
+
+    @property
+    def start(self) -> str:
+        """What the file starts with: the BOM (``\\ufeff``, EF BB BF in UTF-8) or nothing."""
+        return "\ufeff" if self.bom else ""
+
+
+CSV_DIALECTS = {
+    "rfc4180": CsvDialect(delimiter=",", lineterminator="\n", bom=False),
+    "excel-ch": CsvDialect(delimiter=";", lineterminator="\r\n", bom=True),
+}
+DEFAULT_CSV_DIALECT = "rfc4180"

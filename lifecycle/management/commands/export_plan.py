@@ -1,5 +1,6 @@
 import io
 import time
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -9,6 +10,7 @@ from inventory.models import OrgUnit
 from lifecycle import exports, planning
 from lifecycle.forms import PlanForm
 from werterhalt import options as argtypes
+from werterhalt.cells import CSV_DIALECTS, DEFAULT_CSV_DIALECT
 
 WRITERS = {"csv": exports.write_csv, "json": exports.write_json, "xlsx": exports.write_xlsx}
 # the bounds of the Planning page and the plan API: one declaration for every face
@@ -68,8 +70,20 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         parser.add_argument(
             "--per", choices=["year", "quarter"], default="year", help="budget per year or quarter"
         )
+        parser.add_argument(
+            "--table",
+            choices=exports.CSV_TABLES,
+            help="csv only: the schedule (default), the budget (--by × --per) or the capped plan (--budget)",
+        )
+        parser.add_argument(
+            "--dialect",
+            choices=sorted(CSV_DIALECTS),
+            help=f"csv only: {DEFAULT_CSV_DIALECT} (default: comma, UTF-8) or excel-ch "
+            "(semicolon, UTF-8 with BOM, CRLF: a double-click opens it in Swiss-German Excel)",
+        )
 
     def handle(self, *args, format, out, at, horizon, budget, org_unit, extend_years, by, per, **options):
+        table, dialect = options["table"], options["dialect"]  # csv only: None when left out
         day = at or timezone.localdate()
         chf = float(budget) if budget is not None else None
         units = list(OrgUnit.objects.filter(slug__in=org_unit))
@@ -78,13 +92,21 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             raise CommandError(f"--org-unit: no org unit with the slug {', '.join(missing)}", returncode=2)
         if format == "xlsx" and out == "-":
             raise CommandError("--out -: an XLSX workbook needs a file name", returncode=2)
+        for option, value in (("--table", table), ("--dialect", dialect)):
+            if value is not None and format != "csv":
+                raise CommandError(f"{option}: only with --format csv", returncode=2)
+        if table == "capped" and budget is None:
+            raise CommandError("--table capped: the capped plan needs --budget", returncode=2)
+        write = WRITERS[format]
+        if table or dialect:  # csv (checked above); left out, write_csv's defaults
+            write = partial(write, table=table or "schedule", dialect=dialect or DEFAULT_CSV_DIALECT)
 
         started = time.perf_counter()
         filters = planning.Filters(org_units=[u.pk for u in units], horizon=horizon)
         plan = planning.build(day, filters, budget=chf, extend_years=extend_years, by=by, freq=per)
         if out == argtypes.STANDARD_STREAM:
             buffer = io.StringIO()
-            count = WRITERS[format](plan, buffer)
+            count = write(plan, buffer)
             self.stdout.write(buffer.getvalue(), ending="")
         else:
             try:
@@ -93,14 +115,15 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
                         count = exports.write_xlsx(plan, str(part))
                     else:
                         with part.open("w", encoding="utf-8", newline="") as handle:
-                            count = WRITERS[format](plan, handle)
+                            count = write(plan, handle)
             except (OSError, FileCreateError) as e:  # the folder went away, the disk is full, …
                 cause = e if isinstance(e, OSError) else e.args[0]
                 raise CommandError(f"--out: {out}: {getattr(cause, 'strerror', None) or cause}") from None
         totals = plan.totals()
+        rows = f" ({count} rows of the {table} table)" if table not in (None, "schedule") else ""
         self.stderr.write(
-            f"Plan as of {day}: {totals['count']} assets in use, {count} due within {horizon} years "
-            f"(CHF {totals['due_cost']:,.2f}; backlog {totals['backlog']}, "
+            f"Plan as of {day}: {totals['count']} assets in use, {len(plan.schedule)} due within "
+            f"{horizon} years (CHF {totals['due_cost']:,.2f}; backlog {totals['backlog']}, "
             f"CHF {totals['backlog_cost']:,.2f}) "
-            f"→ {out} in {time.perf_counter() - started:.1f} s"
+            f"→ {out}{rows} in {time.perf_counter() - started:.1f} s"
         )
