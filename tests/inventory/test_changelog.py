@@ -692,3 +692,41 @@ def test_reserve_ids_on_sqlite_leaves_the_numbering_to_the_insert():
         pytest.skip("SQLite only: PostgreSQL reserves")
     assert bulk.reserve_ids(Site, 3) is None
     assert bulk.for_copy(ObjectChange, ["actor"], [("x",)]) is None
+
+
+def test_the_change_log_on_a_page_shows_labels_and_names_not_columns_and_ids(client):
+    """People read "Hardware model: Catalyst 9300 → C9500" and "Status: Active → Spare", not
+    "hardware_model_id: 8 → 9"; a related object deleted since shows its id as deleted; the
+    stored snapshots keep the ids (machine-readable)."""
+    from inventory.change_display import describe
+    from tests.factories import HardwareModelFactory
+
+    old = HardwareModelFactory(model="C9300-48P", name="Catalyst 9300")
+    new = HardwareModelFactory(model="C9500-24Y4C", name="Catalyst 9500")
+    gone = HardwareModelFactory(model="GONE-1", name="Gone model")
+    asset = AssetFactory(name="sw-label", hardware_model=old, status="active")
+    asset.hardware_model = new
+    asset.status = "spare"
+    asset.purchase_cost = Decimal("1200.50")
+    asset.save()
+    asset.hardware_model = gone
+    asset.save()
+    gone_pk = gone.pk
+    asset.hardware_model = new
+    asset.save()
+    Asset.objects.filter(hardware_model=gone).update(hardware_model=new)
+    gone.delete()
+
+    described = dict(describe(ObjectChange.objects.for_object(asset)))
+    rows = [row for fields in described.values() for row in fields]
+    assert ("Hardware model", str(old), str(new)) in rows
+    assert ("Status", "Active", "Spare") in rows
+    assert ("Purchase cost (CHF)", "4200.00", "1200.50") in rows
+    assert ("Hardware model", str(new), f"#{gone_pk} (deleted)") in rows
+    assert not any(label.endswith("_id") for label, _b, _a in rows)
+
+    client.force_login(UserFactory(groups=["viewer"]))
+    body = client.get(asset.get_absolute_url()).content.decode()
+    assert "<strong>Hardware model</strong>: " in body and "hardware_model_id" not in body
+    latest = ObjectChange.objects.for_object(asset).first()
+    assert latest.postchange_data["hardware_model_id"] == new.pk  # stored as it was
