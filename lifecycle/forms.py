@@ -79,6 +79,36 @@ class LifecyclePolicyForm(StyledModelForm):
         ]
 
 
+_OFF, _ON = ("", "0", "false", "off", "no"), ("1", "true", "on", "yes")
+_SWITCH = dict.fromkeys(_OFF, False) | dict.fromkeys(_ON, True)
+
+
+class _SwitchInput(forms.CheckboxInput):
+    """A checkbox that hands the field what was sent (the API's ``false`` or ``0`` included)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda v: _SWITCH.get(str(v).lower(), False) if v else False)
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+
+class _SwitchField(forms.BooleanField):
+    """On or off: a checkbox on the page; ``true``/``false``, ``1``/``0``, ``on``/``off``,
+    ``yes``/``no`` in a URL. Anything else is refused (a checkbox field takes any text as on)."""
+
+    widget = _SwitchInput
+    default_error_messages = {"invalid": _("Enter true or false.")}
+
+    def to_python(self, value):
+        if isinstance(value, bool):
+            return value
+        text = str(value if value is not None else "").strip().lower()
+        if text not in _SWITCH:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return _SWITCH[text]
+
+
 class PlanForm(forms.Form):
     """What the Planning page and the plan API take: as of, horizon, budget, what-if, filters."""
 
@@ -131,6 +161,21 @@ class PlanForm(forms.Form):
     hardware_status = forms.MultipleChoiceField(
         label=_("Hardware support"), choices=SupportStatus.choices, required=False
     )
+    fill = forms.ChoiceField(
+        label=_("Leftover budget"),
+        required=False,
+        initial=planning.FILL_GAPS,
+        choices=[
+            (planning.FILL_GAPS, _("Fill with the next items that fit")),
+            (planning.FILL_STRICT, _("Strict priority order")),
+        ],
+        help_text=_("What a year does after the first replacement that does not fit its budget."),
+    )
+    include_spares = _SwitchField(
+        label=_("Include spares and planned assets"),
+        required=False,
+        help_text=_("Price spares and planned assets into the backlog and the yearly budget."),
+    )
 
     def arguments(self) -> dict:
         """Keyword arguments of ``lifecycle.planning.build`` (call after ``is_valid()``)."""
@@ -150,6 +195,8 @@ class PlanForm(forms.Form):
             "extend_years": data["extend_years"] or 0,
             "by": data["group_by"] or "org_unit",
             "freq": data["period"] or "year",
+            "fill": data["fill"] or planning.FILL_GAPS,
+            "include_spares": data["include_spares"],
         }
 
 

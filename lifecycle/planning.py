@@ -5,7 +5,9 @@ Floor 3: reads the per-asset answers (``lifecycle.figures.answers``: the stored 
 another day evaluated with the same vectorised rules, nothing written) and the assets' names in a
 few queries into one frame; everything after that is pandas on that frame, with ``at`` explicit.
 Which assets count, the buckets and the totals are ``lifecycle.figures``' (the plan counts assets
-in use; spares and planned assets are their own groups in its totals, in no budget year).
+in use; spares and planned assets are their own groups in its totals, in no budget year), unless
+the plan is asked to price spares and planned assets too (``include_spares``). The rules are
+written for people in docs/planning.md.
 
 Money is CHF as float in the frames (planning figures, rounded to centimes on output).
 """
@@ -30,6 +32,15 @@ from lifecycle.models import HardwareNotice
 STATUS_RANK = {rules.UNSUPPORTED: 0, rules.SECURITY_ONLY: 1}
 RISK_RANK = {rules.CRITICAL: 0, rules.HIGH: 1, rules.MEDIUM: 2, rules.LOW: 3}
 BACKLOG = rules.BACKLOG
+
+# How the capped plan fills a year (docs/planning.md): "gaps" takes every later item that still
+# fits after the first that does not; "strict" stops at the first that does not fit.
+FILL_GAPS, FILL_STRICT = "gaps", "strict"
+FILLS = (FILL_GAPS, FILL_STRICT)
+
+# The usage groups a plan prices (``figures``' groups): the assets in use, and with
+# ``include_spares`` the spares and planned assets as well. Decommissioned assets never.
+PRICED = {False: (rules.IN_USE,), True: (rules.IN_USE, rules.SPARES, rules.PLANNED)}
 
 
 @dataclass
@@ -115,6 +126,21 @@ def _add_suggestions(frame: pd.DataFrame) -> None:
     frame["suggested_model"] = frame["hardware_model_id"].map(suggestion)
 
 
+def priced_usage(frame: pd.DataFrame) -> np.ndarray:
+    """The frame's ``usage`` with spares and planned assets counted as in use."""
+    usage = frame["usage"].to_numpy(dtype=object)
+    return np.where(frame["usage"].isin(PRICED[True]).to_numpy(), rules.IN_USE, usage)
+
+
+def price_spares(frame: pd.DataFrame, at: dt.date) -> pd.DataFrame:
+    """The frame with spares and planned assets in the planning buckets as if they were in use
+    (``lframe.bucket`` over the priced groups): what ``include_spares`` plans. Their ``usage``
+    stays, so the totals still show them as their own groups."""
+    out = frame.copy()
+    out["bucket"] = lframe.bucket(out["replacement_due"].to_numpy(), at, priced_usage(out))
+    return out
+
+
 # --- schedule and forecast ------------------------------------------------------------------------
 
 
@@ -180,13 +206,18 @@ def capped_plan(
     budget: float | dict[str, float],
     horizon: int = 10,
     by: str = "org_unit",
+    fill: str = FILL_GAPS,
 ) -> CappedPlan:
     """Spend at most ``budget`` a year — one total, or per ``by`` group (an org unit's name; groups
     without a budget get none) — replacing what is due by the end of each year in priority order
-    (``priority``): replacements are taken in that order while they fit; the rest, and what
-    comes due, carries over to the next year. An asset costing more than a whole year's budget
-    never fits and is marked so instead of blocking everything after it. Unknown costs count as 0
-    and are marked. Works on numpy arrays in priority order: ~10 ms a year for 100,000 assets."""
+    (``priority``). ``fill="gaps"``: after the first replacement that does not fit, every later
+    one that still fits in what is left of the year's budget is taken too (in priority order);
+    ``fill="strict"``: the year stops at the first that does not fit. The rest, and what comes
+    due, carries over to the next year. An asset costing more than a whole year's budget never
+    fits and is marked so instead of blocking everything after it. Unknown costs count as 0 and
+    are marked. Works on numpy arrays in priority order: ~10 ms a year for 100,000 assets."""
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {FILLS}, not {fill!r}")
     rows = sched.sort_values(["priority", "replacement_due", "name"], kind="stable")
     n = len(rows)
     cost = rows["cost"].fillna(0.0).to_numpy(dtype=float)
@@ -214,7 +245,7 @@ def capped_plan(
             too_big = waiting & (cost > limit)
             too_big_ever |= too_big
             queue = np.flatnonzero(waiting & ~too_big)  # already in priority order
-            taken = queue[np.cumsum(cost[queue]) <= limit]  # costs are >= 0: a prefix of the queue
+            taken = _fill(queue, cost, limit, fill)
             planned[taken] = year
             left = waiting & (planned == 0)
             summary.append(
@@ -255,6 +286,28 @@ def capped_plan(
         ],
     )
     return CappedPlan(rows=rows.loc[sched.index], years=years)
+
+
+def _fill(queue: np.ndarray, cost: np.ndarray, limit: float, fill: str) -> np.ndarray:
+    """The items of ``queue`` (in priority order, each costing at most ``limit``) one year takes.
+    Costs are >= 0, so what fits in a row is a prefix of the queue (``cumsum``). Strict: that
+    prefix. Gaps: the prefix, skip the next (it does not fit), drop what no longer fits in what is
+    left, and again — a few numpy passes, not a Python loop over the assets."""
+    prefix = np.cumsum(cost[queue]) <= limit
+    if fill == FILL_STRICT:
+        return queue[prefix]
+    parts = []
+    left = limit
+    while queue.size:
+        queue = queue[cost[queue] <= left]
+        if not queue.size:
+            break
+        sums = np.cumsum(cost[queue])
+        k = int(np.searchsorted(sums, left, side="right"))  # >= 1: the first one fits
+        parts.append(queue[:k])
+        left -= float(sums[k - 1])
+        queue = queue[k + 1 :]  # queue[k] did not fit in what was left
+    return np.concatenate(parts) if parts else queue[:0]
 
 
 # --- what-if -------------------------------------------------------------------------------------
@@ -338,16 +391,27 @@ class Plan:
     forecast: pd.DataFrame  # per year (or quarter) × org unit (or site, or category)
     capped: CappedPlan | None
     value: pd.DataFrame
+    fill: str = FILL_GAPS
+    include_spares: bool = False
 
     def totals(self) -> dict:
         """The figures of ``lifecycle.figures.totals`` over the plan's assets (every key: counts,
         groups, buckets, backlog, due within the horizon, book and replacement value), with the
-        plan's own options. Money as Decimal: ``figures.jsonable`` for JSON."""
+        plan's own options. Money as Decimal: ``figures.jsonable`` for JSON. With
+        ``include_spares`` the buckets, backlog and due figures also hold the spares and planned
+        assets (priced as if in use); every other figure counts the assets in use, as always."""
+        years = self.filters.horizon
+        result = figures.totals(self.frame, self.at, years)
+        if self.include_spares:
+            wider = figures.totals(self.frame.assign(usage=priced_usage(self.frame)), self.at, years)
+            result.update({k: wider[k] for k in ("buckets", "backlog", "backlog_cost", "due", "due_cost")})
         return {
-            **figures.totals(self.frame, self.at, self.filters.horizon),
-            "horizon_years": self.filters.horizon,
+            **result,
+            "horizon_years": years,
             "budget": self.budget,
             "extend_service_life_years": self.extend_years,
+            "fill": self.fill,
+            "include_spares": self.include_spares,
         }
 
 
@@ -358,12 +422,19 @@ def build(
     extend_years: int = 0,
     by: str = "org_unit",
     freq: str = "year",
+    fill: str = FILL_GAPS,
+    include_spares: bool = False,
 ) -> Plan:
-    """Schedule, forecast per ``freq`` × ``by``, capped plan (with a budget) and value view."""
+    """Schedule, forecast per ``freq`` × ``by``, capped plan (with a budget, filled by ``fill``)
+    and value view. ``include_spares``: spares and planned assets are priced into the backlog and
+    the budget years too (schedule, forecast, capped plan and the totals' buckets); off by
+    default, as every other figure (docs/planning.md)."""
     filters = filters or Filters()
     frame = extend_service_life(assets_frame(at, filters), extend_years, at)
+    if include_spares:
+        frame = price_spares(frame, at)
     sched = schedule(at, filters, frame)
-    capped = capped_plan(sched, at, budget, filters.horizon) if budget is not None else None
+    capped = capped_plan(sched, at, budget, filters.horizon, fill=fill) if budget is not None else None
     return Plan(
         at=at,
         filters=filters,
@@ -374,4 +445,6 @@ def build(
         forecast=forecast(sched, at, filters.horizon, by=by, freq=freq),
         capped=capped,
         value=value_view(frame),
+        fill=fill,
+        include_spares=include_spares,
     )
