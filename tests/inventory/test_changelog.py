@@ -438,7 +438,7 @@ def test_admin_history_page_shows_the_change_log(client):
     html = response.content.decode()
     assert "import inventory.csv" in html
     assert "17.3.1 → 17.9.4" in html
-    assert "<code>software_version</code>" in html
+    assert "<strong>Software version</strong>: 17.3.1 → 17.9.4" in html  # the label, not the column
     assert "Created" in html and "Updated" in html
     assert html.index("17.9.4") < html.index("Created")  # newest first
 
