@@ -228,3 +228,30 @@ def test_plan_api_and_page_take_the_new_parameters(inventory, client):
     assert page.context["totals"]["fill"] == "strict"
     bad = client.get(reverse("lifecycle:planning"), {"fill": "greedy"})
     assert bad.status_code == 400 and "greedy" in bad.content.decode()
+
+
+@pytest.mark.parametrize(("args", "names_in_2027", "spent_2027"), [
+    (["--fill", "strict"], {"x1", "y1"}, 4500),
+    ([], {"x1", "y1", "y2"}, 5500),  # gaps: y2 (1000) fills what x2 (3000) leaves
+])
+def test_export_plan_takes_the_fill_rule_and_the_spares_switch(
+    inventory, tmp_path, args, names_in_2027, spent_2027
+):
+    import csv
+
+    from django.core.management import call_command
+
+    out = tmp_path / "capped.csv"
+    call_command("export_plan", "--format", "csv", "--at", str(AT), "--budget", "5500", "--table", "capped",
+                 "--out", str(out), *args)
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    expected = planned_years(planning.build(AT, budget=5500, fill=(args[1] if args else "gaps")).capped)
+    assert {n for n, y in expected.items() if y == 2027} == names_in_2027
+    [first] = [row for row in rows if row["year"] == "2027"]
+    assert float(first["spent"]) == spent_2027  # what the command wrote follows --fill
+
+    schedule = tmp_path / "schedule.csv"
+    call_command("export_plan", "--format", "csv", "--at", str(AT), "--out", str(schedule), "--include-spares")
+    with schedule.open(encoding="utf-8") as handle:
+        assert {"s1", "p1"} <= {row["name"] for row in csv.DictReader(handle)}

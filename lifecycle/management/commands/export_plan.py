@@ -82,6 +82,20 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             "(semicolon, UTF-8 with BOM, CRLF: a double-click opens it in Swiss-German Excel)",
         )
 
+        parser.add_argument(
+            "--fill",
+            choices=list(planning.FILLS),
+            default=planning.FILL_GAPS,
+            help="capped plan: after the first replacement that does not fit a year's budget, take "
+            "the next ones that fit (gaps, default) or stop (strict); docs/planning.md",
+        )
+        parser.add_argument(
+            "--include-spares",
+            action="store_true",
+            help="price spares and planned assets into the backlog and the yearly budget "
+            "(default: they are their own group, in no budget year)",
+        )
+
     def handle(self, *args, format, out, at, horizon, budget, org_unit, extend_years, by, per, **options):
         table, dialect = options["table"], options["dialect"]  # csv only: None when left out
         day = at or timezone.localdate()
@@ -103,7 +117,8 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
 
         started = time.perf_counter()
         filters = planning.Filters(org_units=[u.pk for u in units], horizon=horizon)
-        plan = planning.build(day, filters, budget=chf, extend_years=extend_years, by=by, freq=per)
+        plan = planning.build(day, filters, budget=chf, extend_years=extend_years, by=by, freq=per,
+                              fill=options["fill"], include_spares=options["include_spares"])
         if out == argtypes.STANDARD_STREAM:
             buffer = io.StringIO()
             count = write(plan, buffer)
