@@ -103,7 +103,7 @@ class PlanView(APIView):
             OpenApiParameter("category", OpenApiTypes.STR, many=True),
             OpenApiParameter("hardware_status", OpenApiTypes.STR, many=True),
             OpenApiParameter("fill", OpenApiTypes.STR, enum=["gaps", "strict"],
-                             description="capped plan: fill leftover budget (gaps, default) or stop (strict)"),
+                             description="capped plan: fill leftover budget (gaps) or stop (strict)"),
             OpenApiParameter("include_spares", OpenApiTypes.BOOL,
                              description="price spares and planned assets into the backlog and budget"),
             OpenApiParameter("download", OpenApiTypes.STR, enum=["csv", "xlsx", "json"]),

@@ -242,8 +242,8 @@ def test_export_plan_takes_the_fill_rule_and_the_spares_switch(
     from django.core.management import call_command
 
     out = tmp_path / "capped.csv"
-    call_command("export_plan", "--format", "csv", "--at", str(AT), "--budget", "5500", "--table", "capped",
-                 "--out", str(out), *args)
+    call_command("export_plan", "--format", "csv", "--at", str(AT), "--budget", "5500",
+                 "--table", "capped", "--out", str(out), *args)
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     expected = planned_years(planning.build(AT, budget=5500, fill=(args[1] if args else "gaps")).capped)
@@ -252,6 +252,7 @@ def test_export_plan_takes_the_fill_rule_and_the_spares_switch(
     assert float(first["spent"]) == spent_2027  # what the command wrote follows --fill
 
     schedule = tmp_path / "schedule.csv"
-    call_command("export_plan", "--format", "csv", "--at", str(AT), "--out", str(schedule), "--include-spares")
+    call_command("export_plan", "--format", "csv", "--at", str(AT), "--out", str(schedule),
+                 "--include-spares")
     with schedule.open(encoding="utf-8") as handle:
         assert {"s1", "p1"} <= {row["name"] for row in csv.DictReader(handle)}
