@@ -11,23 +11,20 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from collectors.models import DiscoveryHost, DiscoveryRun, HostKey
 from inventory.choices import AssetStatus
-from inventory.filtersets import AssetFilterSet
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
 from inventory.models.users import parse_networks
 from lifecycle import assess, figures, labels, state
 from lifecycle.choices import CostSource, Coverage, Risk, SupportStatus
 from lifecycle.models import Contract, SoftwareRelease
-from werterhalt import charts, generic, health
+from werterhalt import charts, generic, health, search
 from werterhalt.filtersets import MAX_ID
 
 STALE_DAYS = 30
@@ -141,17 +138,22 @@ class AssetView(generic.ObjectView):
 
 
 class SearchView(View):
-    """The search box: one asset found → its page; otherwise the asset list filtered by the term."""
+    """The search box over assets, hardware models, sites, org units, contracts and hardware
+    notices (``werterhalt.search``): exactly one object found → its page; otherwise the results,
+    one card per model."""
 
     def get(self, request):
-        term = request.GET.get("q", "").strip()
-        if not term:
-            return redirect("inventory:asset_list")
-        found = AssetFilterSet({"q": term}, queryset=Asset.objects.all()).qs.values_list("pk", flat=True)[:2]
-        found = list(found)
-        if len(found) == 1:
-            return redirect(reverse("inventory:asset", args=[found[0]]))
-        return redirect(f"{reverse('inventory:asset_list')}?{urlencode({'q': term})}")
+        raw = request.GET.get("q", "")
+        term = search.clean_term(raw)
+        if search.is_too_long(raw):
+            messages.warning(
+                request,
+                _("Only the first %(n)d characters of the search term were used.") % {"n": search.MAX_TERM},
+            )
+        groups = search.search(term, request.user)
+        if sum(group.count for group in groups) == 1:
+            return redirect(groups[0].hits[0].url)
+        return render(request, "werterhalt/search.html", {"term": term, "groups": groups})
 
 
 @method_decorator(never_cache, name="dispatch")  # the answer may show a new key: never cached
