@@ -5,9 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collectors.choices import RunStatus, RunTrigger
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, DiscoveryShard
-from werterhalt.tables import BadgeColumn, BaseTable
-
-STAMP = "Y-m-d H:i:s"
+from werterhalt.tables import BadgeColumn, BaseTable, MomentColumn
 
 
 def format_duration(delta) -> str:
@@ -57,7 +55,7 @@ class DiscoveryScheduleTable(BaseTable):
     enabled = EnabledColumn()
     when = tables.Column(verbose_name=_("When"), order_by=("cron", "interval"))
     source = tables.Column(verbose_name=_("Hosts from"), order_by=("inventory_folder", "asset_filter"))
-    next_run = tables.DateTimeColumn(format="Y-m-d H:i")
+    next_run = MomentColumn()
     last_run = LastRunColumn(order_by=("last_run__started",))
 
     class Meta:
@@ -72,8 +70,8 @@ class DiscoveryScheduleTable(BaseTable):
 
 class DiscoveryRunTable(tables.Table):
     id = tables.Column(linkify=True, verbose_name=_("Run"))
-    started = tables.DateTimeColumn(format=STAMP)
-    finished = tables.DateTimeColumn(format=STAMP)
+    started = MomentColumn()
+    finished = MomentColumn()
     status = BadgeColumn(color="get_status_color")
     schedule = tables.Column(linkify=True)
     trigger = BadgeColumn(choices=RunTrigger)
@@ -127,9 +125,9 @@ class DiscoveryShardTable(BaseTable):
         verbose_name=_("Hosts"), orderable=False, empty_values=(), attrs={"td": {"class": "num"}}
     )
     hosts_done = tables.Column(attrs={"td": {"class": "num"}})
-    started = tables.DateTimeColumn(format=STAMP)
-    finished = tables.DateTimeColumn(format=STAMP)
-    heartbeat = tables.DateTimeColumn(format=STAMP)
+    started = MomentColumn()
+    finished = MomentColumn()
+    heartbeat = MomentColumn()
 
     class Meta:
         model = DiscoveryShard

@@ -17,7 +17,7 @@ from inventory.models import (
 )
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from werterhalt import generic
-from werterhalt.tables import BadgeColumn, BaseTable, MoneyColumn
+from werterhalt.tables import BadgeColumn, BaseTable, DayColumn, MomentColumn, MoneyColumn
 
 
 class AssetTable(BaseTable):
@@ -38,12 +38,10 @@ class AssetTable(BaseTable):
         accessor="lifecycle__software_status", choices=SupportStatus, verbose_name=_("Software support")
     )
     coverage = BadgeColumn(accessor="lifecycle__coverage", choices=Coverage, verbose_name=_("Contract"))
-    replacement_due = tables.DateColumn(
-        accessor="lifecycle__replacement_due", verbose_name=_("Replace by"), format="Y-m-d"
-    )
+    replacement_due = DayColumn(accessor="lifecycle__replacement_due", verbose_name=_("Replace by"))
     book_value = MoneyColumn(accessor="lifecycle__book_value", verbose_name=_("Book value"))
     risk = BadgeColumn(accessor="lifecycle__risk", choices=Risk, verbose_name=_("Risk"))
-    last_seen = tables.DateTimeColumn(format="Y-m-d H:i")
+    last_seen = MomentColumn()
     purchase_cost = MoneyColumn()
     management_address = tables.Column(verbose_name=_("Address"))
 
@@ -208,7 +206,7 @@ class TagTable(BaseTable):
 
 
 class ObjectChangeTable(tables.Table):
-    time = tables.DateTimeColumn(format="Y-m-d H:i:s", linkify=True)
+    time = MomentColumn(linkify=True)
     action = BadgeColumn(color="get_action_color")
     content_type = tables.Column(verbose_name=_("Type"))
     object_repr = tables.Column(verbose_name=_("Object"))

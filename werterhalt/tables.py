@@ -1,9 +1,13 @@
 """Base table and columns shared by every list (django-tables2)."""
 
 import django_tables2 as tables
+from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2.columns.base import library
 from django_tables2.data import TableQuerysetData
+
+from werterhalt.templatetags.werterhalt import day, moment
 
 
 class BadgeColumn(tables.Column):
@@ -30,6 +34,35 @@ class BadgeColumn(tables.Column):
 
     def value(self, value, record, bound_column):
         return bound_column.accessor.resolve(record, quiet=True)
+
+
+# Registered with django-tables2's library (last registered wins), so a model's date and datetime
+# fields listed in ``Meta.fields`` get these too, instead of the locale's SHORT_DATE_FORMAT (US
+# m/d/Y in English). Exports keep ISO (``value`` of DateColumn / DateTimeColumn).
+@library.register
+class DayColumn(tables.DateColumn):
+    """A date as people read it (the ``day`` filter): 17.05.2026 in German, 2026-05-17 in English."""
+
+    def render(self, value):
+        return day(value) or self.default
+
+    @classmethod
+    def from_field(cls, field, **kwargs):
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            return cls(**kwargs)
+
+
+@library.register
+class MomentColumn(tables.DateTimeColumn):
+    """A local date and time to the minute (the ``moment`` filter): 17.05.2026 14:03 in German."""
+
+    def render(self, value):
+        return moment(value) or self.default
+
+    @classmethod
+    def from_field(cls, field, **kwargs):
+        if isinstance(field, models.DateTimeField):
+            return cls(**kwargs)
 
 
 class MoneyColumn(tables.Column):

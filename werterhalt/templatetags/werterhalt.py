@@ -1,4 +1,5 @@
-"""Template helpers: field rows of an object, money, badges for coloured choices."""
+"""Template helpers: field rows of an object, money, dates and percentages for people, badges for
+coloured choices."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,6 +8,7 @@ from django import template
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from werterhalt import charts
 
@@ -29,6 +31,40 @@ def whole(value):
     if value in (None, ""):
         return "—"
     return f"{round(Decimal(str(value))):,}".replace(",", "\u2019")
+
+
+def _german() -> bool:
+    return (get_language() or "").split("-")[0] == "de"
+
+
+@register.filter
+def day(value):
+    """A date for people: 17.05.2026 in German, 2026-05-17 in English; "" for none (so
+    ``|default:"—"`` works). A datetime is taken on its local day."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return value.strftime("%d.%m.%Y" if _german() else "%Y-%m-%d")
+
+
+@register.filter
+def moment(value):
+    """A point in time for people, in the local time zone, to the minute: 17.05.2026 14:03 in
+    German, 2026-05-17 14:03 in English; "" for none."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%d.%m.%Y %H:%M" if _german() else "%Y-%m-%d %H:%M")
+
+
+@register.filter
+def percent(value):
+    """A share 0–100 for people: 12.5 % in every language (Swiss usage writes a dot); — for none."""
+    if value in (None, ""):
+        return "—"
+    return f"{float(value):.1f} %"
 
 
 @register.filter(name="svg")
@@ -64,9 +100,9 @@ def field_rows(obj, exclude=""):
         if isinstance(value, bool):
             value = "✓" if value else "✗"
         elif isinstance(value, dt.datetime):
-            value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            value = moment(value)
         elif isinstance(value, dt.date):
-            value = value.isoformat()
+            value = day(value)
         elif isinstance(value, Decimal):
             value = money(value)
         rows.append((field.verbose_name, value, url))
