@@ -69,8 +69,9 @@ def test_moment(language, value, expected):
     ],
 )
 def test_percent(language, value, expected):
+    """STYLE §7: German writes a decimal comma (20,8 %), English a dot."""
     with translation.override(language):
-        assert percent(value) == expected
+        assert percent(value) == (expected.replace(".", ",") if language == "de" else expected)
 
 
 class _Text(HTMLParser):
@@ -141,7 +142,7 @@ def test_dashboard_in_german_shows_swiss_dates_and_percent(client, asset):
     stale = visible_text(section(html, "leaving-support"))
     assert timezone.localtime(asset.last_seen).strftime("%d.%m.%Y") in stale
     assert not ISO.findall(stale)
-    assert re.search(r'<div class="stat">\d+\.\d %</div>', html)
+    assert re.search(r'<div class="stat">\d+,\d %</div>', html)
 
 
 def test_dashboard_in_english_shows_iso_dates_and_percent(client, asset):

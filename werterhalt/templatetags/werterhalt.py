@@ -61,10 +61,12 @@ def moment(value):
 
 @register.filter
 def percent(value):
-    """A share 0–100 for people: 12.5 % in every language (Swiss usage writes a dot); — for none."""
+    """A share 0–100 for people, one decimal: German 20,8 %, English 20.8 % (STYLE §7); — for
+    none."""
     if value in (None, ""):
         return "—"
-    return f"{float(value):.1f} %"
+    text = f"{float(value):.1f} %"
+    return text.replace(".", ",") if _german() else text
 
 
 @register.filter(name="svg")
