@@ -4,6 +4,8 @@ objects instead of their ids, choice labels instead of codes (issue #15: "hardwa
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -11,6 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from werterhalt.templatetags.werterhalt import day, money
 
 NOTHING = "—"
 
@@ -57,10 +61,19 @@ def describe(changes: Iterable) -> list[tuple[object, list[tuple[str, str, str]]
             return _("yes") if value else _("no")
         if isinstance(value, list):
             return ", ".join(map(str, value)) or NOTHING
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            with contextlib.suppress(ValueError):  # snapshots hold ISO text
+                return day(dt.date.fromisoformat(str(value)))
+        if isinstance(field, models.DecimalField):
+            return money(value)
         return str(value)
 
-    return [
-        (change, [(capfirst(field.verbose_name) if field is not None else key,
-                   text(field, before), text(field, after)) for key, field, before, after in rows])
-        for change, rows in prepared
-    ]
+    described = []
+    for change, rows in prepared:
+        fields = []
+        for key, field, before, after in rows:
+            shown = text(field, before), text(field, after)
+            if shown[0] != shown[1]:  # None → "" is no change to a person
+                fields.append((str(capfirst(field.verbose_name)) if field is not None else key, *shown))
+        described.append((change, fields))
+    return described

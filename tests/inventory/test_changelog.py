@@ -721,7 +721,8 @@ def test_the_change_log_on_a_page_shows_labels_and_names_not_columns_and_ids(cli
     rows = [row for fields in described.values() for row in fields]
     assert ("Hardware model", str(old), str(new)) in rows
     assert ("Status", "Active", "Spare") in rows
-    assert ("Purchase cost (CHF)", "4200.00", "1200.50") in rows
+    assert ("Purchase cost (CHF)", "4\u2019200.00", "1\u2019200.50") in rows  # Swiss money
+    assert not any(before == after for _l, before, after in rows)  # no "— → —" (None → "")
     assert ("Hardware model", str(new), f"#{gone_pk} (deleted)") in rows
     assert not any(label.endswith("_id") for label, _b, _a in rows)
 
@@ -730,3 +731,14 @@ def test_the_change_log_on_a_page_shows_labels_and_names_not_columns_and_ids(cli
     assert "<strong>Hardware model</strong>: " in body and "hardware_model_id" not in body
     latest = ObjectChange.objects.for_object(asset).first()
     assert latest.postchange_data["hardware_model_id"] == new.pk  # stored as it was
+
+
+def test_dates_in_the_change_log_follow_the_language():
+    from django.utils import translation
+
+    from inventory.change_display import describe
+
+    asset = AssetFactory(name="sw-date", purchase_date=dt.date(2020, 3, 1))
+    with translation.override("de"):
+        [(_change, rows)] = describe(ObjectChange.objects.for_object(asset))
+    assert ("Kaufdatum", "—", "01.03.2020") in rows
