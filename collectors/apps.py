@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CollectorsConfig(AppConfig):
     name = "collectors"
-    verbose_name = "Collectors"
+    verbose_name = _("Collectors")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
@@ -95,6 +96,7 @@ class DiscoverySchedule(models.Model):
     )
     run_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("run requested by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -131,9 +133,12 @@ class DiscoverySchedule(models.Model):
 
     @property
     def source(self) -> str:
+        """Where the hosts come from, in the active language (pages, the API's display text)."""
         if self.inventory_folder:
-            return f"inventory folder {self.inventory_folder}"
-        return f"inventory database ({self.asset_filter})" if self.asset_filter else "inventory database"
+            return gettext("inventory folder %(folder)s") % {"folder": self.inventory_folder}
+        if self.asset_filter:
+            return gettext("inventory database (%(filter)s)") % {"filter": self.asset_filter}
+        return gettext("inventory database")
 
     def clean(self) -> None:
         from collectors import schedules
@@ -227,7 +232,7 @@ class DiscoveryRun(models.Model):
         verbose_name_plural = _("discovery runs")
 
     def __str__(self) -> str:
-        return f"Discovery run {self.pk}"
+        return gettext("Discovery run %(n)s") % {"n": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("collectors:discoveryrun", args=[self.pk])
@@ -265,12 +270,17 @@ class DiscoveryShard(models.Model):
         verbose_name = _("discovery shard")
         verbose_name_plural = _("discovery shards")
         constraints = [
-            models.UniqueConstraint(fields=["run", "index"], name="discoveryshard_unique_index"),
+            models.UniqueConstraint(
+                fields=["run", "index"], name="discoveryshard_unique_index",
+                violation_error_message=_("This run already has a shard with this number."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "heartbeat"], name="discoveryshard_status_beat")]
 
     def __str__(self) -> str:
-        return f"{self.run} shard {self.index + 1}/{self.run.shards_total}"
+        return gettext("%(run)s shard %(n)s/%(total)s") % {
+            "run": self.run, "n": self.index + 1, "total": self.run.shards_total
+        }
 
     def get_status_color(self) -> str:
         return ShardStatus.color(self.status)
@@ -318,7 +328,10 @@ class DiscoveryHost(models.Model):
         verbose_name = _("discovered host")
         verbose_name_plural = _("discovered hosts")
         constraints = [
-            models.UniqueConstraint(fields=["run", "name"], name="discoveryhost_unique_name_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "name"], name="discoveryhost_unique_name_per_run",
+                violation_error_message=_("This run already has a host with this name."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -356,7 +369,10 @@ class HostKey(models.Model):
         verbose_name = _("SSH host key")
         verbose_name_plural = _("SSH host keys")
         constraints = [
-            models.UniqueConstraint(fields=["address", "port"], name="hostkey_unique_address_port"),
+            models.UniqueConstraint(
+                fields=["address", "port"], name="hostkey_unique_address_port",
+                violation_error_message=_("A host key for this address and port is stored already."),
+            ),
         ]
 
     def __str__(self) -> str:

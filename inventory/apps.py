@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _grant_role_permissions(sender, app_config, using="default", apps=None, **kwargs):
@@ -12,7 +13,7 @@ def _grant_role_permissions(sender, app_config, using="default", apps=None, **kw
 
 class InventoryConfig(AppConfig):
     name = "inventory"
-    verbose_name = "Inventory"
+    verbose_name = _("Inventory")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -31,7 +31,10 @@ from typing import IO
 from django.conf import settings
 from django.db import DataError, IntegrityError, router, transaction
 from django.db.models.base import ModelState
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inventory import bulk, changelog
 from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
@@ -39,6 +42,7 @@ from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Platfo
 from inventory.naming import model_key, name_key, vendor_key
 from inventory.signals import assets_changed
 from werterhalt.cells import QUOTE, safe_row, unquote
+from werterhalt.templatetags.werterhalt import day
 
 # Columns in export order. Every one of them can be imported, except READ_ONLY ones, which the
 # export adds for people to read and the import accepts and ignores.
@@ -75,8 +79,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = ", ".join(filter(None, [f"line {self.line}" if self.line else "",
-                                        f"column {self.column}" if self.column else ""]))
+        where = ", ".join(filter(None, [_("line %(n)s") % {"n": self.line} if self.line else "",
+                                        _("column %(c)s") % {"c": self.column} if self.column else ""]))
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -85,7 +89,7 @@ class ImportFailed(Exception):
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
-        super().__init__(f"{len(errors)} error(s); nothing was imported")
+        super().__init__(_("%(n)d error(s); nothing was imported") % {"n": len(errors)})
 
 
 @dataclass
@@ -169,7 +173,7 @@ def _date(text: str) -> dt.date | None:
             return dt.date(int(year), int(month), int(day))
     except ValueError:
         pass
-    raise _CellError(f"“{text}” is not a valid date (expected YYYY-MM-DD or DD.MM.YYYY)")
+    raise _CellError(_("“%(text)s” is not a valid date (expected YYYY-MM-DD or DD.MM.YYYY)") % {"text": text})
 
 
 def _money(text: str) -> Decimal | None:
@@ -181,13 +185,15 @@ def _money(text: str) -> Decimal | None:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise _CellError(f"“{text}” is not an amount (expected e.g. 1250.00)") from None
+        raise _CellError(_("“%(text)s” is not an amount (expected e.g. 1250.00)") % {"text": text}) from None
     if not value.is_finite() or value < 0:
-        raise _CellError(f"“{text}” must be a positive amount")
+        raise _CellError(_("“%(text)s” must be a positive amount") % {"text": text})
     if value >= Decimal("1e10") or value.as_tuple().exponent < -2 and value != value.quantize(
         Decimal("0.01")
     ):
-        raise _CellError(f"“{text}” must have at most 10 digits before and 2 after the point")
+        raise _CellError(
+            _("“%(text)s” must have at most 10 digits before and 2 after the decimal point") % {"text": text}
+        )
     return value.quantize(Decimal("0.01"))
 
 
@@ -204,9 +210,10 @@ def _address(text: str) -> str | None:
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        raise _CellError(f"“{text}” is not an IPv4 or IPv6 address") from None
+        raise _CellError(_("“%(text)s” is not an IPv4 or IPv6 address") % {"text": text}) from None
     if getattr(address, "scope_id", None):
-        raise _CellError(f"“{text}”: a zone (%{address.scope_id}) cannot be stored; leave it out")
+        raise _CellError(_("“%(text)s”: a zone (%(zone)s) cannot be stored; leave it out")
+                         % {"text": text, "zone": f"%{address.scope_id}"})
     # As the database stores it (GenericIPAddressField with unpack_ipv4): ::ffff:a.b.c.d -> a.b.c.d
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
@@ -224,7 +231,8 @@ def _status(text: str) -> str | None:
         return _STATUS[name_key(text)]
     except KeyError:
         choices = ", ".join(s.value for s in AssetStatus)
-        raise _CellError(f"“{text}” is not a status (one of: {choices})") from None
+        raise _CellError(_("“%(text)s” is not a status (one of: %(choices)s)")
+                         % {"text": text, "choices": choices}) from None
 
 
 _TAG_MAX = Tag._meta.get_field("name").max_length
@@ -234,7 +242,8 @@ def _tags(text: str) -> list[str]:
     tags = sorted({t.strip() for t in text.split(",") if t.strip()})
     for tag in tags:
         if len(tag) > _TAG_MAX:
-            raise _CellError(f"the tag “{tag[:20]}…” is longer than {_TAG_MAX} characters")
+            raise _CellError(_("the tag “%(tag)s…” is longer than %(n)s characters")
+                             % {"tag": tag[:20], "n": _TAG_MAX})
     return tags
 
 
@@ -247,15 +256,26 @@ class _Lookups:
         self.model_index = HardwareModel.objects.index()
         self.model_manufacturer = dict(HardwareModel.objects.values_list("pk", "manufacturer_id"))
         self.sites = _RefIndex(Site.objects.all(), "site")
-        self.org_units = _RefIndex(OrgUnit.objects.all(), "organisational unit", also=("code",))
+        self.org_units = _RefIndex(OrgUnit.objects.all(), "org_unit", also=("code",))
         self.platforms = _RefIndex(Platform.objects.all(), "platform")
+
+
+# What a reference column's text may fail with: (no such object, several objects), per column.
+_REF_ERRORS = {
+    "site": (gettext_lazy("no site named “%(text)s”"),
+             gettext_lazy("“%(text)s” names %(n)d sites; use the slug")),
+    "org_unit": (gettext_lazy("no organisational unit named “%(text)s”"),
+                 gettext_lazy("“%(text)s” names %(n)d organisational units; use the slug")),
+    "platform": (gettext_lazy("no platform named “%(text)s”"),
+                 gettext_lazy("“%(text)s” names %(n)d platforms; use the slug")),
+}
 
 
 class _RefIndex:
     """Objects referred to by slug (exact, unique), else by name (or another field)."""
 
     def __init__(self, qs, what: str, also: tuple[str, ...] = ()):
-        self.what = what
+        self.what = what  # the column: a key of _REF_ERRORS
         self.by_slug: dict[str, int] = {}
         self.by_name: dict[str, set[int]] = {}
         for obj in qs:
@@ -268,10 +288,11 @@ class _RefIndex:
             return self.by_slug[text]
         pks = self.by_name.get(name_key(text)) or {self.by_slug[t] for t in self.by_slug
                                                    if t.casefold() == text.casefold()}
+        missing, ambiguous = _REF_ERRORS[self.what]
         if not pks:
-            raise _CellError(f"no {self.what} named “{text}”")
+            raise _CellError(str(missing) % {"text": text})
         if len(pks) > 1:
-            raise _CellError(f"“{text}” names {len(pks)} {self.what}s; use the slug")
+            raise _CellError(str(ambiguous) % {"text": text, "n": len(pks)})
         return next(iter(pks))
 
 
@@ -300,14 +321,15 @@ def _lines(source: IO[str] | IO[bytes] | bytes | str) -> Iterator[str]:
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _BadLine(number, f"is not UTF-8 text (byte {offset + exc.start} of the file)") from None
+                raise _BadLine(number, _("is not UTF-8 text (byte %(n)s of the file)")
+                               % {"n": offset + exc.start}) from None
             offset += len(line)
         else:
             text = line
         if number == 1:
             text = text.removeprefix("\ufeff")
         if "\x00" in text:
-            raise _BadLine(number, "holds a NUL byte (is it a binary or UTF-16 file?)")
+            raise _BadLine(number, _("holds a NUL byte (is it a binary or UTF-16 file?)"))
         yield text
 
 
@@ -328,12 +350,14 @@ def _read(source: IO[str] | IO[bytes] | bytes | str) -> tuple[list[str], list[tu
                 header = [c.strip().lower() for c in cells]
             elif "".join(cells).strip():  # any cell not blank
                 if len(records) >= limit:  # stop reading: nothing more is held in memory
-                    raise ImportFailed([RowError(start, "", f"the file has more than {limit:,} rows "
-                                                 "(IMPORT_MAX_ROWS); split it into several files")])
+                    raise ImportFailed([RowError(start, "", _(
+                        "the file has more than %(n)s rows (IMPORT_MAX_ROWS); split it into several files"
+                    ) % {"n": number_format(limit, force_grouping=True)})])
                 records.append((start, cells))
             start = reader.line_num + 1
     except _BadLine as exc:
-        raise ImportFailed([RowError(exc.line, "", f"not a readable CSV file: the line {exc}")]) from None
+        raise ImportFailed([RowError(exc.line, "", _("not a readable CSV file: the line %(problem)s")
+                                     % {"problem": exc})]) from None
     return header or [], records
 
 
@@ -366,19 +390,20 @@ def _parse(source: IO[str] | str, progress: Progress | None) -> ImportPlan:
     try:
         header, records = _read(source)
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise ImportFailed([RowError(1, "", f"not a readable CSV file: {exc}")]) from None
+        raise ImportFailed([RowError(1, "", _("not a readable CSV file: %(error)s")
+                                     % {"error": exc})]) from None
     errors: list[RowError] = []
     known = set(COLUMNS) | set(READ_ONLY)
     for i, col in enumerate(header):
         if col not in known:
-            errors.append(RowError(1, col or f"#{i + 1}", "unknown column (known: "
-                                   + ", ".join(EXPORT_COLUMNS) + ")"))
+            errors.append(RowError(1, col or f"#{i + 1}", _("unknown column (known: %(columns)s)")
+                                   % {"columns": ", ".join(EXPORT_COLUMNS)}))
         elif header.index(col) != i:
-            errors.append(RowError(1, col, "column appears twice"))
+            errors.append(RowError(1, col, _("column appears twice")))
     if "name" not in header:
-        errors.append(RowError(1, "name", "the column “name” is required"))
+        errors.append(RowError(1, "name", _("the column “%(column)s” is required") % {"column": "name"}))
     if not records and not errors:
-        errors.append(RowError(1, "", "the file has no rows"))
+        errors.append(RowError(1, "", _("the file has no rows")))
     if "name" not in header:
         raise ImportFailed(errors)  # rows cannot be matched: their errors would only be noise
 
@@ -393,7 +418,8 @@ def _parse(source: IO[str] | str, progress: Progress | None) -> ImportPlan:
     width = len(header)
     for n, (line, cells) in enumerate(records, 1):
         if len(cells) != width:
-            errors.append(RowError(line, "", f"has {len(cells)} cells, the header has {width}"))
+            errors.append(RowError(line, "", _("has %(n)s cells, the header has %(width)s")
+                                   % {"n": len(cells), "width": width}))
             continue
         values, row_errors = parse_row(line, cells)
         if row_errors:
@@ -465,7 +491,7 @@ class _RowParser:
             if text[:1] == QUOTE:
                 text = _unquoted(text)
             if limit and len(text) > limit:
-                errors.append(RowError(line, col, f"longer than {limit} characters"))
+                errors.append(RowError(line, col, _("longer than %(n)s characters") % {"n": limit}))
             elif parser is None:
                 values[col] = text
             else:
@@ -474,7 +500,7 @@ class _RowParser:
                 except _CellError as exc:
                     errors.append(RowError(line, col, str(exc)))
         if "name" in values and not values["name"]:
-            errors.append(RowError(line, "name", "is required"))
+            errors.append(RowError(line, "name", _("is required")))
 
         manufacturer_id = None
         maker = cells[self.manufacturer_at].strip() if self.manufacturer_at is not None else ""
@@ -487,7 +513,8 @@ class _RowParser:
                 manufacturer_id = self.manufacturers[maker] = self.lookups.manufacturer_index.get(
                     vendor_key(maker))
             if manufacturer_id is None:
-                errors.append(RowError(line, "manufacturer", f"no manufacturer named “{maker}”"))
+                errors.append(RowError(line, "manufacturer",
+                                       _("no manufacturer named “%(text)s”") % {"text": maker}))
             values["manufacturer"] = manufacturer_id
         elif self.manufacturer_at is not None:
             values["manufacturer"] = None
@@ -497,7 +524,7 @@ class _RowParser:
         if model:
             if manufacturer_id is None:
                 if not maker:
-                    errors.append(RowError(line, "model", "a model needs its manufacturer"))
+                    errors.append(RowError(line, "model", _("a model needs its manufacturer")))
             else:
                 key = (manufacturer_id, model)
                 try:
@@ -507,7 +534,8 @@ class _RowParser:
                         (manufacturer_id, model_key(model)))
                 if model_id is None:
                     name = self.lookups.manufacturers[manufacturer_id].name
-                    errors.append(RowError(line, "model", f"{name} has no model “{model}”"))
+                    errors.append(RowError(line, "model", _("%(manufacturer)s has no model “%(model)s”")
+                                           % {"manufacturer": name, "model": model}))
                 values["model"] = model_id
         elif self.model_at is not None:
             values["model"] = None
@@ -521,11 +549,12 @@ class _RowParser:
                 errors.append(RowError(line, col, str(exc)))
 
         if values.get("serial") and not manufacturer_id and not errors:
-            errors.append(RowError(line, "manufacturer", "a serial number needs its manufacturer"))
+            errors.append(RowError(line, "manufacturer", _("a serial number needs its manufacturer")))
         purchase, in_service = values.get("purchase_date"), values.get("in_service_date")
         if purchase and in_service and in_service < purchase:
             errors.append(RowError(line, "in_service_date",
-                                   f"{in_service} is before the purchase date {purchase}"))
+                                   _("%(date)s is before the purchase date %(purchase)s")
+                                   % {"date": day(in_service), "purchase": day(purchase)}))
         return values, errors
 
 
@@ -600,21 +629,22 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
         if serial:
             key = (values["manufacturer"], serial)
             if key in seen_serial:
-                errors.append(RowError(line, "serial", f"“{serial}” is also on line {seen_serial[key]}"))
+                errors.append(RowError(line, "serial", _("“%(serial)s” is also on line %(line)s")
+                                       % {"serial": serial, "line": seen_serial[key]}))
                 continue
             seen_serial[key] = line
             targets.append((line, values, by_serial.get(key)))
         else:
             name = values["name"]
             if name in seen_name:
-                errors.append(RowError(line, "name", f"“{name}” without a serial is also on line "
-                                       f"{seen_name[name]}"))
+                errors.append(RowError(line, "name", _("“%(name)s” without a serial is also on line %(line)s")
+                                       % {"name": name, "line": seen_name[name]}))
                 continue
             seen_name[name] = line
             pks = name_candidates.get(name, [])
             if len(pks) > 1:
-                errors.append(RowError(line, "name", f"{len(pks)} assets are named “{name}”; "
-                                       "add the serial to say which one"))
+                errors.append(RowError(line, "name", _("%(n)s assets are named “%(name)s”; add the serial to "
+                                                     "say which one") % {"n": len(pks), "name": name}))
                 continue
             targets.append((line, values, pks[0] if pks else None))
     if errors:
@@ -640,22 +670,23 @@ def _match(parsed, plan: ImportPlan, lookups: _Lookups, errors: list[RowError]) 
         new = tuple(row)
         model_id, manufacturer_id, serial = new[i_model], new[i_mfr], new[i_serial]
         if model_id and model_manufacturer[model_id] != manufacturer_id:
-            errors.append(RowError(line, "manufacturer", "does not match the asset's model; "
-                                   "give the model too"))
+            errors.append(RowError(line, "manufacturer",
+                                   _("does not match the asset's model; give the model too")))
             continue
         holder = by_serial.get((manufacturer_id, serial)) if serial else None
         if holder is not None and holder != pk:
-            errors.append(RowError(line, "serial", f"“{serial}” already belongs to another asset "
-                                   "of this manufacturer"))
+            errors.append(RowError(line, "serial", _("“%(serial)s” already belongs to another asset of this "
+                                                     "manufacturer") % {"serial": serial}))
             continue
         if serial and not manufacturer_id:
-            errors.append(RowError(line, "manufacturer", "a serial number needs its manufacturer"))
+            errors.append(RowError(line, "manufacturer", _("a serial number needs its manufacturer")))
             continue
         purchase, in_service = new[i_purchase], new[i_in_service]
         if purchase and in_service and in_service < purchase:
             column = "in_service_date" if "in_service_date" in values else "purchase_date"
-            errors.append(RowError(line, column, f"the asset would be in service "
-                                   f"({in_service}) before its purchase ({purchase})"))
+            errors.append(RowError(line, column, _("the asset would be in service (%(date)s) before its "
+                                                   "purchase (%(purchase)s)")
+                                   % {"date": day(in_service), "purchase": day(purchase)}))
             continue
         old_tags = sorted(tags_of.get(pk, []))  # Python's order, as the file's tags
         tags = values.get("tags")
@@ -677,9 +708,9 @@ def apply(plan: ImportPlan, actor_name: str, user=None, progress: Progress | Non
             return _apply(plan, actor_name, user, progress)
     except (IntegrityError, DataError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImportFailed([RowError(0, "", "the database refused the import, probably because "
-                                     "another change happened meanwhile; nothing was written. "
-                                     f"Try again. ({detail})")]) from exc
+        raise ImportFailed([RowError(0, "", _("the database refused the import, probably because another "
+                                              "change happened meanwhile; nothing was written. Try again. "
+                                              "(%(detail)s)") % {"detail": detail})]) from exc
 
 
 def _instances(rows: list[tuple]) -> list[Asset]:
@@ -795,13 +826,14 @@ def _refuse_stale(plan: ImportPlan, stale: list[int]) -> None:
     olds = {old[i_pk]: (line, old) for line, old, _, _, _ in plan.updates}
     still_there = set(Asset._base_manager.filter(pk__in=stale).values_list("pk", flat=True))
     errors = [
-        RowError(olds[pk][0], "", f"“{olds[pk][1][i_name]}” was changed by someone else since the "
-                 "file was checked") if pk in still_there else
-        RowError(olds[pk][0], "", f"“{olds[pk][1][i_name]}” was deleted since the file was checked")
+        RowError(olds[pk][0], "", _("“%(name)s” was changed by someone else since the file was checked")
+                 % {"name": olds[pk][1][i_name]}) if pk in still_there else
+        RowError(olds[pk][0], "", _("“%(name)s” was deleted since the file was checked")
+                 % {"name": olds[pk][1][i_name]})
         for pk in stale
     ]
     raise ImportFailed(sorted(errors, key=lambda e: e.line)
-                       + [RowError(0, "", "nothing was written; import the file again")])
+                       + [RowError(0, "", _("nothing was written; import the file again"))])
 
 
 def _ensure_tags(names: set[str]) -> dict[str, int]:

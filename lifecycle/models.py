@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
@@ -60,7 +61,7 @@ class HardwareNotice(models.Model):
         verbose_name_plural = _("hardware notices")
 
     def __str__(self) -> str:
-        return self.bulletin or f"Notice {self.pk}"
+        return self.bulletin or gettext("Notice %(n)s") % {"n": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("lifecycle:hardwarenotice", args=[self.pk])
@@ -76,7 +77,7 @@ class HardwareNotice(models.Model):
         for (f1, d1), (f2, d2) in zip(known, known[1:], strict=False):
             if d2 < d1:
                 raise ValidationError(
-                    {f2: _("Cannot be before %(other)s.") % {"other": f1.replace("_", " ")}}
+                    {f2: _("Cannot be before %(other)s.") % {"other": self._meta.get_field(f1).verbose_name}}
                 )
 
 
@@ -105,7 +106,10 @@ class SoftwareRelease(models.Model):
         verbose_name = _("software release")
         verbose_name_plural = _("software releases")
         constraints = [
-            models.UniqueConstraint(fields=["platform", "cycle"], name="softwarerelease_unique_cycle"),
+            models.UniqueConstraint(
+                fields=["platform", "cycle"], name="softwarerelease_unique_cycle",
+                violation_error_message=_("This platform already has this release cycle."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,7 +149,10 @@ class Contract(models.Model):
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         constraints = [
-            models.UniqueConstraint(fields=["provider", "number"], name="contract_unique_number"),
+            models.UniqueConstraint(
+                fields=["provider", "number"], name="contract_unique_number",
+                violation_error_message=_("This provider already has a contract with this number."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(end__gte=models.F("start")),
                 name="contract_end_after_start",
@@ -154,6 +161,7 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=models.Q(yearly_cost__isnull=True) | models.Q(yearly_cost__gte=0),
                 name="contract_cost_not_negative",
+                violation_error_message=_("The yearly cost cannot be negative."),
             ),
         ]
 
@@ -225,22 +233,28 @@ class LifecyclePolicy(models.Model):
                 fields=["category", "org_unit"],
                 condition=models.Q(org_unit__isnull=False),
                 name="lifecyclepolicy_unique_scope",
+                violation_error_message=_(
+                    "There is already a policy for this hardware category and organisational unit."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["category"],
                 condition=models.Q(org_unit__isnull=True),
                 name="lifecyclepolicy_unique_category",
+                violation_error_message=_("There is already a policy for this hardware category."),
             ),
             models.CheckConstraint(
-                condition=models.Q(service_life_years__gte=1), name="policy_life_positive"
+                condition=models.Q(service_life_years__gte=1), name="policy_life_positive",
+                violation_error_message=_("The service life must be at least one year."),
             ),
             models.CheckConstraint(
-                condition=models.Q(depreciation_years__gte=1), name="policy_depr_positive"
+                condition=models.Q(depreciation_years__gte=1), name="policy_depr_positive",
+                violation_error_message=_("The depreciation period must be at least one year."),
             ),
         ]
 
     def __str__(self) -> str:
-        scope = [str(self.get_category_display()) if self.category else "every category"]
+        scope = [str(self.get_category_display()) if self.category else gettext("every category")]
         if self.org_unit_id:
             scope.append(str(self.org_unit))
         return " / ".join(scope)

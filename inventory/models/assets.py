@@ -142,6 +142,7 @@ class Asset(models.Model):
             models.CheckConstraint(
                 condition=models.Q(purchase_cost__isnull=True) | models.Q(purchase_cost__gte=0),
                 name="asset_purchase_cost_not_negative",
+                violation_error_message=_("The purchase cost cannot be negative."),
             ),
         ]
 

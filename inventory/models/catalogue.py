@@ -121,10 +121,16 @@ class HardwareModel(models.Model):
         verbose_name = _("hardware model")
         verbose_name_plural = _("hardware models")
         constraints = [
-            models.UniqueConstraint(fields=["manufacturer", "model"], name="hardwaremodel_unique_part"),
+            models.UniqueConstraint(
+                fields=["manufacturer", "model"], name="hardwaremodel_unique_part",
+                violation_error_message=_(
+                    "This manufacturer already has a hardware model with this part number."
+                ),
+            ),
             models.CheckConstraint(
                 condition=models.Q(list_price__isnull=True) | models.Q(list_price__gte=0),
                 name="hardwaremodel_list_price_not_negative",
+                violation_error_message=_("The list price cannot be negative."),
             ),
         ]
 

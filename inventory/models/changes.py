@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import ActorKind, ChangeAction
@@ -56,7 +57,9 @@ class ObjectChange(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="objectchange_object")]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.object_repr} by {self.actor}"
+        return gettext("%(action)s %(object)s by %(actor)s") % {
+            "action": self.get_action_display(), "object": self.object_repr, "actor": self.actor
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:objectchange", args=[self.pk])

@@ -27,13 +27,18 @@ class OrgUnit(models.Model):
         verbose_name = _("organisational unit")
         verbose_name_plural = _("organisational units")
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="orgunit_unique_name_in_parent",
+                violation_error_message=_("The parent unit already has a unit with this name."),
+            ),
             models.UniqueConstraint(
                 fields=["name"], condition=models.Q(parent__isnull=True),
                 name="orgunit_unique_top_level_name",
+                violation_error_message=_("There is already a top-level unit with this name."),
             ),
             models.CheckConstraint(
-                condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"
+                condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent",
+                violation_error_message=_("A unit cannot be its own parent."),
             ),
         ]
 
