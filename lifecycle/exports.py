@@ -26,60 +26,78 @@ from typing import IO
 
 import pandas as pd
 import xlsxwriter
+from django.conf import settings
 from django.http import FileResponse, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from django.utils.translation import ngettext
+from xlsxwriter.utility import xl_rowcol_to_cell
 
-from lifecycle import figures, labels
+from inventory.models import OrgUnit
+from lifecycle import figures, labels, planning, rules
+from lifecycle import scenarios as whatif
+from lifecycle.choices import CostSource, ReplacementBasis, Risk, SupportStatus
 from lifecycle.planning import Plan
 from werterhalt.cells import CSV_DIALECTS, DEFAULT_CSV_DIALECT, FORMULA_STARTS, QUOTE, safe_cell
 
-# (column, header, kind, width); kind: text, int, float, money, date
+# (column, header, kind, width); kind: text, int (ids, years), count, float, share (0-100), money, date;
+# headers in English, translated where the workbook is written
 SCHEDULE = [
-    ("asset_id", "Asset ID", "int", 9),
-    ("name", "Name", "text", 22),
-    ("serial", "Serial", "text", 16),
-    ("org_unit", "Org unit", "text", 24),
-    ("site", "Site", "text", 22),
-    ("category", "Category", "text", 11),
-    ("manufacturer", "Manufacturer", "text", 14),
-    ("model", "Model", "text", 20),
-    ("hardware_status", "Hardware support", "text", 18),
-    ("software_status", "Software support", "text", 18),
-    ("risk", "Risk", "text", 9),
-    ("age", "Age (years)", "float", 10),
-    ("support_ends", "Support ends", "date", 12),
-    ("replacement_due", "Replace by", "date", 12),
-    ("bucket", "Budget year", "text", 11),
-    ("replacement_basis", "Basis", "text", 12),
-    ("replacement_reason", "Reason", "text", 40),
-    ("suggested_model", "Suggested model", "text", 20),
-    ("cost", "Cost (CHF)", "money", 14),
-    ("cost_source", "Cost from", "text", 11),
-    ("book_value", "Book value (CHF)", "money", 16),
-    ("planned_year", "Planned year", "int", 12),
-    ("note", "Note", "text", 24),
+    ("asset_id", N_("Asset ID"), "int", 9),
+    ("name", N_("Name"), "text", 22),
+    ("serial", N_("Serial"), "text", 16),
+    ("org_unit", N_("Org unit"), "text", 24),
+    ("site", N_("Site"), "text", 22),
+    ("category", N_("Category"), "text", 11),
+    ("manufacturer", N_("Manufacturer"), "text", 14),
+    ("model", N_("Model"), "text", 20),
+    ("hardware_status", N_("Hardware support"), "text", 18),
+    ("software_status", N_("Software support"), "text", 18),
+    ("risk", N_("Risk"), "text", 9),
+    ("age", N_("Age (years)"), "float", 10),
+    ("support_ends", N_("Support ends"), "date", 12),
+    ("replacement_due", N_("Replace by"), "date", 12),
+    ("bucket", N_("Budget year"), "text", 11),
+    ("replacement_basis", N_("Basis"), "text", 12),
+    ("replacement_reason", N_("Reason"), "text", 40),
+    ("suggested_model", N_("Suggested model"), "text", 20),
+    ("cost", N_("Cost (CHF)"), "money", 14),
+    ("cost_source", N_("Cost from"), "text", 11),
+    ("book_value", N_("Book value (CHF)"), "money", 16),
+    ("planned_year", N_("Planned year"), "int", 12),
+    ("note", N_("Note"), "text", 24),
 ]
 CAPPED = [
-    ("year", "Year", "int", 8),
-    ("group", "Budget of", "text", 22),
-    ("budget", "Budget (CHF)", "money", 14),
-    ("spent", "Spent (CHF)", "money", 14),
-    ("replaced", "Replaced", "int", 10),
-    ("deferred", "Deferred", "int", 10),
-    ("deferred_cost", "Deferred (CHF)", "money", 15),
-    ("unsupported_left", "Unsupported left", "int", 16),
-    ("critical_left", "Critical left", "int", 13),
-    ("high_left", "High risk left", "int", 13),
+    ("year", N_("Year"), "int", 8),
+    ("group", N_("Budget of"), "text", 22),
+    ("budget", N_("Budget (CHF)"), "money", 14),
+    ("spent", N_("Spent (CHF)"), "money", 14),
+    ("replaced", N_("Replaced"), "count", 10),
+    ("deferred", N_("Deferred"), "count", 10),
+    ("deferred_cost", N_("Deferred (CHF)"), "money", 15),
+    ("unsupported_left", N_("Unsupported left"), "count", 16),
+    ("critical_left", N_("Critical left"), "count", 13),
+    ("high_left", N_("High risk left"), "count", 13),
 ]
 VALUE = [
-    ("org_unit", "Org unit", "text", 24),
-    ("assets", "Assets", "int", 9),
-    ("book_value", "Book value (CHF)", "money", 16),
-    ("replacement_value", "Replacement value (CHF)", "money", 22),
-    ("out_of_support", "Out of support", "int", 14),
-    ("share_by_count", "Share by count (%)", "float", 17),
-    ("share_by_value", "Share by value (%)", "float", 17),
+    ("org_unit", N_("Org unit"), "text", 24),
+    ("assets", N_("Assets"), "count", 9),
+    ("book_value", N_("Book value (CHF)"), "money", 16),
+    ("replacement_value", N_("Replacement value (CHF)"), "money", 22),
+    ("out_of_support", N_("Out of support"), "count", 14),
+    ("share_by_count", N_("Share by count"), "share", 17),
+    ("share_by_value", N_("Share by value"), "share", 17),
 ]
-MONEY_FORMAT = '#,##0.00 "CHF"'
+# Number formats for people (STYLE §7): CHF with Swiss grouping in every language (CHF 1'234.50:
+# the [$-807] locale tag makes LibreOffice group so whatever its own locale; Excel groups as the
+# computer's settings say), dates and decimal commas as the language writes them.
+MONEY_FORMAT = '[$-807]"CHF "#,##0.00'
+COUNT_FORMAT = "[$-807]#,##0"
+NUMBER_FORMATS = {
+    "en": {"date": "yyyy-mm-dd", "float": "0.00", "share": '0.0" %"'},
+    "de": {"date": "dd.mm.yyyy", "float": "[$-407]0.00", "share": '[$-407]0.0" %"'},
+}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's date serial numbers
 
 
@@ -208,148 +226,526 @@ def write_json(plan: Plan, out: IO[str]) -> int:
 
 # --- XLSX ----------------------------------------------------------------------------------------
 
+SUM, COUNT = 109, 103  # SUBTOTAL functions: sum, count of the rows a filter shows
+# schedule columns that hold codes of ``lifecycle.rules``: the workbook shows their labels
+CODED = {
+    "hardware_status": SupportStatus,
+    "software_status": SupportStatus,
+    "risk": Risk,
+    "replacement_basis": ReplacementBasis,
+    "cost_source": CostSource,
+}
+# the capped plan's notes (``planning.capped_plan``) in words
+NOTES = {"exceeds the yearly budget": N_("exceeds the yearly budget"), "cost unknown": N_("cost unknown")}
+TOTAL_GROUP = "total"  # the capped plan's group when the budget is one total
+SHEETS = {
+    "summary": N_("Summary"),
+    "org_units": N_("Org units"),
+    "schedule": N_("Schedule"),
+    "budget": N_("Budget"),
+    "capped": N_("Capped plan"),
+    "scenarios": N_("Scenarios"),
+}
+RUNNING = [
+    ("bucket", N_("Year"), "text", 10),
+    ("contract", N_("Contract"), "text", 28),
+    ("kind", N_("Kind"), "text", 12),
+    ("group", N_("Group"), "text", 24),  # the plan's groups (org unit, site or category)
+    ("cost", N_("Cost (CHF)"), "money", 14),
+]
+RUNNING_KINDS = {"running": N_("Running cost"), "renewal": N_("Renewal")}
+TREE_FIGURES = ("assets", "book_value", "replacement_value", "out_of_support")  # add up over units
+
+
+def workbook_language(language: str | None = None) -> str:
+    """The language a workbook is written in: ``language``, else the active one (a download in
+    the request's language), else the site's."""
+    return language or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def bucket_word(bucket) -> str:
+    """A planning bucket for people: the backlog in words, a year or quarter as it is."""
+    return _("backlog") if bucket == rules.BACKLOG else str(bucket)
+
+
+def people_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its codes (statuses, risk, basis, cost source, bucket, the capped plan's
+    note) as words in the active language (``lifecycle.choices``' labels); each column mapped at
+    once, a code without a label stays as it is."""
+    words = {name: {value: str(label) for value, label in choices.choices} for name, choices in CODED.items()}
+    words["bucket"] = {rules.BACKLOG: bucket_word(rules.BACKLOG)}
+    words["note"] = {text: _(text) for text in NOTES.values()}
+    changed = {}
+    for name, mapping in words.items():
+        if name in frame.columns:
+            mapped = frame[name].map(mapping)
+            changed[name] = mapped.where(mapped.notna(), frame[name])
+    return frame.assign(**changed)
+
+
+def org_unit_tree(plan: Plan) -> pd.DataFrame:
+    """The plan's value view as the org-unit tree: one row per unit (``kind`` "unit", ``level`` 1
+    for a top-level unit, a Direktion) right under its parent, siblings by name, with the figures
+    of the unit's own assets (none: empty); after the units of each top-level unit a "subtotal"
+    row with the figures of its whole subtree; the assets without an org unit ("—") a level-1
+    row of their own; a "total" row last. Units with no asset in their subtree are left out.
+
+    Every figure is ``planning.value_view``'s (the plan's ``value``), over the same frame grouped
+    by unit, by top-level unit and over everything: the shares of a subtotal are the subtree's
+    own, not an average of its units'."""
+    frame = plan.frame
+    units = {
+        pk: (name, parent) for pk, name, parent in OrgUnit.objects.values_list("pk", "name", "parent_id")
+    }
+
+    def root(pk):
+        seen = {pk}
+        while units[pk][1] in units and units[pk][1] not in seen:
+            pk = units[pk][1]
+            seen.add(pk)
+        return pk
+
+    ids = frame["org_unit_id"]
+    own = planning.value_view(frame.assign(unit=ids.map({float(pk): str(pk) for pk in units})), by="unit")
+    top = planning.value_view(frame.assign(top=ids.map({float(pk): str(root(pk)) for pk in units})), by="top")
+    whole = planning.value_view(frame.assign(everything=""), by="everything")
+    own, top, whole = own.set_index("unit"), top.set_index("top"), whole.set_index("everything")
+    figures_of = [c[0] for c in VALUE[1:]]
+    children: dict = {}
+    for pk, (_name, parent) in units.items():
+        children.setdefault(parent if parent in units else None, []).append(pk)
+    for kids in children.values():
+        kids.sort(key=lambda pk: (units[pk][0].casefold(), pk))
+    shown: dict = {}
+
+    def has_assets(pk):
+        if pk not in shown:
+            shown[pk] = str(pk) in own.index or any(has_assets(kid) for kid in children.get(pk, ()))
+        return shown[pk]
+
+    rows = []
+
+    def figures_row(kind, level, name, table, key):
+        values = table.loc[key, figures_of].tolist() if key in table.index else [None] * len(figures_of)
+        rows.append(
+            {"kind": kind, "level": level, "org_unit": name, **dict(zip(figures_of, values, strict=True))}
+        )
+
+    def walk(pk, level):
+        figures_row("unit", level, units[pk][0], own, str(pk))
+        for kid in children.get(pk, ()):
+            if has_assets(kid):
+                walk(kid, level + 1)
+
+    for pk in children.get(None, ()):
+        if has_assets(pk):
+            walk(pk, 1)
+            figures_row("subtotal", 1, units[pk][0], top, str(pk))
+    if "—" in own.index:
+        figures_row("unit", 1, "—", own, "—")
+    figures_row("total", 0, "", whole, "")
+    columns = ["kind", "level", "org_unit", *figures_of]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _cell(row: int, col: int) -> str:
+    return xl_rowcol_to_cell(row, col)
+
+
+def _number_width(kind: str, biggest: float) -> int:
+    """Columns wide enough for the widest number (a total included) in any font: never ###."""
+    text = {
+        "money": f"CHF -{biggest:,.2f}",
+        "count": f"-{biggest:,.0f}",
+        "int": f"-{biggest:.0f}",
+        "float": f"-{biggest:.2f}",
+        "share": f"-{biggest:.1f} %",
+        "date": "00.00.0000",
+    }.get(kind, "")
+    return round(len(text) * 1.2) + 2
+
 
 class _Sheets:
-    def __init__(self, workbook):
-        self.workbook = workbook
-        self.formats = {
-            "header": workbook.add_format(
-                {"bold": True, "bg_color": "#DDE3EA", "bottom": 1, "text_wrap": True}
-            ),
-            "money": workbook.add_format({"num_format": MONEY_FORMAT}),
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-            "float": workbook.add_format({"num_format": "0.00"}),
-            "title": workbook.add_format({"bold": True, "font_size": 14}),
-            "bold": workbook.add_format({"bold": True}),
-        }
+    """The workbook's formats (in one language) and the writers of its sheets."""
 
-    def table(self, name: str, columns, frame: pd.DataFrame, first_row: int = 0, sheet=None):
-        """Header (bold, frozen, with filters) and the rows of ``frame`` (its columns in the order
-        of ``columns``). Each column is converted once, up front: numbers (money, dates as Excel
-        serial numbers with a date format) and text, so that the row loop only writes."""
-        sheet = sheet or self.workbook.add_worksheet(name)
-        for index, (_key, _header, kind, width) in enumerate(columns):
-            sheet.set_column(index, index, width, self.formats.get(kind))
-        for index, column in enumerate(columns):  # text, never a formula (org unit names)
-            sheet.write_string(first_row, index, column[1], self.formats["header"])
-        sheet.freeze_panes(first_row + 1, 0)
-        cells = []  # per column: (writer, format, values with None for empty cells)
-        for (_key, _header, kind, _width), values in zip(
-            columns, (frame[c] for c in frame.columns), strict=True
+    def __init__(self, workbook, language: str, plan: Plan):
+        self.workbook = workbook
+        numbers = NUMBER_FORMATS["de" if language.split("-")[0] == "de" else "en"]
+        kinds = {"money": MONEY_FORMAT, "count": COUNT_FORMAT, "int": "0", **numbers}
+        self.formats = {kind: workbook.add_format({"num_format": code}) for kind, code in kinds.items()}
+        self.formats["text"] = None
+        self.total = {
+            kind: workbook.add_format({"num_format": code, "bold": True, "top": 1})
+            for kind, code in kinds.items()
+        }
+        self.total["text"] = workbook.add_format({"bold": True, "top": 1})
+        self.formats.update(
+            header=workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "bottom": 1, "text_wrap": True}),
+            title=workbook.add_format({"bold": True, "font_size": 14}),
+            bold=workbook.add_format({"bold": True}),
+            group=workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "align": "center", "left": 1}),
+        )
+        self.indents: dict[int, object] = {}
+        day = self.formats["date"].num_format.replace("dd", "%d").replace("mm", "%m").replace("yyyy", "%Y")
+        title = f"{_('Replacement plan')} {plan.at.strftime(day)}".replace("&", "&&")
+        self.header = f"&L{title}&R&A"
+        self.footer = f"&L&D&R{_('Page &P of &N')}"
+
+    def indent(self, level: int):
+        if level not in self.indents:
+            self.indents[level] = self.workbook.add_format({"indent": level})
+        return self.indents[level]
+
+    def sheet(self, key: str, title_rows: tuple[int, int] | None = (0, 0)):
+        """A new sheet, named in the workbook's language, set up for print: A4 landscape, one page
+        wide (as many pages high as it takes), its header rows on every page, the plan and the
+        sheet's name above, the date and page number below."""
+        sheet = self.workbook.add_worksheet(_(SHEETS[key]))
+        sheet.set_paper(9)  # A4
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
+        sheet.set_header(self.header)
+        sheet.set_footer(self.footer)
+        if title_rows is not None:
+            sheet.repeat_rows(*title_rows)
+        return sheet
+
+    def header_row(self, sheet, row: int, columns) -> None:
+        """Bold, wrapped headers (text, never a formula: org unit names), high enough for their
+        lines."""
+        lines = max((math.ceil(len(c[1]) / max(c[3] - 2, 4)) for c in columns), default=1)
+        sheet.set_row(row, 15 * min(max(lines, 1), 4))
+        for index, column in enumerate(columns):
+            sheet.write_string(row, index, column[1], self.formats["header"])
+
+    def table(self, sheet, columns, frame: pd.DataFrame, first_row: int = 0, totals=None, label: int = 0):
+        """Header (bold, frozen, with filters), the rows of ``frame`` (its columns in the order of
+        ``columns``; headers already in words) and, with ``totals`` ({column key: SUM or COUNT}),
+        a totals row below them: ``=SUBTOTAL(…)`` over the rows (a filter's hidden rows left out),
+        its value written as the formula's cached result; ``label`` is the column that says
+        "Total". Each column is converted once, up front: numbers (money, dates as Excel serial
+        numbers with a date format) and text, so that the row loop only writes. Returns the row
+        after the table."""
+        count = len(frame)
+        first, last = first_row + 1, first_row + count  # data rows
+        cells = []  # per column: (col, writer, format, values with None for empty cells)
+        sums = {}
+        widths = []
+        for col, ((key, _header, kind, width), values) in enumerate(
+            zip(columns, (frame[c] for c in frame.columns), strict=True)
         ):
             fmt = self.formats.get(kind)
             if kind == "date":
-                serial = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days
-                cells.append(
-                    (sheet.write_number, fmt, serial.astype(object).where(serial.notna(), None).tolist())
-                )
-            elif kind in ("money", "float", "int"):
+                numbers = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days.astype(float)
+            elif kind != "text":
                 numbers = pd.to_numeric(values, errors="coerce").astype(float)
+            if kind == "text":
+                text = values.astype(object).where(values.notna() & (values != ""), None)
                 cells.append(
-                    (sheet.write_number, fmt, numbers.astype(object).where(numbers.notna(), None).tolist())
+                    (col, sheet.write_string, None, [None if v is None else str(v) for v in text.tolist()])
                 )
             else:
-                text = values.astype(object).where(values.notna(), None)
                 cells.append(
-                    (sheet.write_string, None, [None if v is None else str(v) for v in text.tolist()])
+                    (
+                        col,
+                        sheet.write_number,
+                        fmt,
+                        numbers.astype(object).where(numbers.notna(), None).tolist(),
+                    )
                 )
-        count = len(frame)
+                biggest = float(numbers.abs().max()) if numbers.notna().any() else 0.0
+                if totals and key in totals:
+                    sums[key] = float(numbers.sum()) if totals[key] == SUM else int(numbers.notna().sum())
+                    biggest = max(biggest, abs(sums[key]))
+                width = max(width, _number_width(kind, biggest))
+            widths.append(width)
+        for col, ((_key, _header, kind, _width), width) in enumerate(zip(columns, widths, strict=True)):
+            sheet.set_column(col, col, width, self.formats.get(kind))
+        self.header_row(sheet, first_row, columns)
+        sheet.freeze_panes(first_row + 1, 0)
         for offset in range(count):
-            row = first_row + 1 + offset
-            for col, (write, fmt, values) in enumerate(cells):
+            row = first + offset
+            for col, write, fmt, values in cells:
                 value = values[offset]
-                if value is not None and value != "":
-                    if fmt is None:
-                        write(row, col, value)
-                    else:
-                        write(row, col, value, fmt)
-        sheet.autofilter(first_row, 0, first_row + max(count, 1), len(columns) - 1)
-        return sheet
-
-    def _writer(self, sheet, kind):
-        fmt = self.formats.get(kind)
-
-        def write(row, col, value):
-            value = _plain(value)
-            if value is None:
-                return
-            if kind == "date":
-                sheet.write_datetime(row, col, dt.datetime.fromisoformat(value), fmt)
-            elif kind in ("money", "float", "int"):
-                sheet.write_number(row, col, float(value), fmt)
+                if value is not None:
+                    write(row, col, value, fmt)
+        sheet.autofilter(first_row, 0, max(last, first), len(columns) - 1)
+        if not totals:
+            return last + 1
+        row = max(last, first) + 1
+        for col, (key, _header, kind, _width) in enumerate(columns):
+            if key in totals:
+                self.subtotal(sheet, row, col, totals[key], first, max(last, first), sums[key], kind)
+            elif col == label:
+                sheet.write_string(row, col, _("Total"), self.total["text"])
             else:
-                sheet.write_string(row, col, str(value))
+                sheet.write_blank(row, col, None, self.total["text"])
+        return row + 1
 
-        return write
+    def subtotal(self, sheet, row, col, function, first, last, value, kind):
+        """``=SUBTOTAL(function, first:last)`` in ``col``, ``value`` as its cached result."""
+        formula = f"=SUBTOTAL({function},{_cell(first, col)}:{_cell(last, col)})"
+        sheet.write_formula(row, col, formula, self.total[kind], value)
 
 
-def write_xlsx(plan: Plan, path: str) -> int:
-    workbook = xlsxwriter.Workbook(
-        path,
-        # strings_to_formulas: a text passed to write() stays text (each text is write_string anyway)
-        {"constant_memory": True, "default_date_format": "yyyy-mm-dd", "strings_to_formulas": False},
-    )
-    sheets = _Sheets(workbook)
-
-    summary = workbook.add_worksheet("Summary")
-    summary.set_column(0, 0, 30)
-    summary.set_column(1, 1, 18)
-    summary.write_string(0, 0, "Replacement plan", sheets.formats["title"])
+def _summary(sheets: _Sheets, plan: Plan) -> None:
+    summary = sheets.sheet("summary")
     totals = plan.totals()
     usage = totals["usage"]
     lines = [
-        (totals["at"], "Evaluated on", "date"),
-        (totals["horizon_years"], "Horizon (years)", "int"),
-        (totals["count"], "Assets in use", "int"),
-        (usage["spare"]["count"], "Spares, not in the plan", "int"),
-        (usage["planned"]["count"], "Planned, not in the plan", "int"),
-        (totals["due"], "Due within the horizon", "int"),
-        (totals["due_cost"], "Cost of those (CHF)", "money"),
-        (totals["backlog"], "Overdue (backlog)", "int"),
-        (totals["backlog_cost"], "Backlog cost (CHF)", "money"),
-        (totals["cost_unknown"], "Assets in use without a cost", "int"),
-        (totals["replacement_value"], "Replacement value (CHF)", "money"),
-        (totals["book_value"], "Book value (CHF)", "money"),
-        (totals["out_of_support"], "Out of support", "int"),
-        (totals["extend_service_life_years"], "Service life extended by (years)", "int"),
+        (totals["at"], N_("Evaluated on"), "date"),
+        (totals["horizon_years"], N_("Horizon (years)"), "count"),
+        (totals["count"], N_("Assets in use"), "count"),
+        (usage["spare"]["count"], N_("Spares, not in the plan"), "count"),
+        (usage["planned"]["count"], N_("Planned, not in the plan"), "count"),
+        (totals["due"], N_("Due within the horizon"), "count"),
+        (totals["due_cost"], N_("Cost of those (CHF)"), "money"),
+        (totals["backlog"], N_("Overdue (backlog)"), "count"),
+        (totals["backlog_cost"], N_("Backlog cost (CHF)"), "money"),
+        (totals["cost_unknown"], N_("Assets in use without a cost"), "count"),
+        (totals["replacement_value"], N_("Replacement value (CHF)"), "money"),
+        (totals["book_value"], N_("Book value (CHF)"), "money"),
+        (totals["out_of_support"], N_("Out of support"), "count"),
+        (totals["extend_service_life_years"], N_("Service life extended by (years)"), "count"),
     ]
-    row = 2
-    for value, label, kind in lines:
-        summary.write_string(row, 0, label, sheets.formats["bold"])
-        sheets._writer(summary, kind)(row, 1, value)
-        row += 1
-    if plan.budget is not None:
-        summary.write_string(row, 0, "Yearly budget", sheets.formats["bold"])
-        if isinstance(plan.budget, dict):
-            summary.write_string(row, 1, ", ".join(f"{k}: {v:,.0f}" for k, v in plan.budget.items()))
-        else:
-            summary.write_number(row, 1, float(plan.budget), sheets.formats["money"])
-        row += 1
-    row += 1
-    sheets.table(
-        "Summary",
-        VALUE,
-        plan.value[[c[0] for c in VALUE]],
-        first_row=row,
-        sheet=summary,
+    if totals.get("running_cost") is not None:
+        lines.append((totals["running_cost"], N_("Running costs of contracts (CHF)"), "money"))
+    if isinstance(plan.budget, dict):
+        lines += [
+            (value, (N_("Yearly budget"), name), "money") for name, value in sorted(plan.budget.items())
+        ]
+    elif plan.budget is not None:
+        lines.append((plan.budget, N_("Yearly budget"), "money"))
+    words = [_(label) if isinstance(label, str) else f"{_(label[0])}: {label[1]}" for _v, label, _k in lines]
+    biggest = max(
+        (abs(float(v)) for v, _label, kind in lines if kind == "money" and v is not None), default=0
     )
+    summary.set_column(0, 0, max(30, round(max(len(w) for w in words) * 1.15) + 2))
+    summary.set_column(1, 1, max(18, _number_width("money", biggest)))
+    summary.write_string(0, 0, _("Replacement plan"), sheets.formats["title"])
+    for row, ((value, _label, kind), word) in enumerate(zip(lines, words, strict=True), start=2):
+        summary.write_string(row, 0, word, sheets.formats["bold"])
+        value = _plain(value)
+        if value is None:
+            continue
+        if kind == "date":
+            summary.write_datetime(row, 1, dt.datetime.fromisoformat(value), sheets.formats["date"])
+        else:
+            summary.write_number(row, 1, float(value), sheets.formats[kind])
 
-    columns = schedule_columns(plan)
-    sheets.table("Schedule", columns, schedule_rows(plan))
 
-    budget = budget_frame(plan)
-    budget_columns = [("bucket", "Year", "text", 10)] + [
-        (str(c), str(c), "money", max(14, len(str(c)) + 2)) for c in budget.columns[1:]
+def _org_units(sheets: _Sheets, plan: Plan) -> None:
+    """The value view as the org-unit tree (``org_unit_tree``): each unit indented under its
+    parent, a subtotal per top-level unit (``=SUBTOTAL(109, …)`` over its subtree's rows) and a
+    total over every row (SUBTOTAL leaves the subtotals within its range out)."""
+    tree = org_unit_tree(plan)
+    sheet = sheets.sheet("org_units")
+    names = [
+        (_("Total %(unit)s") % {"unit": name} if kind == "subtotal" else name)
+        if kind != "total"
+        else _("Total")
+        for kind, name in zip(tree["kind"], tree["org_unit"], strict=True)
     ]
-    sheets.table("Budget", budget_columns, budget)
+    name_width = max((len(n) + 2 * lv for n, lv in zip(names, tree["level"], strict=True)), default=10)
+    columns = [("level", _("Level"), "int", 7), ("org_unit", _(VALUE[0][1]), "text", max(24, name_width + 4))]
+    for key, header, kind, width in VALUE[1:]:
+        values = pd.to_numeric(tree[key], errors="coerce").abs()
+        biggest = float(values.max()) if values.notna().any() else 0.0
+        columns.append((key, _(header), kind, max(width, _number_width(kind, biggest))))
+    for col, (_key, _header, kind, width) in enumerate(columns):
+        sheet.set_column(col, col, width, sheets.formats.get(kind))
+    sheets.header_row(sheet, 0, columns)
+    sheet.freeze_panes(1, 0)
+    row, block = 1, 1  # the first row of the current top-level unit's block
+    for record, name in zip(tree.to_dict("records"), names, strict=True):
+        kind, level = record["kind"], int(record["level"])
+        if kind == "unit":
+            if level == 1:
+                block = row
+            sheet.write_number(row, 0, level, sheets.formats["int"])
+            sheet.write_string(row, 1, name, sheets.indent(level - 1))
+            for col, (key, _header, fmt, _width) in enumerate(columns[2:], start=2):
+                if record[key] is not None and not pd.isna(record[key]):
+                    sheet.write_number(row, col, float(record[key]), sheets.formats[fmt])
+        else:
+            sheet.write_blank(row, 0, None, sheets.total["text"])
+            sheet.write_string(row, 1, name, sheets.total["text"])
+            first = block if kind == "subtotal" else 1
+            for col, (key, _header, fmt, _width) in enumerate(columns[2:], start=2):
+                value = float(record[key]) if record[key] is not None and not pd.isna(record[key]) else 0.0
+                if key in TREE_FIGURES:
+                    sheets.subtotal(sheet, row, col, SUM, first, max(row - 1, first), value, fmt)
+                else:  # a share: the subtree's own (value_view), not a sum
+                    sheet.write_number(row, col, value, sheets.total[fmt])
+        row += 1
+    sheet.autofilter(0, 0, max(row - 2, 1), len(columns) - 1)
 
-    if plan.capped is not None:
-        sheets.table(
-            "Capped plan",
-            CAPPED,
-            plan.capped.years[[c[0] for c in CAPPED]],
+
+def _budget(sheets: _Sheets, plan: Plan) -> None:
+    """The forecast per year (or quarter) × group, a totals row, and the contracts' running costs
+    (``Plan.running``, when the plan has them) below, with replacement + running in total."""
+    budget = budget_frame(plan)
+    budget["bucket"] = budget["bucket"].map(bucket_word)
+    quarters = plan.forecast.index.astype(str).str.contains("Q").any()
+    columns = [("bucket", _("Quarter") if quarters else _("Year"), "text", 10)] + [
+        (str(c), _(c) if c == "Total" else str(c), "money", max(14, len(str(c)) + 2))
+        for c in budget.columns[1:]
+    ]
+    sheet = sheets.sheet("budget")
+    totals = {c[0]: SUM for c in columns[1:]}
+    after = sheets.table(sheet, columns, budget, totals=totals)
+    running = getattr(plan, "running", None)
+    if running is None or not len(running):
+        return
+    replacement = _cell(after - 1, len(columns) - 1)  # the replacement's grand total
+    if "group" not in running.columns:  # the running costs per org unit
+        running = running.rename(columns={"org_unit": "group"})
+    lines = running.sort_values(["bucket", "contract", "group"], kind="stable", key=_bucket_order)
+    lines = lines.assign(
+        bucket=lines["bucket"].map(bucket_word),
+        kind=lines["kind"].map(lambda k: _(RUNNING_KINDS[k]) if k in RUNNING_KINDS else k),
+    )[[c[0] for c in RUNNING]]
+    head = after + 1
+    sheet.write_string(head, 0, _("Running costs of contracts"), sheets.formats["bold"])
+    cost_col = len(RUNNING) - 1
+    words = [(k, _(h), kind, w) for k, h, kind, w in RUNNING]
+    # the table's own widths are the Budget's: only the header and cells are written here
+    sheets.header_row(sheet, head + 1, words)
+    first = head + 2
+    values = [[None if pd.isna(v) else v for v in row] for row in lines.itertuples(index=False, name=None)]
+    for offset, record in enumerate(values):
+        for col, ((_k, _h, kind, _w), value) in enumerate(zip(RUNNING, record, strict=True)):
+            if value is None or value == "":
+                continue
+            if kind == "money":
+                sheet.write_number(first + offset, col, float(value), sheets.formats["money"])
+            else:
+                sheet.write_string(first + offset, col, str(value))
+    last = first + max(len(values), 1) - 1
+    running_total = float(pd.to_numeric(lines["cost"], errors="coerce").fillna(0).sum())
+    row = last + 1
+    sheet.write_string(row, 0, _("Total running costs"), sheets.total["text"])
+    sheets.subtotal(sheet, row, cost_col, SUM, first, last, running_total, "money")
+    replacement_total = float(budget["Total"].sum())
+    sheet.write_string(row + 1, 0, _("Replacement and running costs"), sheets.total["text"])
+    sheet.write_formula(
+        row + 1,
+        cost_col,
+        f"={replacement}+{_cell(row, cost_col)}",
+        sheets.total["money"],
+        replacement_total + running_total,
+    )
+    needed = _number_width("money", replacement_total + running_total)
+    sheet.set_column(cost_col, cost_col, max(needed, columns[cost_col][3] if cost_col < len(columns) else 0))
+
+
+def _bucket_order(values: pd.Series) -> pd.Series:
+    """Sort key of buckets: the backlog first, then the years (quarters) in order."""
+    if values.name != "bucket":
+        return values.astype(str).str.casefold()
+    return values.astype(str).map(lambda b: "" if b == rules.BACKLOG else b)
+
+
+def _capped(sheets: _Sheets, plan: Plan) -> None:
+    years = plan.capped.years[[c[0] for c in CAPPED]]
+    years = years.assign(group=years["group"].map(lambda g: _("Total") if g == TOTAL_GROUP else g))
+    columns = [(k, _(h), kind, w) for k, h, kind, w in CAPPED]
+    sheet = sheets.sheet("capped")
+    sheets.table(sheet, columns, years, totals={"budget": SUM, "spent": SUM, "replaced": SUM}, label=1)
+
+
+def scenario_name(scenario: whatif.Scenario) -> str:
+    """A scenario in words: "Plan", "Budget -20 %", "Budget CHF 2'000'000", "+1 year of service life"."""
+    if scenario.kind == whatif.BASELINE:
+        return _("Plan")
+    if scenario.kind == whatif.LIFE:
+        return ngettext(
+            "+%(years)d year of service life", "+%(years)d years of service life", scenario.extend_years
+        ) % {"years": scenario.extend_years}
+    if scenario.factor is not None:
+        return _("Budget %(change)s") % {"change": f"{(scenario.factor - 1) * 100:+.0f} %"}
+    amount = sum(scenario.budget.values()) if isinstance(scenario.budget, dict) else scenario.budget
+    return _("Budget CHF %(amount)s") % {"amount": f"{float(amount):,.0f}".replace(",", "'")}
+
+
+def _scenarios(sheets: _Sheets, plan: Plan, spec: whatif.Spec | None) -> None:
+    """The scenarios side by side (``lifecycle.scenarios``): a row per year (per bucket without a
+    budget), a group of columns per scenario under its name, totals of what adds up over years."""
+    runs = whatif.run(plan, spec)
+    table = whatif.table(plan, runs)
+    if plan.budget is None:
+        figures_ = [("cost", N_("Cost (CHF)"), "money", 16)]
+        first = [("bucket", _("Year"), "text", 10)]
+        table = table.assign(bucket=table["bucket"].map(bucket_word))
+    else:
+        figures_ = [
+            ("spent", N_("Spent (CHF)"), "money", 15),
+            ("replaced", N_("Replaced"), "count", 10),
+            ("deferred_cost", N_("Deferred (CHF)"), "money", 15),
+            ("unsupported_left", N_("Unsupported left"), "count", 12),
+        ]
+        first = [("year", _("Year"), "int", 8)]
+    columns = first + [
+        (f"{key}_{i}", _(header), kind, width)
+        for i in range(len(runs))
+        for key, header, kind, width in figures_
+    ]
+    table = table[[c[0] for c in columns]]
+    sheet = sheets.sheet("scenarios", title_rows=(0, 1))
+    # row 0: each scenario's name over its columns
+    sheet.set_row(0, 30)
+    sheet.write_blank(0, 0, None, sheets.formats["group"])
+    group_format = sheets.workbook.add_format(
+        {
+            "bold": True,
+            "bg_color": "#DDE3EA",
+            "align": "center",
+            "valign": "vcenter",
+            "left": 1,
+            "text_wrap": True,
+        }
+    )
+    for i, scenario in enumerate(runs):
+        start, end = 1 + i * len(figures_), i * len(figures_) + len(figures_)
+        if start == end:
+            sheet.write_string(0, start, scenario_name(scenario), group_format)
+        else:
+            sheet.merge_range(0, start, 0, end, scenario_name(scenario), group_format)
+    totals = {c[0]: SUM for c in columns[1:] if c[0].rsplit("_", 1)[0] in whatif.FLOWS}
+    sheets.table(sheet, columns, table, first_row=1, totals=totals)
+
+
+def write_xlsx(
+    plan: Plan, path: str, language: str | None = None, scenarios: whatif.Spec | None = None
+) -> int:
+    """The plan as a workbook for people (docs/workbook.md), in ``language`` (None: the active
+    one): Summary, Org units (the tree with subtotals), Schedule, Budget, Capped plan (with a
+    budget) and Scenarios (``scenarios``: which; by default the budget -20 % and +20 % and the
+    service life +1 and +2 years). Returns the number of schedule rows."""
+    language = workbook_language(language)
+    with translation.override(language):
+        workbook = xlsxwriter.Workbook(
+            path,
+            # strings_to_formulas: a text passed to write() stays text (each text is write_string anyway)
+            {"constant_memory": True, "default_date_format": "yyyy-mm-dd", "strings_to_formulas": False},
         )
-    workbook.close()
+        sheets = _Sheets(workbook, language, plan)
+        _summary(sheets, plan)
+        _org_units(sheets, plan)
+        columns = [(key, _(header), kind, width) for key, header, kind, width in schedule_columns(plan)]
+        sheets.table(
+            sheets.sheet("schedule"),
+            columns,
+            people_words(schedule_rows(plan)),
+            totals={"asset_id": COUNT, "cost": SUM, "book_value": SUM},
+            label=1,
+        )
+        _budget(sheets, plan)
+        if plan.capped is not None:
+            _capped(sheets, plan)
+        _scenarios(sheets, plan, scenarios)
+        workbook.close()
     return len(plan.schedule)
 
 

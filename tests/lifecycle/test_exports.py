@@ -43,7 +43,7 @@ def test_xlsx_workbook_for_people(world, tmp_path):  # noqa: F811
     plan = planning.build(AT, budget=2500)
     exports.write_xlsx(plan, str(path))
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "Schedule", "Budget", "Capped plan"]
+    assert book.sheetnames == ["Summary", "Org units", "Schedule", "Budget", "Capped plan", "Scenarios"]
 
     sheet = book["Schedule"]
     header = [c.value for c in sheet[1]]
@@ -56,22 +56,23 @@ def test_xlsx_workbook_for_people(world, tmp_path):  # noqa: F811
     cost = sheet.cell(row=2, column=col["Cost (CHF)"])
     assert cost.value == 1000 and isinstance(cost.value, int | float) and "CHF" in cost.number_format
     assert sheet.cell(row=2, column=col["Name"]).value == "a1"
-    assert sheet.max_row == 1 + 8
+    assert sheet.max_row == 1 + 8 + 1  # and the totals row (tests/lifecycle/test_workbook.py)
     from openpyxl.utils import get_column_letter
 
     assert sheet.column_dimensions[get_column_letter(col["Reason"])].width > 30  # wide enough to read
     assert sheet.cell(row=2, column=col["Reason"]).value == "service life of 8 years from purchase date"
-    assert sheet.cell(row=2, column=col["Basis"]).value == "service_life"
+    assert sheet.cell(row=2, column=col["Basis"]).value == "Service life"  # the label, not the code
 
     budget = book["Budget"]
     rows = list(budget.iter_rows(values_only=True))
     assert rows[0][0] == "Year" and rows[0][-1] == "Total"
     assert rows[1][0] == "backlog" and rows[1][-1] == 3000
-    assert [r[0] for r in rows[1:]] == ["backlog", *[str(y) for y in range(2027, 2037)]]
+    assert [r[0] for r in rows[1:-1]] == ["backlog", *[str(y) for y in range(2027, 2037)]]
+    assert rows[-1][0] == "Total" and rows[-1][-1] == "=SUBTOTAL(109,E2:E12)"
 
     capped = list(book["Capped plan"].iter_rows(values_only=True))
     assert capped[0][:4] == ("Year", "Budget of", "Budget (CHF)", "Spent (CHF)")
-    assert capped[1][:5] == (2027, "total", 2500, 2000, 2)
+    assert capped[1][:5] == (2027, "Total", plan.capped.years["budget"].iloc[0], 2000, 2)
 
     summary = book["Summary"]
     values = {r[0]: r[1] for r in summary.iter_rows(values_only=True) if r[0]}
@@ -83,7 +84,7 @@ def test_workbook_without_budget_has_no_capped_sheet(world, tmp_path):  # noqa: 
     path = tmp_path / "plan.xlsx"
     exports.write_xlsx(planning.build(AT), str(path))
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "Schedule", "Budget"]
+    assert book.sheetnames == ["Summary", "Org units", "Schedule", "Budget", "Scenarios"]
     assert "Planned year" not in [c.value for c in book["Schedule"][1]]
 
 
@@ -137,7 +138,7 @@ def test_export_plan_command(world, tmp_path):  # noqa: F811
         "2",
         stderr=io.StringIO(),
     )
-    assert openpyxl.load_workbook(xlsx).sheetnames[-1] == "Capped plan"
+    assert "Capped plan" in openpyxl.load_workbook(xlsx).sheetnames
     call_command(
         "export_plan",
         "--format",
@@ -153,7 +154,7 @@ def test_export_plan_command(world, tmp_path):  # noqa: F811
         stderr=io.StringIO(),
     )
     budget = list(openpyxl.load_workbook(xlsx)["Budget"].iter_rows(values_only=True))
-    assert budget[0] == ("Year", "firewall", "switch", "Total") and budget[2][0] == "2027Q1"
+    assert budget[0] == ("Quarter", "firewall", "switch", "Total") and budget[2][0] == "2027Q1"
 
 
 @pytest.mark.parametrize(
