@@ -1,11 +1,12 @@
 import django_tables2 as tables
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from collectors import failures
 from collectors.choices import RunStatus, RunTrigger
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, DiscoveryShard
 from werterhalt.tables import BadgeColumn, BaseTable, MomentColumn
+from werterhalt.templatetags.werterhalt import moment
 
 
 def format_duration(delta) -> str:
@@ -41,7 +42,7 @@ class LastRunColumn(tables.Column):
         return format_html(
             '<a href="{}">{}</a> <span class="badge badge-{}">{}</span>',
             value.get_absolute_url(),
-            timezone.localtime(value.started).strftime("%Y-%m-%d %H:%M"),
+            moment(value.started),
             RunStatus.color(value.status),
             value.get_status_display(),
         )
@@ -55,7 +56,7 @@ class DiscoveryScheduleTable(BaseTable):
     enabled = EnabledColumn()
     when = tables.Column(verbose_name=_("When"), order_by=("cron", "interval"))
     source = tables.Column(verbose_name=_("Hosts from"), order_by=("inventory_folder", "asset_filter"))
-    next_run = MomentColumn()
+    next_run = MomentColumn(default="—")
     last_run = LastRunColumn(order_by=("last_run__started",))
 
     class Meta:
@@ -70,8 +71,8 @@ class DiscoveryScheduleTable(BaseTable):
 
 class DiscoveryRunTable(tables.Table):
     id = tables.Column(linkify=True, verbose_name=_("Run"))
-    started = MomentColumn()
-    finished = MomentColumn()
+    started = MomentColumn(default="—")
+    finished = MomentColumn(default="—")
     status = BadgeColumn(color="get_status_color")
     schedule = tables.Column(linkify=True)
     trigger = BadgeColumn(choices=RunTrigger)
@@ -125,9 +126,9 @@ class DiscoveryShardTable(BaseTable):
         verbose_name=_("Hosts"), orderable=False, empty_values=(), attrs={"td": {"class": "num"}}
     )
     hosts_done = tables.Column(attrs={"td": {"class": "num"}})
-    started = MomentColumn()
-    finished = MomentColumn()
-    heartbeat = MomentColumn()
+    started = MomentColumn(default="—")
+    finished = MomentColumn(default="—")
+    heartbeat = MomentColumn(default="—")
 
     class Meta:
         model = DiscoveryShard
@@ -158,10 +159,29 @@ class DiscoveryShardTable(BaseTable):
 
 
 class DiscoveryHostTable(tables.Table):
+    """Hosts of runs. A failed host is shown with the asset it belongs to (``collectors.failures``:
+    by management address, else by name), looked up once for the page before it is rendered."""
+
     run = tables.Column(linkify=True)
     outcome = BadgeColumn(color="get_outcome_color")
-    asset = tables.Column(linkify=True)
+    asset = tables.Column(empty_values=(), order_by=("asset__name",))
     seconds = tables.Column(attrs={"td": {"class": "num"}})
+
+    def before_render(self, request):
+        rows = self.page.object_list if getattr(self, "page", None) else self.data
+        self.owners = failures.owners(getattr(row, "record", row) for row in rows)  # BoundRow or record
+
+    def asset_of(self, record):
+        return record.asset or getattr(self, "owners", {}).get(record.pk)
+
+    def render_asset(self, record):
+        asset = self.asset_of(record)
+        if asset is None:
+            return "—"
+        return format_html('<a href="{}" class="host-asset">{}</a>', asset.get_absolute_url(), asset)
+
+    def value_asset(self, record):
+        return str(record.asset or "")
 
     class Meta:
         model = DiscoveryHost

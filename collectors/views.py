@@ -8,19 +8,20 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from collectors import filtersets, forms, jobs, tables
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule
 from werterhalt import generic
+from werterhalt.templatetags.werterhalt import moment
 
 CHANGE_SCHEDULES = "collectors.change_discoveryschedule"
 
 
-def when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+def when(value) -> str:
+    """A point in time as people read it (the ``moment`` filter), "—" for none."""
+    return moment(value) or "—"
 
 
 class DiscoveryScheduleListView(generic.ObjectListView):

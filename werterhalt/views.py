@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from collectors import failures
 from collectors.models import DiscoveryHost, DiscoveryRun, HostKey
 from inventory.choices import AssetStatus
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
@@ -35,9 +36,14 @@ class DashboardView(View):
         today = timezone.localdate()
         stale_since = timezone.now() - dt.timedelta(days=STALE_DAYS)
         runs = list(DiscoveryRun.objects.order_by("-started")[:5])
-        failures = (
-            DiscoveryHost.objects.filter(run=runs[0], outcome="failed").order_by("name")[:20] if runs else []
+        failed = (
+            list(DiscoveryHost.objects.filter(run=runs[0], outcome="failed").order_by("name")[:20])
+            if runs
+            else []
         )
+        owners = failures.owners(failed)  # the asset each failed host belongs to, one query
+        for host in failed:
+            host.owner = host.asset if host.asset_id else owners.get(host.pk)
         context = {
             **self.figures(today),
             "today": today,
@@ -46,7 +52,7 @@ class DashboardView(View):
             "site_count": Site.objects.count(),
             "org_unit_count": OrgUnit.objects.count(),
             "runs": runs,
-            "failures": failures,
+            "failures": failed,
             "stale_count": Asset.objects.filter(last_seen__lt=stale_since).count(),
             "stale": Asset.objects.for_lists().filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
             "stale_days": STALE_DAYS,
@@ -127,6 +133,8 @@ class AssetView(generic.ObjectView):
             "discoveries": DiscoveryHost.objects.filter(asset=obj)
             .select_related("run")
             .order_by("-run__started")[:20],
+            # failed hosts recorded without an asset belong to it by address or name
+            "discovery_failures": failures.failures_of(obj),
             "replaced_by": obj.replaced_by.all(),
             "tags": obj.tags.all(),
             # a different SSH key at its address: discovery sends it no credentials until accepted
