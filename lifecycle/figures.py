@@ -23,10 +23,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from inventory.models import Asset
-from lifecycle import facts, rules, state
+from lifecycle import facts, periods, rules, state
 from lifecycle import frame as lframe
 from lifecycle.choices import Coverage, Risk, SupportStatus
 
@@ -61,28 +61,22 @@ def out_of_support_q(prefix: str = "") -> Q:
 
 def bucket_q(bucket: str, prefix: str = "") -> Q:
     """Assets whose planning bucket (``rules.bucket``, on the day their answers were stored) is
-    ``backlog`` or a year ("2027")."""
+    ``backlog`` or a fiscal year (``2027``, ``2026/27``, or its number)."""
     due = f"{prefix}lifecycle__replacement_due"
     if bucket == rules.BACKLOG:
         return usage_q(prefix=prefix) & Q(**{f"{due}__lt": F(f"{prefix}lifecycle__at")})
-    year = int(bucket)
-    return usage_q(prefix=prefix) & Q(**{f"{due}__gte": F(f"{prefix}lifecycle__at"), f"{due}__year": year})
+    first, last = periods.bounds(periods.year_of(bucket))
+    return (
+        usage_q(prefix=prefix)
+        & Q(**{f"{due}__gte": F(f"{prefix}lifecycle__at")})
+        & Q(**{f"{due}__gte": first, f"{due}__lte": last})
+    )
 
 
 def bucket_labels(at: dt.date, years: int = YEARS, freq: str = "year") -> list[str]:
-    """Every bucket of a plan on ``at``: the backlog, then each year (or quarter) of ``years``."""
-    labels = [rules.BACKLOG]
-    if freq == "quarter":
-        first = (at.month - 1) // 3 + 1
-        labels += [
-            f"{y}Q{q}"
-            for y in range(at.year, at.year + years)
-            for q in range(1, 5)
-            if (y, q) >= (at.year, first)
-        ]
-    else:
-        labels += [str(y) for y in range(at.year, at.year + years)]
-    return labels
+    """Every bucket of a plan on ``at``: the backlog, then each fiscal year (or quarter) of
+    ``years`` (``lifecycle.periods``)."""
+    return [rules.BACKLOG, *periods.labels(at, years, freq)]
 
 
 # --- per-asset answers as a frame ------------------------------------------------------------------
@@ -235,7 +229,8 @@ def empty(at: dt.date, years: int = YEARS) -> dict:
         "out_of_support_share": 0.0,
         "leaving_support": [{"months": m, "until": rules.add_months(at, m), "count": 0} for m in HORIZONS],
         "buckets": [
-            {"bucket": b, "year": None if b == rules.BACKLOG else int(b), "count": 0, "cost": zero}
+            {"bucket": b, "year": None if b == rules.BACKLOG else periods.year_of(b), "count": 0,
+             "cost": zero}
             for b in bucket_labels(at, years)
         ],
         "backlog": 0,
@@ -333,21 +328,28 @@ def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS, 
     )
     for row in result["leaving_support"]:
         row["count"] = agg[f"m{row['months']}"]
-    last = dt.date(at.year + years - 1, 12, 31)
-    per_year = {
-        row["year"]: row
-        for row in used.filter(lifecycle__replacement_due__gte=at, lifecycle__replacement_due__lte=last)
-        .annotate(year=ExtractYear("lifecycle__replacement_due"))
-        .values("year")
+    last = periods.horizon_end(at, years)
+    per_year: dict[int, list] = {}  # fiscal year -> [count, cost], from calendar months
+    first_month = periods.start_month()
+    for row in (
+        used.filter(lifecycle__replacement_due__gte=at, lifecycle__replacement_due__lte=last)
+        .annotate(
+            year=ExtractYear("lifecycle__replacement_due"), month=ExtractMonth("lifecycle__replacement_due")
+        )
+        .values("year", "month")
         .annotate(n=Count("pk"), cost=_sum("lifecycle__replacement_cost"))
         .order_by()
-    }
+    ):
+        year = row["year"] if row["month"] >= first_month else row["year"] - 1
+        sums = per_year.setdefault(year, [0, Decimal("0")])
+        sums[0] += row["n"]
+        sums[1] += row["cost"]
     for row in result["buckets"]:
         if row["year"] is None:
             row["count"], row["cost"] = agg["backlog"], agg["backlog_cost"].quantize(CENT)
         elif row["year"] in per_year:
-            row["count"] = per_year[row["year"]]["n"]
-            row["cost"] = per_year[row["year"]]["cost"].quantize(CENT)
+            row["count"] = per_year[row["year"]][0]
+            row["cost"] = per_year[row["year"]][1].quantize(CENT)
     _close(result)
     return result
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.choices import HardwareCategory
 from inventory.forms import AssetListField
 from inventory.models import Manufacturer, OrgUnit, Site
-from lifecycle import planning
+from lifecycle import budgets, planning
 from lifecycle.choices import SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt.forms import DayField, IdsField, StyledModelForm
@@ -109,6 +109,29 @@ class _SwitchField(forms.BooleanField):
         return _SWITCH[text]
 
 
+class _BudgetLines(forms.Textarea):
+    """The budget lines of a textarea, or of repeated ``org_budget`` query parameters (the API)."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+            return "\n".join(values) if values else None
+        return data.get(name)
+
+
+class _BudgetLinesField(forms.CharField):
+    """``lifecycle.budgets.OrgBudgets`` from lines ``org unit; year; CHF``: an error names the line."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return budgets.parse(text)
+        except budgets.BudgetError as e:
+            raise forms.ValidationError(str(e), code="invalid") from None
+
+
 class PlanForm(forms.Form):
     """What the Planning page and the plan API take: as of, horizon, budget, what-if, filters."""
 
@@ -176,6 +199,39 @@ class PlanForm(forms.Form):
         required=False,
         help_text=_("Price spares and planned assets into the backlog and the yearly budget."),
     )
+    org_budget = _BudgetLinesField(
+        label=_("Budgets per org unit"),
+        required=False,
+        max_length=20_000,
+        widget=_BudgetLines(attrs={"rows": 3, "placeholder": _("Bildung; 2027; 250'000")}),
+        help_text=_(
+            "One line each: org unit; year; CHF (or org unit; CHF for every year). A unit's budget "
+            "also pays for the units below it that have none. Instead of one yearly budget."
+        ),
+    )
+    first_period = forms.ChoiceField(
+        label=_("First period"),
+        required=False,
+        initial=planning.FIRST_PRORATED,
+        choices=[
+            (planning.FIRST_PRORATED, _("Share of the budget left this year")),
+            (planning.FIRST_FULL, _("The whole yearly budget")),
+        ],
+        help_text=_("The first period runs from the plan's date to the end of its fiscal year."),
+    )
+    running_costs = forms.ChoiceField(
+        label=_("Contracts' running costs"),
+        required=False,
+        initial="on",
+        choices=[("on", _("In the forecast")), ("off", _("Left out"))],
+        help_text=_("Yearly contract costs and their renewals, as lines of their own."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("budget") is not None and data.get("org_budget"):
+            self.add_error("org_budget", _("Give either one yearly budget or budgets per org unit."))
+        return data
 
     def arguments(self) -> dict:
         """Keyword arguments of ``lifecycle.planning.build`` (call after ``is_valid()``)."""
@@ -191,12 +247,14 @@ class PlanForm(forms.Form):
         return {
             "at": data["at"] or timezone.localdate(),
             "filters": filters,
-            "budget": float(data["budget"]) if data["budget"] is not None else None,
+            "budget": float(data["budget"]) if data["budget"] is not None else (data["org_budget"] or None),
             "extend_years": data["extend_years"] or 0,
             "by": data["group_by"] or "org_unit",
             "freq": data["period"] or "year",
             "fill": data["fill"] or planning.FILL_GAPS,
             "include_spares": data["include_spares"],
+            "first_period": data["first_period"] or planning.FIRST_PRORATED,
+            "running": data["running_costs"] != "off",
         }
 
 

@@ -25,7 +25,7 @@ from dataclasses import fields
 import numpy as np
 import pandas as pd
 
-from lifecycle import rules
+from lifecycle import periods, rules
 
 HW_FIELDS = [f.name for f in fields(rules.HardwareDates)]
 SW_FIELDS = [f.name for f in fields(rules.SoftwareDates)]
@@ -172,8 +172,8 @@ def usage(status: np.ndarray) -> np.ndarray:
 
 
 def bucket(due: np.ndarray, at: dt.date, group: np.ndarray | None = None, freq: str = "year") -> np.ndarray:
-    """``rules.bucket`` for arrays: ``backlog``, the year or quarter of ``due``, or None (no date,
-    or not in use when ``group`` is given)."""
+    """``rules.bucket`` for arrays: ``backlog``, the fiscal year or quarter of ``due``
+    (``periods``), or None (no date, or not in use when ``group`` is given)."""
     due = np.asarray(due).astype("datetime64[D]")
     out = np.full(due.shape, None, dtype=object)
     has = ~np.isnat(due)
@@ -181,11 +181,7 @@ def bucket(due: np.ndarray, at: dt.date, group: np.ndarray | None = None, freq: 
         has &= np.asarray(group, dtype=object) == rules.IN_USE
     if not has.any():
         return out
-    months = due[has].astype("datetime64[M]").astype(np.int64)
-    years = (months // 12 + 1970).astype(str).astype(object)
-    labels = years.copy()
-    if freq == "quarter":
-        labels += "Q" + (months % 12 // 3 + 1).astype(str).astype(object)
+    labels = periods.label_array(due[has], freq)
     labels[due[has] < np.datetime64(at, "D")] = rules.BACKLOG
     out[has] = labels
     return out

@@ -23,7 +23,7 @@ from django.db.models import F
 
 from inventory.models import Asset
 from inventory.models.organisation import descendants
-from lifecycle import facts, figures, rules
+from lifecycle import budgets, facts, figures, periods, rules
 from lifecycle import frame as lframe
 from lifecycle.models import HardwareNotice
 
@@ -37,6 +37,11 @@ BACKLOG = rules.BACKLOG
 # fits after the first that does not; "strict" stops at the first that does not fit.
 FILL_GAPS, FILL_STRICT = "gaps", "strict"
 FILLS = (FILL_GAPS, FILL_STRICT)
+
+# The first period of a capped plan runs from ``at`` to the end of its fiscal year: with the share
+# of the yearly budget left on ``at`` ("prorated", the default) or the whole ("full").
+FIRST_PRORATED, FIRST_FULL = "prorated", "full"
+FIRST_PERIODS = (FIRST_PRORATED, FIRST_FULL)
 
 # The usage groups a plan prices (``figures``' groups): the assets in use, and with
 # ``include_spares`` the spares and planned assets as well. Decommissioned assets never.
@@ -56,7 +61,7 @@ class Filters:
 
 
 def horizon_end(at: dt.date, years: int) -> dt.date:
-    return dt.date(at.year + years - 1, 12, 31)
+    return periods.horizon_end(at, years)
 
 
 # --- the frame -------------------------------------------------------------------------------------
@@ -203,21 +208,28 @@ class CappedPlan:
 def capped_plan(
     sched: pd.DataFrame,
     at: dt.date,
-    budget: float | dict[str, float],
+    budget: float | dict[str, float] | budgets.OrgBudgets,
     horizon: int = 10,
     by: str = "org_unit",
     fill: str = FILL_GAPS,
+    first_period: str = FIRST_PRORATED,
 ) -> CappedPlan:
-    """Spend at most ``budget`` a year — one total, or per ``by`` group (an org unit's name; groups
-    without a budget get none) — replacing what is due by the end of each year in priority order
-    (``priority``). ``fill="gaps"``: after the first replacement that does not fit, every later
-    one that still fits in what is left of the year's budget is taken too (in priority order);
-    ``fill="strict"``: the year stops at the first that does not fit. The rest, and what comes
-    due, carries over to the next year. An asset costing more than a whole year's budget never
-    fits and is marked so instead of blocking everything after it. Unknown costs count as 0 and
-    are marked. Works on numpy arrays in priority order: ~10 ms a year for 100,000 assets."""
+    """Spend at most ``budget`` a fiscal year (``lifecycle.periods``) — one total, or per ``by``
+    group (an org unit's name; groups without a budget get none), or per org unit and year
+    (``budgets.OrgBudgets``: a unit's budget pays for its subtree) — replacing what is due by the
+    end of each year in priority order (``priority``). The first period runs from ``at`` to the end
+    of its fiscal year; with ``first_period="prorated"`` (the default) it has the share of the
+    year's budget that is left on ``at``, with ``"full"`` the whole. ``fill="gaps"``: after the
+    first replacement that does not fit, every later one that still fits in what is left of the
+    year's budget is taken too (in priority order); ``fill="strict"``: the year stops at the first
+    that does not fit. The rest, and what comes due, carries over to the next year. An asset
+    costing more than a whole year's budget never fits and is marked so instead of blocking
+    everything after it. Unknown costs count as 0 and are marked. Works on numpy arrays in
+    priority order: ~10 ms a year for 100,000 assets."""
     if fill not in FILLS:
         raise ValueError(f"fill must be one of {FILLS}, not {fill!r}")
+    if first_period not in FIRST_PERIODS:
+        raise ValueError(f"first_period must be one of {FIRST_PERIODS}, not {first_period!r}")
     rows = sched.sort_values(["priority", "replacement_due", "name"], kind="stable")
     n = len(rows)
     cost = rows["cost"].fillna(0.0).to_numpy(dtype=float)
@@ -227,20 +239,34 @@ def capped_plan(
     ).to_numpy()
     critical = (rows["risk"] == rules.CRITICAL).to_numpy()
     high = (rows["risk"] == rules.HIGH).to_numpy()
-    if isinstance(budget, dict):
+    if isinstance(budget, budgets.OrgBudgets):
+        names = budget.groups(rows["org_unit_id"]).to_numpy(dtype=object)
+        groups = {name: names == name for name in [*budget.by_name(periods.fiscal_year(at)), budgets.NONE]}
+        groups = {name: mask for name, mask in groups.items() if name != budgets.NONE or mask.any()}
+
+        def limit_of(name, year):
+            return budget.by_name(year).get(name, 0.0)
+    elif isinstance(budget, dict):
         names = rows[by].fillna("—").to_numpy(dtype=object)
         groups = {name: names == name for name in pd.unique(names)}
-        budgets = {name: float(budget.get(name, 0.0)) for name in groups}
+
+        def limit_of(name, year):
+            return float(budget.get(name, 0.0))
     else:
         groups = {"total": np.ones(n, dtype=bool)}
-        budgets = {"total": float(budget)}
-    planned = np.zeros(n, dtype=np.int64)  # 0: not planned
+
+        def limit_of(name, year):
+            return float(budget)
+    first = periods.fiscal_year(at)
+    share = periods.first_share(at) if first_period == FIRST_PRORATED else 1.0
+    planned = np.zeros(n, dtype=np.int64)  # 0: not planned, else the fiscal year (``periods``)
     too_big_ever = np.zeros(n, dtype=bool)
     summary = []
-    for year in range(at.year, at.year + horizon):
-        end = np.datetime64(f"{year}-12-31", "ns")
+    for year in range(first, first + horizon):
+        start, last = periods.bounds(year)
+        end = np.datetime64(last.isoformat(), "ns")
         for name, in_group in groups.items():
-            limit = budgets[name]
+            limit = round(limit_of(name, year) * (share if year == first else 1.0), 2)
             waiting = (planned == 0) & (due <= end) & in_group
             too_big = waiting & (cost > limit)
             too_big_ever |= too_big
@@ -251,6 +277,9 @@ def capped_plan(
             summary.append(
                 {
                     "year": year,
+                    "period": periods.year_label(year),
+                    "start": max(start, at),
+                    "end": last,
                     "group": name,
                     "budget": limit,
                     "spent": float(cost[taken].sum()),
@@ -270,22 +299,25 @@ def capped_plan(
         "exceeds the yearly budget",
         np.where(rows["cost"].isna().to_numpy(), "cost unknown", ""),
     )
-    years = pd.DataFrame(
-        summary,
-        columns=[
-            "year",
-            "group",
-            "budget",
-            "spent",
-            "replaced",
-            "deferred",
-            "deferred_cost",
-            "unsupported_left",
-            "critical_left",
-            "high_left",
-        ],
-    )
+    years = pd.DataFrame(summary, columns=YEAR_COLUMNS)
     return CappedPlan(rows=rows.loc[sched.index], years=years)
+
+
+YEAR_COLUMNS = [
+    "year",
+    "period",
+    "start",
+    "end",
+    "group",
+    "budget",
+    "spent",
+    "replaced",
+    "deferred",
+    "deferred_cost",
+    "unsupported_left",
+    "critical_left",
+    "high_left",
+]
 
 
 def _fill(queue: np.ndarray, cost: np.ndarray, limit: float, fill: str) -> np.ndarray:
@@ -308,6 +340,84 @@ def _fill(queue: np.ndarray, cost: np.ndarray, limit: float, fill: str) -> np.nd
         left -= float(sums[k - 1])
         queue = queue[k + 1 :]  # queue[k] did not fit in what was left
     return np.concatenate(parts) if parts else queue[:0]
+
+
+# --- contracts' running costs --------------------------------------------------------------------
+
+RUNNING, RENEWAL = "running", "renewal"
+RUNNING_COLUMNS = ["bucket", "contract_id", "contract", "kind", "group", "cost"]
+
+
+def running_costs(
+    frame: pd.DataFrame, at: dt.date, horizon: int = 10, by: str = "org_unit", freq: str = "year", whole=True
+) -> pd.DataFrame:
+    """What the contracts cost in each period of the plan (docs/planning.md, "Running costs"): a
+    contract's yearly cost by the days of the period it runs (``running``), and after its end, if
+    it still covers an asset in use, the same yearly cost as a renewal until the horizon ends
+    (``renewal``). A contract's cost is split over the ``by`` groups of the assets in use it covers
+    (by count); a plan over some of the assets (``whole`` False) carries only the covered assets'
+    share, a plan over all (``whole``) also contracts that cover no asset in use (group ``—``).
+    Contracts without a yearly cost add nothing. Rows: ``RUNNING_COLUMNS``."""
+    from lifecycle.models import Contract  # the plan's only reach into contracts
+
+    spans = periods.spans(at, horizon, freq)
+    last = spans[-1][2]
+    contracts = list(
+        Contract.objects.filter(yearly_cost__gt=0, start__lte=last).values_list(
+            "pk", "provider", "number", "start", "end", "yearly_cost"
+        )
+    )
+    if not contracts:
+        return pd.DataFrame(columns=RUNNING_COLUMNS)
+    links = Contract.assets.through.objects.filter(contract_id__in=[c[0] for c in contracts])
+    in_use = links.filter(asset__in=figures.in_use())  # the split's whole: every covered asset in use
+    pairs = list(in_use.values_list("contract_id", "asset_id"))
+    links = pd.DataFrame(pairs, columns=["contract_id", "asset_id"])
+    totals = links.groupby("contract_id").size().astype(float)
+    used = frame[frame["usage"] == rules.IN_USE][["asset_id", by]]
+    covered = links.merge(used, on="asset_id", how="inner")
+    covered[by] = covered[by].fillna("—")
+    shares = covered.groupby(["contract_id", by]).size()
+    with_shares = set(shares.index.get_level_values(0))
+    rows = []
+    for pk, provider, number, start, end, yearly in contracts:
+        yearly = float(yearly)
+        if pk in with_shares:
+            split = {group: count / totals[pk] for group, count in shares.loc[pk].items()}
+        elif whole and pk not in totals.index:
+            split = {"—": 1.0}  # covers no asset in use: its running cost still falls due
+        else:
+            continue  # its assets are all outside the plan's filters
+        for name, first, end_of in spans:
+            year_start, year_end = periods.bounds(periods.year_of(name))
+            days = (year_end - year_start).days + 1
+            running = max(0, (min(end, end_of) - max(start, first)).days + 1)
+            renewed = pk in totals.index  # still covers an asset in use
+            renewal = max(0, (end_of - max(end + dt.timedelta(days=1), first)).days + 1) if renewed else 0
+            for kind, count in ((RUNNING, running), (RENEWAL, renewal)):
+                if count:
+                    for group, share in split.items():
+                        cost = yearly * count / days * share
+                        rows.append((name, pk, f"{provider} {number}", kind, group, cost))
+    out = pd.DataFrame(rows, columns=RUNNING_COLUMNS)
+    out["cost"] = out["cost"].round(2)
+    return out
+
+
+def running_per_bucket(plan: Plan) -> pd.DataFrame:
+    """The contracts' running costs and renewals per period of the plan's forecast (every period,
+    empty ones as 0; no backlog: running costs are never overdue): columns ``running``,
+    ``renewal``, ``total``. Empty without running costs (``running`` off)."""
+    labels = [b for b in plan.forecast.index if b != BACKLOG]
+    if plan.running is None:
+        return pd.DataFrame(columns=[RUNNING, RENEWAL, "total"])
+    table = plan.running.pivot_table(
+        index="bucket", columns="kind", values="cost", aggfunc="sum", fill_value=0.0
+    )
+    table = table.reindex(index=labels, columns=[RUNNING, RENEWAL], fill_value=0.0).fillna(0.0)
+    table["total"] = table[RUNNING] + table[RENEWAL]
+    table.index.name = "bucket"
+    return table.round(2)
 
 
 # --- what-if -------------------------------------------------------------------------------------
@@ -393,6 +503,8 @@ class Plan:
     value: pd.DataFrame
     fill: str = FILL_GAPS
     include_spares: bool = False
+    first_period: str = FIRST_PRORATED
+    running: pd.DataFrame | None = None  # contracts' running costs per period (``running_costs``)
 
     def totals(self) -> dict:
         """The figures of ``lifecycle.figures.totals`` over the plan's assets (every key: counts,
@@ -408,33 +520,46 @@ class Plan:
         return {
             **result,
             "horizon_years": years,
-            "budget": self.budget,
+            "budget": self.budget.jsonable() if isinstance(self.budget, budgets.OrgBudgets) else self.budget,
             "extend_service_life_years": self.extend_years,
             "fill": self.fill,
             "include_spares": self.include_spares,
+            "first_period": self.first_period,
+            "fiscal_year_start_month": periods.start_month(),
+            "running_cost": None if self.running is None else round(float(self.running["cost"].sum()), 2),
         }
 
 
 def build(
     at: dt.date,
     filters: Filters | None = None,
-    budget: float | dict[str, float] | None = None,
+    budget: float | dict[str, float] | budgets.OrgBudgets | None = None,
     extend_years: int = 0,
     by: str = "org_unit",
     freq: str = "year",
     fill: str = FILL_GAPS,
     include_spares: bool = False,
+    first_period: str = FIRST_PRORATED,
+    running: bool = True,
 ) -> Plan:
-    """Schedule, forecast per ``freq`` × ``by``, capped plan (with a budget, filled by ``fill``)
-    and value view. ``include_spares``: spares and planned assets are priced into the backlog and
-    the budget years too (schedule, forecast, capped plan and the totals' buckets); off by
+    """Schedule, forecast per ``freq`` × ``by``, capped plan (with a budget — one yearly total, per
+    ``by`` group, or ``budgets.OrgBudgets`` — filled by ``fill``, its first period ``first_period``)
+    and value view; with ``running`` the contracts' running costs and renewals per period
+    (``running_costs``). ``include_spares``: spares and planned assets are priced into the backlog
+    and the budget years too (schedule, forecast, capped plan and the totals' buckets); off by
     default, as every other figure (docs/planning.md)."""
     filters = filters or Filters()
     frame = extend_service_life(assets_frame(at, filters), extend_years, at)
     if include_spares:
         frame = price_spares(frame, at)
     sched = schedule(at, filters, frame)
-    capped = capped_plan(sched, at, budget, filters.horizon, fill=fill) if budget is not None else None
+    capped = (
+        capped_plan(sched, at, budget, filters.horizon, fill=fill, first_period=first_period)
+        if budget is not None
+        else None
+    )
+    chosen = (filters.org_units, filters.sites, filters.categories, filters.manufacturers, filters.statuses)
+    whole = not any(chosen)
     return Plan(
         at=at,
         filters=filters,
@@ -447,4 +572,6 @@ def build(
         value=value_view(frame),
         fill=fill,
         include_spares=include_spares,
+        first_period=first_period,
+        running=running_costs(frame, at, filters.horizon, by, freq, whole) if running else None,
     )

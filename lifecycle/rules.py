@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from lifecycle import periods
+
 Milestone = dt.date | bool | None
 
 # Status values (equal to lifecycle.choices.SupportStatus / Coverage / Risk)
@@ -275,13 +277,14 @@ def usage(asset_status: str) -> str:
 
 def bucket(due: dt.date | None, at: dt.date, group: str = IN_USE, freq: str = "year") -> str | None:
     """The planning bucket of an asset on ``at``: ``backlog`` when its replace-by date is before
-    ``at`` (overdue), else the year (``2027``) or quarter (``2027Q1``) of that date. Only assets in
-    use have one (see ``USAGE``); so has nothing without a replace-by date (None)."""
+    ``at`` (overdue), else the fiscal year (``2027``, ``2026/27``) or quarter (``2027Q1``) of that
+    date (``lifecycle.periods``). Only assets in use have one (see ``USAGE``); so has nothing
+    without a replace-by date (None)."""
     if due is None or group != IN_USE:
         return None
     if due < at:
         return BACKLOG
-    return f"{due.year}Q{(due.month - 1) // 3 + 1}" if freq == "quarter" else str(due.year)
+    return periods.label(due, freq)
 
 
 def book_value(

@@ -10,7 +10,7 @@ from django.views import View
 
 from inventory.models import Asset
 from inventory.tables import asset_panel_table
-from lifecycle import assess, exports, filtersets, forms, labels, planning, tables
+from lifecycle import assess, exports, filtersets, forms, labels, periods, planning, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
 from werterhalt.cells import CSV_DIALECTS, DEFAULT_CSV_DIALECT
@@ -172,8 +172,17 @@ class PlanningView(PermissionRequiredMixin, View):
             yearly = isinstance(plan.budget, int | float)  # one budget, not one per org unit
             line = (_("Budget per year"), float(plan.budget)) if yearly else None
             capped_chart = charts.bar_chart(
-                [(str(r.year), r.spent, "bar") for r in plan.capped.years.itertuples()], line=line
+                [(r.period, r.spent, "bar") for r in plan.capped.years.groupby("period", sort=False)["spent"]
+                 .sum().reset_index().itertuples()],
+                line=line,
             )
+        running = planning.running_per_bucket(plan)
+        replacement = totals.drop(planning.BACKLOG, errors="ignore")
+        running_rows = [
+            {"bucket": b, "running": r.running, "renewal": r.renewal, "total": r.total,
+             "replacement": float(replacement.get(b, 0.0)), "both": r.total + float(replacement.get(b, 0.0))}
+            for b, r in running.iterrows()
+        ]
         query = request.GET.copy()
         for download_param in ("download", "table", "dialect"):
             query.pop(download_param, None)
@@ -188,7 +197,16 @@ class PlanningView(PermissionRequiredMixin, View):
                 "capped_chart": capped_chart,
                 "forecast": plan.forecast,
                 "query": query.urlencode(),
-                "capped_years": plan.capped.years.to_dict("records") if plan.capped is not None else None,
+                "capped_years": (
+                    [
+                        {**y, "first_day": periods.bounds(y["year"])[0]}
+                        for y in plan.capped.years.to_dict("records")
+                    ]
+                    if plan.capped is not None
+                    else None
+                ),
+                "capped_groups": plan.capped is not None and plan.capped.years["group"].nunique() > 1,
+                "running": running_rows if plan.running is not None and len(plan.running) else None,
                 "value": plan.value.to_dict("records"),
                 # NaN (no suggestion, no cost) shows as empty, not as "nan"
                 "schedule": _rows(plan.schedule.head(50).assign(replacement_reason=labels.reasons)),

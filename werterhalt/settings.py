@@ -289,6 +289,13 @@ if LIFECYCLE_REFRESH not in {"", "rq", "thread", "inline"}:
 LIFECYCLE_QUEUE = os.environ.get("LIFECYCLE_QUEUE", DISCOVERY_QUEUE)  # the workers discovery has
 RQ_QUEUES.setdefault(LIFECYCLE_QUEUE, dict(RQ_QUEUES[DISCOVERY_QUEUE]))
 
+# Budget periods (lifecycle.periods): the month the fiscal year starts in, 1 = the calendar year;
+# e.g. 7 plans July to June, the years named 2026/27.
+_fiscal = os.environ.get("FISCAL_YEAR_START_MONTH", "1")
+if not _fiscal.isdigit() or not 1 <= int(_fiscal) <= 12:
+    raise ImproperlyConfigured(f"FISCAL_YEAR_START_MONTH must be a month from 1 to 12, not {_fiscal!r}")
+FISCAL_YEAR_START_MONTH = int(_fiscal)
+
 LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
 
 # --- UI and API ---------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ class PlanView(APIView):
     """The replacement plan (the Planning page's): JSON with totals, schedule, budget per year ×
     org unit, the budget-capped plan and the value view; ``download=csv`` or ``download=xlsx``
     for the files. Parameters: ``at``, ``horizon``, ``budget``, ``extend_years``, ``org_unit``,
-    ``site``, ``manufacturer`` (ids, repeatable), ``category``, ``hardware_status``."""
+    ``site``, ``manufacturer`` (ids, repeatable), ``category``, ``hardware_status``, ``fill``,
+    ``include_spares``, ``org_budget`` (repeatable), ``first_period``, ``running_costs``."""
 
     permission_classes = [CanViewPlans]
 
@@ -106,6 +107,13 @@ class PlanView(APIView):
                              description="capped plan: fill leftover budget (gaps) or stop (strict)"),
             OpenApiParameter("include_spares", OpenApiTypes.BOOL,
                              description="price spares and planned assets into the backlog and budget"),
+            OpenApiParameter("org_budget", OpenApiTypes.STR, many=True,
+                             description="a budget per org unit: 'org unit; year; CHF' or 'org unit; CHF' "
+                             "(repeatable; instead of budget)"),
+            OpenApiParameter("first_period", OpenApiTypes.STR, enum=["prorated", "full"],
+                             description="capped plan: the first period's share of the yearly budget"),
+            OpenApiParameter("running_costs", OpenApiTypes.STR, enum=["on", "off"],
+                             description="contracts' running costs and renewals in the forecast (on)"),
             OpenApiParameter("download", OpenApiTypes.STR, enum=["csv", "xlsx", "json"]),
         ],
         responses={200: OpenApiTypes.OBJECT},

@@ -50,7 +50,7 @@ def written(plan, tmp_path, dialect, table) -> bytes:
 
 @pytest.mark.parametrize("table", ["schedule", "budget", "capped"])
 def test_excel_ch_reads_back_as_excel_does_with_umlauts_intact(swiss, tmp_path, table):
-    plan = planning.build(AT, budget=2500)
+    plan = planning.build(AT, budget=2500, first_period="full")
     rfc = written(plan, tmp_path, "rfc4180", table)
     excel = written(plan, tmp_path, "excel-ch", table)
 
@@ -71,7 +71,7 @@ def test_excel_ch_reads_back_as_excel_does_with_umlauts_intact(swiss, tmp_path, 
 
 
 def test_numbers_are_plain_for_swiss_excel(swiss, tmp_path):
-    plan = planning.build(AT, budget=2500)
+    plan = planning.build(AT, budget=2500, first_period="full")
     budget = excel_rows(written(plan, tmp_path, "excel-ch", "budget"))
     assert budget[0] == ["bucket", "City", "IT", SCHOOLS, "Total"]
     assert budget[1] == ["backlog", "0.00", "1000.00", "2000.00", "3000.00"]
@@ -120,8 +120,11 @@ def test_command_writes_every_table_in_both_dialects(swiss, tmp_path):
     assert budget[0] == ["bucket", "City", "IT", SCHOOLS, "Total"]
     assert [r[0] for r in budget[1:]] == ["backlog", *[str(y) for y in range(2027, 2037)]]
 
-    capped = plain_rows(export(tmp_path, "--table", "capped", "--budget", "2'500"))
+    capped = plain_rows(export(tmp_path, "--table", "capped", "--budget", "2'500", "--first-period", "full"))
     assert capped[1][:5] == ["2027", "total", "2500.00", "2000.00", "2"]
+    # by default the first period (15 January to 31 December) has the share of the year left
+    capped = plain_rows(export(tmp_path, "--table", "capped", "--budget", "2'500"))
+    assert capped[1][:3] == ["2027", "total", f"{2500 * 351 / 365:.2f}"] and capped[2][2] == "2500.00"
 
     stdout = io.StringIO()
     call_command(

@@ -103,7 +103,7 @@ def test_the_inventory_is_as_the_table_says(inventory):
 )
 def test_capped_plan_fill_rule(inventory, fill, years, spent_by_year):
     sched = planning.schedule(AT, planning.Filters(org_units=[inventory["A"].pk]))
-    plan = planning.capped_plan(sched, AT, budget=5000, fill=fill)
+    plan = planning.capped_plan(sched, AT, budget=5000, fill=fill, first_period="full")
     assert planned_years(plan) == years
     assert spent(plan) == spent_by_year
     first = plan.years.set_index("year").loc[2027]
@@ -115,7 +115,7 @@ def test_gaps_keep_priority_order_among_what_is_taken(inventory):
     """Budget 4500: x1 (3000) fits, x2 (3000) does not, x3 (1000) fits, x4 (1000) no longer does:
     the leftover goes to the higher-priority small item, never the later one first."""
     sched = planning.schedule(AT, planning.Filters(org_units=[inventory["A"].pk]))
-    plan = planning.capped_plan(sched, AT, budget=4500)
+    plan = planning.capped_plan(sched, AT, budget=4500, first_period="full")
     assert planned_years(plan) == {"x1": 2027, "x3": 2027, "x2": 2028, "x4": 2028}
     assert spent(plan) == {2027: 4000, 2028: 4000}
 
@@ -123,7 +123,7 @@ def test_gaps_keep_priority_order_among_what_is_taken(inventory):
 def test_an_item_over_the_whole_budget_keeps_its_handling_in_both_modes(inventory):
     sched = planning.schedule(AT, planning.Filters(org_units=[inventory["A"].pk]))
     for fill in planning.FILLS:
-        plan = planning.capped_plan(sched, AT, budget=2000, fill=fill)
+        plan = planning.capped_plan(sched, AT, budget=2000, fill=fill, first_period="full")
         years = planned_years(plan)
         assert years["x1"] is None and years["x2"] is None, fill  # 3000 > 2000: never
         notes = dict(zip(plan.rows["name"], plan.rows["note"], strict=True))
@@ -133,7 +133,7 @@ def test_an_item_over_the_whole_budget_keeps_its_handling_in_both_modes(inventor
 
 def test_unknown_fill_is_refused(inventory):
     with pytest.raises(ValueError, match="fill"):
-        planning.capped_plan(planning.schedule(AT), AT, budget=1000, fill="greedy")
+        planning.capped_plan(planning.schedule(AT), AT, budget=1000, fill="greedy", first_period="full")
 
 
 # Per org unit: A 5000 as above; B 2000: y1 (1500), y2 (1000) does not fit, y3 (500) does.
@@ -157,15 +157,15 @@ def test_unknown_fill_is_refused(inventory):
     ],
 )
 def test_capped_plan_per_org_unit_fills_each_unit(inventory, fill, a_years, b_years, a_spent, b_spent):
-    plan = planning.build(AT, budget={"A": 5000, "B": 2000}, fill=fill).capped
+    plan = planning.build(AT, budget={"A": 5000, "B": 2000}, fill=fill, first_period="full").capped
     assert planned_years(plan) == a_years | b_years
     assert spent(plan, "A") == a_spent and spent(plan, "B") == b_spent
     assert (plan.years["spent"] <= plan.years["budget"]).all()
 
 
 def test_spares_and_planned_are_out_by_default_and_in_with_the_switch(inventory):
-    off = planning.build(AT, budget=5000)
-    on = planning.build(AT, budget=5000, include_spares=True)
+    off = planning.build(AT, budget=5000, first_period="full")
+    on = planning.build(AT, budget=5000, include_spares=True, first_period="full")
     extra = 1000 + 3000  # s1 + p1; d1 (decommissioned) is in neither
     assert set(off.schedule["name"]) == {"x1", "x2", "x3", "x4", "y1", "y2", "y3"}
     assert set(on.schedule["name"]) == set(off.schedule["name"]) | {"s1", "p1"}
@@ -243,10 +243,11 @@ def test_export_plan_takes_the_fill_rule_and_the_spares_switch(
 
     out = tmp_path / "capped.csv"
     call_command("export_plan", "--format", "csv", "--at", str(AT), "--budget", "5500",
-                 "--table", "capped", "--out", str(out), *args)
+                 "--first-period", "full", "--table", "capped", "--out", str(out), *args)
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    expected = planned_years(planning.build(AT, budget=5500, fill=(args[1] if args else "gaps")).capped)
+    fill = args[1] if args else "gaps"
+    expected = planned_years(planning.build(AT, budget=5500, fill=fill, first_period="full").capped)
     assert {n for n, y in expected.items() if y == 2027} == names_in_2027
     [first] = [row for row in rows if row["year"] == "2027"]
     assert float(first["spent"]) == spent_2027  # what the command wrote follows --fill

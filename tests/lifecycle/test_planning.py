@@ -167,7 +167,7 @@ def test_forecast_per_year_and_org_unit_with_backlog_bucket(world):
 
 def test_capped_plan_priorities_and_carry_over(world):
     sched = planning.schedule(AT)
-    plan = planning.capped_plan(sched, AT, budget=2500)
+    plan = planning.capped_plan(sched, AT, budget=2500, first_period="full")
     planned = by_name(plan.rows, "planned_year")
     # 2027: the two oldest unsupported (a1, a9) fit, a2 does not and waits; a5 (8000) never fits
     assert planned["a1"] == 2027 and planned["a9"] == 2027
@@ -185,7 +185,8 @@ def test_capped_plan_priorities_and_carry_over(world):
 
 def test_capped_plan_per_org_unit(world):
     sched = planning.schedule(AT)
-    plan = planning.capped_plan(sched, AT, budget={"Schools": 1000, "IT": 6000}, by="org_unit")
+    budget = {"Schools": 1000, "IT": 6000}
+    plan = planning.capped_plan(sched, AT, budget=budget, by="org_unit", first_period="full")
     planned = by_name(plan.rows, "planned_year")
     assert planned["a1"] == 2027 and planned["a9"] == 2028  # Schools: one a year
     assert planned["a2"] == 2027  # IT has its own money
@@ -207,8 +208,8 @@ def test_what_if_longer_service_life(world):
         "service life of 10 years from purchase date"
     )
     assert due["a3"] == dt.date(2028, 3, 31)  # by support: unchanged
-    base = planning.build(AT, budget=2500)
-    what_if = planning.build(AT, budget=2500, extend_years=2)
+    base = planning.build(AT, budget=2500, first_period="full")
+    what_if = planning.build(AT, budget=2500, extend_years=2, first_period="full")
     assert base.forecast.loc["2030", "IT"] == 5000 and what_if.forecast.loc["2030", "IT"] == 0
     assert what_if.forecast.loc["2032", "IT"] == 5000  # a4, two years later
     assert what_if.forecast.loc["2033", "IT"] == 5000  # a8 stays: its support ends
@@ -270,5 +271,5 @@ def test_assets_without_org_unit_or_model_are_planned(world):
     assert by_name(sched, "bucket")["bare"] == "backlog"
     value = planning.value_view(planning.assets_frame(AT)).set_index("org_unit")
     assert value.loc["—", "assets"] == 2
-    plan = planning.build(AT, budget=2500)
+    plan = planning.build(AT, budget=2500, first_period="full")
     assert plan.totals()["cost_unknown"] == 1
