@@ -10,7 +10,7 @@ from django.views import View
 
 from inventory.models import Asset
 from inventory.tables import asset_panel_table
-from lifecycle import assess, exports, filtersets, forms, labels, periods, planning, tables
+from lifecycle import assess, exports, filtersets, forms, labels, periods, planning, scenarios, tables
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
 from werterhalt import charts, generic
 from werterhalt.cells import CSV_DIALECTS, DEFAULT_CSV_DIALECT
@@ -124,6 +124,26 @@ def _rows(frame):
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def _what_if(arguments: dict, plan: planning.Plan) -> dict:
+    """The plan without its what-if (today's service lives) and with it, side by side per year
+    (``lifecycle.scenarios.table``, the workbook's Scenarios sheet): rows for the page."""
+    baseline = planning.build(**{**arguments, "extend_years": 0})
+    spec = scenarios.Spec(budgets=(), factors=(), years=(plan.extend_years,))
+    table = scenarios.table(baseline, scenarios.run(baseline, spec))
+    capped = plan.capped is not None
+    rows = []
+    for row in table.to_dict("records"):
+        if capped:
+            rows.append({"period": periods.year_label(int(row["year"])),
+                         "values": [row[f"{f}_{i}"] for f in ("spent", "deferred_cost", "unsupported_left")
+                                    for i in (0, 1)]})
+        else:
+            bucket = row["bucket"]
+            rows.append({"period": _("Backlog (overdue)") if bucket == planning.BACKLOG else bucket,
+                         "values": [row["cost_0"], row["cost_1"], row["cost_1"] - row["cost_0"]]})
+    return {"capped": capped, "rows": rows, "years": plan.extend_years}
+
+
 class PlanningView(PermissionRequiredMixin, View):
     """Schedule, budget per year, the budget-capped plan and the value view, with downloads."""
 
@@ -183,6 +203,7 @@ class PlanningView(PermissionRequiredMixin, View):
              "replacement": float(replacement.get(b, 0.0)), "both": r.total + float(replacement.get(b, 0.0))}
             for b, r in running.iterrows()
         ]
+        what_if = _what_if(form.arguments(), plan) if plan.extend_years else None
         query = request.GET.copy()
         for download_param in ("download", "table", "dialect"):
             query.pop(download_param, None)
@@ -207,6 +228,7 @@ class PlanningView(PermissionRequiredMixin, View):
                 ),
                 "capped_groups": plan.capped is not None and plan.capped.years["group"].nunique() > 1,
                 "running": running_rows if plan.running is not None and len(plan.running) else None,
+                "what_if": what_if,
                 "value": plan.value.to_dict("records"),
                 # NaN (no suggestion, no cost) shows as empty, not as "nan"
                 "schedule": _rows(plan.schedule.head(50).assign(replacement_reason=labels.reasons)),

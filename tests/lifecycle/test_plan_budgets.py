@@ -357,3 +357,32 @@ def test_export_plan_takes_the_pages_filters(inventory, tmp_path):  # noqa: F811
         with pytest.raises(CommandError, match=f"{option}: no .* with the slug {value}") as e:
             names(option, value)
         assert e.value.returncode == 2
+
+
+# --- baseline and what-if on the page --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("budget", [None, "5000"])
+def test_the_page_shows_baseline_and_what_if_side_by_side(inventory, client, budget):  # noqa: F811
+    model = HardwareModelFactory(model="Young", list_price=Decimal(700))
+    AssetFactory(name="young", hardware_model=model, in_service_date=dt.date(2020, 4, 1), purchase_cost=None)
+    state.refresh(at=AT)
+    client.force_login(make_user("planner"))
+    query = {"at": str(AT), "horizon": "5", "extend_years": "2", **({"budget": budget} if budget else {})}
+    page = client.get(reverse("lifecycle:planning"), query)
+    assert page.status_code == 200
+    rows = page.context["what_if"]["rows"]
+    plain = {"at": AT, "filters": planning.Filters(horizon=5), "budget": float(budget) if budget else None}
+    baseline, what_if = planning.build(**plain), planning.build(**plain, extend_years=2)
+    if budget:
+        spent = baseline.capped.years.groupby("year")["spent"].sum()
+        assert [r["period"] for r in rows] == [str(y) for y in range(2027, 2032)]
+        assert [r["values"][0] for r in rows] == spent.tolist()
+        assert [r["values"][1] for r in rows] == what_if.capped.years.groupby("year")["spent"].sum().tolist()
+    else:
+        assert [r["values"][0] for r in rows] == baseline.forecast.sum(axis=1).tolist()
+        assert [r["values"][1] for r in rows] == what_if.forecast.sum(axis=1).tolist()
+        young = [r for r in rows if r["period"] in ("2028", "2030")]  # due 2028 (8 years), with 2: 2030
+        assert [r["values"][2] for r in young] == [-700.0, 700.0]
+    assert 'id="what-if-table"' in page.content.decode()
+    assert client.get(reverse("lifecycle:planning"), {"at": str(AT)}).context["what_if"] is None
