@@ -9,7 +9,7 @@ PORT   ?= 8000
 DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/werterhalt.sqlite3
 LAB_DIR  := $(CURDIR)/var/lab
 
-.PHONY: install browser demo lab-stop serve test lint check bench clean
+.PHONY: install browser office demo lab-stop serve test lint check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +57,16 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-test: install browser
+# The workbook tests print the plan with LibreOffice headless and read the PDF with pdftotext
+# (tests/lifecycle/test_workbook.py): Debian's packages, as for the browser.
+office:
+	@test -x /usr/bin/soffice && command -v pdftotext >/dev/null || { \
+		echo "installing Debian's libreoffice-calc-nogui and poppler-utils for the workbook tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			libreoffice-calc-nogui poppler-utils; }
+
+test: install browser office
 	$(BIN)/python -m pytest
 
 lint: install
