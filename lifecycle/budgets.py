@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -105,7 +104,10 @@ def parse(lines: Iterable[str] | str) -> OrgBudgets:
         if not text or text.startswith("#"):
             continue
         delimiter = ";" if ";" in text else ","
-        cells = [c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))]
+        try:
+            cells = [c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))]
+        except csv.Error as e:  # e.g. a NUL character
+            raise BudgetError(_("line %(line)s: %(error)s") % {"line": number, "error": e}) from None
         if number == 1 and cells and cells[-1].lower() in {"chf", "budget", "amount", "betrag"}:
             continue  # a header
         rows.append((number, cells))
@@ -147,8 +149,9 @@ def parse(lines: Iterable[str] | str) -> OrgBudgets:
             result.names[unit] = names[unit]
         except BudgetError as e:
             raise BudgetError(_("line %(line)s: %(error)s") % {"line": number, "error": e}) from None
+    shown = [result.names[u] for u in result.names]
+    slugs = {pk: slug for pk, slug, _name in units}
+    for unit, name in list(result.names.items()):
+        if shown.count(name) > 1:  # two budgets of units with the same name: the groups need two names
+            result.names[unit] = f"{name} ({slugs[unit]})"
     return result
-
-
-def is_number(value) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)

@@ -386,3 +386,13 @@ def test_the_page_shows_baseline_and_what_if_side_by_side(inventory, client, bud
         assert [r["values"][2] for r in young] == [-700.0, 700.0]
     assert 'id="what-if-table"' in page.content.decode()
     assert client.get(reverse("lifecycle:planning"), {"at": str(AT)}).context["what_if"] is None
+
+
+def test_budgets_of_two_units_with_one_name_stay_apart(tree):
+    other = OrgUnitFactory(name="A", parent=OrgUnitFactory(name="E"), slug="e-a")
+    read = budgets.parse(f"{tree['A'].slug}; 100\ne-a; 200\nline\x00; 5".rsplit("\n", 1)[0])
+    assert sorted(read.names.values()) == sorted([f"A ({tree['A'].slug})", "A (e-a)"])
+    assert read.by_name(2027) == {f"A ({tree['A'].slug})": 100.0, "A (e-a)": 200.0}
+    assert other.pk in read.amounts
+    with pytest.raises(budgets.BudgetError, match="line 1: "):
+        budgets.parse('"A; 5')
