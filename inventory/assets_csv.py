@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import ipaddress
@@ -31,6 +32,7 @@ from typing import IO
 from django.conf import settings
 from django.db import DataError, IntegrityError, router, transaction
 from django.db.models.base import ModelState
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -219,16 +221,22 @@ def _address(text: str) -> str | None:
     return str(mapped or address)
 
 
-_STATUS = {name_key(s.value): s.value for s in AssetStatus} | {
-    name_key(str(s.label)): s.value for s in AssetStatus
-}
+@functools.cache
+def _status_spellings() -> dict[str, str]:
+    """A status as the file may write it: its code, or its label in any of the UI's languages
+    ("active", "Active", "Aktiv"). Built on first use, when translations can be loaded."""
+    spellings = {name_key(s.value): s.value for s in AssetStatus}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            spellings |= {name_key(str(s.label)): s.value for s in AssetStatus}
+    return spellings
 
 
 def _status(text: str) -> str | None:
     if not text:
         return None
     try:
-        return _STATUS[name_key(text)]
+        return _status_spellings()[name_key(text)]
     except KeyError:
         choices = ", ".join(s.value for s in AssetStatus)
         raise _CellError(_("“%(text)s” is not a status (one of: %(choices)s)")

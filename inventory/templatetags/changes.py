@@ -11,3 +11,9 @@ register = template.Library()
 @register.simple_tag
 def described_changes(changes):
     return describe(changes)
+
+
+@register.simple_tag
+def described_change(change):
+    """One change's ``(label, before, after)`` rows (its own page)."""
+    return describe([change])[0][1]
