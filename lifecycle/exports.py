@@ -429,6 +429,10 @@ class _Sheets:
         after the table."""
         count = len(frame)
         first, last = first_row + 1, first_row + count  # data rows
+        # the public writers only check that row and col are numbers (``convert_cell_args``), which
+        # they are here; skipping that wrapper saves ~10 % of the time of a 100,000-row sheet
+        write_number = getattr(sheet, "_write_number", sheet.write_number)
+        write_string = getattr(sheet, "_write_string", sheet.write_string)
         cells = []  # per column: (col, writer, format, values with None for empty cells)
         sums = {}
         widths = []
@@ -443,13 +447,13 @@ class _Sheets:
             if kind == "text":
                 text = values.astype(object).where(values.notna() & (values != ""), None)
                 cells.append(
-                    (col, sheet.write_string, None, [None if v is None else str(v) for v in text.tolist()])
+                    (col, write_string, None, [None if v is None else str(v) for v in text.tolist()])
                 )
             else:
                 cells.append(
                     (
                         col,
-                        sheet.write_number,
+                        write_number,
                         fmt,
                         numbers.astype(object).where(numbers.notna(), None).tolist(),
                     )
