@@ -13,9 +13,12 @@ behind (stale entries), so the list only shrinks.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -30,7 +33,14 @@ from inventory.choices import AssetStatus
 from inventory.models import Asset, Manufacturer, ObjectChange, Platform, Tag, Token
 from lifecycle import state
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from tests.factories import AssetFactory, HardwareModelFactory, OrgUnitFactory, SiteFactory, UserFactory
+from tests.factories import (
+    AssetFactory,
+    HardwareModelFactory,
+    ModuleFactory,
+    OrgUnitFactory,
+    SiteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,19 +88,35 @@ KNOWN: dict[tuple[str, str], str] = {
     ("notices", "none"): _NONE,  # end_of_sale_announced, end_of_sw_maintenance, …
     ("site", "none"): _NONE,  # the asset panel's replace-by column
     ("software releases", "none"): _NONE,  # end_of_security_support, …
-    ("change log", "lifecycle"): (
+    **dict.fromkeys(
+        [("change log", "lifecycle"), ("change log (CSV)", "lifecycle")],
         'lifecycle app — lifecycle/apps.py:6 verbose_name = "Lifecycle" → '
         'verbose_name = _("Lifecycle") (gettext_lazy; German „Lebenszyklus“ is in the catalogue): '
-        "the change log's object-type filter shows „Lifecycle | Vertrag“"
+        "the change log's object-type filter and its CSV show „Lifecycle | Vertrag“",
+    ),
+    **dict.fromkeys(
+        [
+            ("discovered hosts (CSV)", "failed"),
+            ("discovered hosts (CSV)", "success"),
+            ("discovery runs (CSV)", "schedule"),
+        ],
+        "tables owner — werterhalt/tables.py:51 BadgeColumn.value returns the stored code "
+        "(failed, success, schedule) in a list's „CSV exportieren“, whose headers are German: "
+        "return the choice's label in the active language (self.choices(raw).label, or the "
+        "field's display) as the page shows it",
     ),
 }
 # The change log shows each object as it was named when the change was made (``object_repr``
 # is stored, history is not rewritten): objects created outside a request in English keep their
 # English names there. Accepted on the change log only.
 STORED = {
-    ("change log", "every"): "LifecyclePolicy created in English: „every category“",
-    ("change log", "category"): "LifecyclePolicy created in English: „every category“",
-    ("change log", "notice"): "HardwareNotice created in English: „Notice 2“",
+    (page, word): why
+    for page in ("change log", "change log (CSV)")
+    for word, why in [
+        ("every", "LifecyclePolicy created in English: „every category“"),
+        ("category", "LifecyclePolicy created in English: „every category“"),
+        ("notice", "HardwareNotice created in English: „Notice 2“"),
+    ]
 }
 
 
@@ -321,6 +347,33 @@ BAD_CSV = (
 )
 
 
+# Lists whose "Export CSV" writes the table's columns as people see them (the asset list's
+# export is the import's file format, for machines: README, not here).
+LISTS_FOR_PEOPLE = {
+    "hardware models": "/hardware-models/",
+    "sites": "/sites/",
+    "org units": "/org-units/",
+    "contracts": "/contracts/",
+    "notices": "/hardware-notices/",
+    "software releases": "/software-releases/",
+    "policies": "/policies/",
+    "discovery runs": "/discovery/runs/",
+    "discovered hosts": "/discovery/hosts/",
+    "schedules": "/discovery/schedules/",
+    "change log": "/changes/",
+}
+
+
+def csv_as_html(text: str) -> str:
+    """A CSV file as a table of cells, for the same text check as the pages."""
+    rows = csv.reader(io.StringIO(text))
+    return (
+        '<html lang="de"><table>'
+        + "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        + "</table></html>"
+    )
+
+
 GOOD_CSV = "name;manufacturer;model;status;purchase_date\nsw-neu;Cisco;C9300-48P;Aktiv;01.02.2024\n"
 
 
@@ -398,6 +451,38 @@ def pages(client, world) -> dict[str, str]:
     get("discovered hosts", "/discovery/hosts/")
     get("queue and workers", "/discovery/health/")
     get("change", ObjectChange.objects.order_by("-pk").first().get_absolute_url())
+    get("module", ModuleFactory(asset=a, name="Steckplatz 1", description="Netzteil").get_absolute_url())
+    get("schedule edit form", f"/discovery/schedules/{world['schedule'].pk}/edit/")
+    get("contract edit form", f"/contracts/{world['contract'].pk}/edit/")
+    get("policy edit form", f"/policies/{world['policy'].pk}/edit/")
+    get("notice edit form", f"/hardware-notices/{world['notice'].pk}/edit/")
+    get("site edit form", f"/sites/{world['site'].pk}/edit/")
+    twice = client.post(
+        "/policies/add/",
+        {
+            "category": "switch",
+            "org_unit": "",
+            "service_life_years": "5",
+            "depreciation_years": "4",
+            "out_of_support": "last_date_of_support",
+            "warn_months": "12",
+        },
+    )
+    assert twice.status_code == 200, "a second policy for the same category must be refused"
+    got["policy add form (refused)"] = twice.content.decode()
+    early = client.post(
+        f"/contracts/{world['contract'].pk}/edit/",
+        form_data(client.get(f"/contracts/{world['contract'].pk}/edit/").context["form"])
+        | {"end": "2000-01-01"},
+    )
+    assert early.status_code == 200, "a contract that ends before it starts must be refused"
+    got["contract edit form (refused)"] = early.content.decode()
+    for name, url in LISTS_FOR_PEOPLE.items():  # "Export CSV" of a list: its columns, for people
+        response = client.get(url, {"export": "csv"})
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), name
+        got[f"{name} (CSV)"] = csv_as_html(response.content.decode())
+    get("search without hits", "/search/", q="gibtsnicht")
+    get("planning (org unit)", "/planning/", org_unit=str(world["unit"].pk), extend_years="1")
     return got
 
 
@@ -410,6 +495,9 @@ def test_german_pages_have_no_english_words(german, world):
     names = constraint_names()
     walked = pages(german, world)
     assert "Der Kaufpreis darf nicht negativ sein." in walked["asset edit form (refused)"]
+    assert (
+        "Für diese Hardwarekategorie gibt es bereits eine Richtlinie." in walked["policy add form (refused)"]
+    )
     for page, html in walked.items():
         assert 'lang="de"' in html, f"{page} is not in German at all"
         text = " ".join(visible_sentences(html))
