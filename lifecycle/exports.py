@@ -386,6 +386,7 @@ class _Sheets:
             group=workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "align": "center", "left": 1}),
         )
         self.indents: dict[int, object] = {}
+        self.widths: dict[str, list[int]] = {}  # per sheet: the widths its table set
         day = self.formats["date"].num_format.replace("dd", "%d").replace("mm", "%m").replace("yyyy", "%Y")
         title = f"{_('Replacement plan')} {plan.at.strftime(day)}".replace("&", "&&")
         self.header = f"&L{title}&R&A"
@@ -466,6 +467,7 @@ class _Sheets:
             widths.append(width)
         for col, ((_key, _header, kind, _width), width) in enumerate(zip(columns, widths, strict=True)):
             sheet.set_column(col, col, width, self.formats.get(kind))
+        self.widths[sheet.name] = widths
         self.header_row(sheet, first_row, columns)
         sheet.freeze_panes(first_row + 1, 0)
         for offset in range(count):
@@ -515,7 +517,13 @@ def _summary(sheets: _Sheets, plan: Plan) -> None:
     ]
     if totals.get("running_cost") is not None:
         lines.append((totals["running_cost"], N_("Running costs of contracts (CHF)"), "money"))
-    if isinstance(plan.budget, dict):
+    if hasattr(plan.budget, "by_name"):  # per org unit and year (lifecycle.budgets): the first year's
+        first = int(plan.capped.years["year"].iloc[0]) if plan.capped is not None else plan.at.year
+        lines += [
+            (value, (N_("Yearly budget"), f"{name} {first}"), "money")
+            for name, value in sorted(plan.budget.by_name(first).items())
+        ]
+    elif isinstance(plan.budget, dict):
         lines += [
             (value, (N_("Yearly budget"), name), "money") for name, value in sorted(plan.budget.items())
         ]
@@ -640,8 +648,16 @@ def _budget(sheets: _Sheets, plan: Plan) -> None:
         sheets.total["money"],
         replacement_total + running_total,
     )
-    needed = _number_width("money", replacement_total + running_total)
-    sheet.set_column(cost_col, cost_col, max(needed, columns[cost_col][3] if cost_col < len(columns) else 0))
+    # wide enough for the contracts' text and the grand total, never narrower than the Budget's own
+    widths = sheets.widths[sheet.name]
+    for col, (key, _header, kind, _width) in enumerate(RUNNING):
+        if kind == "money":
+            need = _number_width("money", replacement_total + running_total)
+        else:
+            need = max((len(str(v)) + 2 for v in lines[key].dropna()), default=len(words[col][1]) + 2)
+        if col >= len(widths) or need > widths[col]:
+            fmt = sheets.formats.get(columns[col][2]) if col < len(columns) else None
+            sheet.set_column(col, col, need, fmt)
 
 
 def _bucket_order(values: pd.Series) -> pd.Series:
@@ -669,6 +685,8 @@ def scenario_name(scenario: whatif.Scenario) -> str:
         ) % {"years": scenario.extend_years}
     if scenario.factor is not None:
         return _("Budget %(change)s") % {"change": f"{(scenario.factor - 1) * 100:+.0f} %"}
+    if hasattr(scenario.budget, "amounts"):  # per org unit and year
+        return _("Budget per org unit")
     amount = sum(scenario.budget.values()) if isinstance(scenario.budget, dict) else scenario.budget
     return _("Budget CHF %(amount)s") % {"amount": f"{float(amount):,.0f}".replace(",", "'")}
 

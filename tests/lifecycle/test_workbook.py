@@ -291,6 +291,26 @@ def test_scenarios_from_the_frame_without_asking_the_database(world, django_asse
     assert scenarios.scaled({"a": 10}, 0.8) == {"a": 8.0}
 
 
+def test_budgets_per_org_unit_and_year(world, tmp_path):  # noqa: F811
+    budgets = pytest.importorskip("lifecycle.budgets")  # the lead's budgets per org unit (issue #15)
+    per_unit = budgets.OrgBudgets(
+        amounts={world["schools"].pk: {None: 2000.0}, world["city"].pk: {None: 1000.0, 2028: 4000.0}},
+        names={world["schools"].pk: "Schools", world["city"].pk: "City"},
+    )
+    plan = planning.build(AT, budget=per_unit)
+    _path, _formulas, values = book(plan, tmp_path)
+    summary = {r[0]: r[1] for r in rows(values["Summary"]) if r[0]}
+    first = int(plan.capped.years["year"].iloc[0])
+    assert (
+        summary[f"Yearly budget: City {first}"] == 1000 and summary[f"Yearly budget: Schools {first}"] == 2000
+    )
+    table = rows(values["Scenarios"])
+    assert [c for c in table[0] if c][:3] == ["Plan", "Budget -20 %", "Budget +20 %"]
+    lower = planning.capped_plan(plan.schedule, AT, scenarios.scaled(per_unit, 0.8))
+    assert per_unit.amounts[world["city"].pk][2028] == 4000.0  # scaled a copy
+    assert [r[5] for r in table[2:-1]] == lower.years.groupby("year")["spent"].sum().tolist()
+
+
 # --- running costs ---------------------------------------------------------------------------------
 
 
