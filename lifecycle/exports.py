@@ -381,6 +381,9 @@ class _Sheets:
         self.total["text"] = workbook.add_format({"bold": True, "top": 1})
         self.formats.update(
             header=workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "bottom": 1, "text_wrap": True}),
+            header_number=workbook.add_format(  # over numbers: right-aligned as they are
+                {"bold": True, "bg_color": "#DDE3EA", "bottom": 1, "text_wrap": True, "align": "right"}
+            ),
             title=workbook.add_format({"bold": True, "font_size": 14}),
             bold=workbook.add_format({"bold": True}),
             group=workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "align": "center", "left": 1}),
@@ -418,7 +421,8 @@ class _Sheets:
         lines = max((math.ceil(len(c[1]) / max(c[3] - 2, 4)) for c in columns), default=1)
         sheet.set_row(row, 15 * min(max(lines, 1), 4))
         for index, column in enumerate(columns):
-            sheet.write_string(row, index, column[1], self.formats["header"])
+            fmt = self.formats["header" if column[2] in ("text", "date") else "header_number"]
+            sheet.write_string(row, index, column[1], fmt)
 
     def table(self, sheet, columns, frame: pd.DataFrame, first_row: int = 0, totals=None, label: int = 0):
         """Header (bold, frozen, with filters), the rows of ``frame`` (its columns in the order of
