@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def check_cron(expression: str) -> None:
@@ -20,17 +21,23 @@ def check_cron(expression: str) -> None:
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(
-            f"{expression!r} has {len(fields)} fields; a cron expression has five: "
-            "minute hour day-of-month month day-of-week (e.g. 30 2 * * 1-5)"
+            _(
+                "%(expression)r has %(n)s fields; a cron expression has five: "
+                "minute hour day-of-month month day-of-week (e.g. 30 2 * * 1-5)"
+            )
+            % {"expression": expression, "n": len(fields)}
         )
     try:
         croniter(expression)
     except (CroniterBadCronError, ValueError, KeyError) as e:
-        raise ValueError(f"{expression!r} is not a valid cron expression: {e}") from None
+        raise ValueError(
+            _("%(expression)r is not a valid cron expression: %(error)s")
+            % {"expression": expression, "error": e}
+        ) from None
     try:  # valid, but a day that never comes (31 February) would fail at the first planning
         croniter(expression, dt.datetime(2000, 1, 1)).get_next(dt.datetime)
     except CroniterBadDateError:
-        raise ValueError(f"{expression!r} never fires (no such day)") from None
+        raise ValueError(_("%(expression)r never fires (no such day)") % {"expression": expression}) from None
 
 
 def next_fire(*, interval: int | None, cron: str, after: dt.datetime) -> dt.datetime:
@@ -99,7 +106,7 @@ def check_inventory_folder(folder: str) -> Path:
     root = Path(settings.DISCOVERY_INVENTORY_ROOT).resolve()
     path = (root / folder).resolve()
     if path != root and root not in path.parents:
-        raise ValueError(f"must be a folder under {root} (DISCOVERY_INVENTORY_ROOT)")
+        raise ValueError(_("must be a folder under %(root)s (DISCOVERY_INVENTORY_ROOT)") % {"root": root})
     return path
 
 
@@ -108,7 +115,7 @@ def check_asset_filter(query: str) -> None:
     fs = _filterset(query)
     if not fs.is_valid():
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in fs.errors.items())
-        raise ValueError(f"invalid filter: {problems}")
+        raise ValueError(_("invalid filter: %(problems)s") % {"problems": problems})
 
 
 def inventory_for(schedule, credentials):

@@ -30,7 +30,7 @@ def parse_networks(text: str) -> list:
         try:
             networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
-            raise ValueError(f"“{part}” is not an address or prefix") from None
+            raise ValueError(_("“%(part)s” is not an address or prefix") % {"part": part}) from None
     return networks
 
 

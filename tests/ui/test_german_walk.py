@@ -481,6 +481,16 @@ def pages(client, world) -> dict[str, str]:
         response = client.get(url, {"export": "csv"})
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), name
         got[f"{name} (CSV)"] = csv_as_html(response.content.decode())
+    schedule_url = f"/discovery/schedules/{world['schedule'].pk}/edit/"
+    never = client.post(
+        schedule_url,
+        form_data(client.get(schedule_url).context["form"]) | {"interval": "", "cron": "0 0 30 2 *"},
+    )
+    assert never.status_code == 200, "a cron expression that never fires must be refused"
+    got["schedule edit form (refused)"] = never.content.decode()
+    networks = client.post("/tokens/", {"description": "Skript", "allowed_networks": "10.0.0.0/33"})
+    assert networks.status_code == 400, "a network that is no prefix must be refused"
+    got["tokens (refused)"] = networks.content.decode()
     get("search without hits", "/search/", q="gibtsnicht")
     get("planning (org unit)", "/planning/", org_unit=str(world["unit"].pk), extend_years="1")
     return got
@@ -498,6 +508,8 @@ def test_german_pages_have_no_english_words(german, world):
     assert (
         "Für diese Hardwarekategorie gibt es bereits eine Richtlinie." in walked["policy add form (refused)"]
     )
+    assert "wird nie ausgelöst (diesen Tag gibt es nicht)" in walked["schedule edit form (refused)"]
+    assert "„10.0.0.0/33“ ist keine Adresse und kein Präfix" in walked["tokens (refused)"]
     for page, html in walked.items():
         assert 'lang="de"' in html, f"{page} is not in German at all"
         text = " ".join(visible_sentences(html))
