@@ -105,6 +105,18 @@ KNOWN: dict[tuple[str, str], str] = {
         "return the choice's label in the active language (self.choices(raw).label, or the "
         "field's display) as the page shows it",
     ),
+    **dict.fromkeys(
+        [(page, "<decimal point in %>") for page in ("org units", "org units (CSV)", "sites", "sites (CSV)")],
+        "tables owner — inventory/tables.py:127 FiguresMixin.render_out_of_support writes "
+        'f"{value} ({share} %)" with a decimal point: use werterhalt.templatetags.werterhalt.percent '
+        "(1 (50,0 %) in German), and a value_out_of_support giving the plain count for the CSV",
+    ),
+    **dict.fromkeys(
+        [("planning", "<1 + plural>"), ("planning (org unit)", "<1 + plural>")],
+        "lead — lifecycle/templates/lifecycle/planning.html:40, :42, :43, :61: {% blocktranslate with n=… %} "
+        "without count gives „überfällig: 1 Geräte“, „1 Geräte in Betrieb haben keine Ersatzkosten“, "
+        "„jede Nutzungsdauer 1 Jahre länger“: use {% blocktranslate count n=… %}…{% plural %}…",
+    ),
 }
 # The change log shows each object as it was named when the change was made (``object_repr``
 # is stored, history is not rewritten): objects created outside a request in English keep their
@@ -157,7 +169,12 @@ def _patterns() -> dict[str, re.Pattern]:
     return found
 
 
-PATTERNS = _patterns()
+PATTERNS = _patterns() | {
+    # German on the surface, English underneath: a plural noun after "1" (a {% blocktranslate %}
+    # without count) and a decimal point in a percentage (German writes 20,8 %, STYLE §7)
+    "<1 + plural>": re.compile(r"(?<![\d.,’'])1 (?:Jahre|Geräte|Zeilen|Tage|Monate|Hosts|Fehler)\b(?! \d)"),
+    "<decimal point in %>": re.compile(r"\d\.\d+ ?%"),
+}
 
 
 def english_in(html: str, file_codes: bool = False) -> list[tuple[str, str]]:
@@ -536,6 +553,11 @@ def test_german_pages_have_no_english_words(german, world):
         ("<p>z. B. inventory.asset</p><p><code>manage.py schedules run-due</code></p>", []),  # codes
         ("<td>The end</td>", ["the"]),  # capitalised too
         ("<td>end-of-life</td><td>Methode</td>", []),  # whole words only
+        (
+            "<p>jede Nutzungsdauer 1 Jahre länger</p><p>2 (40.0 %)</p>",
+            ["<1 + plural>", "<decimal point in %>"],
+        ),
+        ("<p>11 Geräte, 1 Gerät, 2021 Geräte, 40,0 %</p>", []),
     ],
 )
 def test_the_detector(html, words):
