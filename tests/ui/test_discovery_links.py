@@ -196,6 +196,12 @@ def test_run_page_links_failed_hosts_to_their_assets(client, world):
     assert len(after) == len(before)
 
 
+def test_hosts_list_links_failed_hosts_too(client, world):
+    html = page(client, "/discovery/hosts/", "de")
+    assert f'<a href="{world["a"].get_absolute_url()}" class="host-asset">sw-a</a>' in html
+    assert f'<a href="{world["b"].get_absolute_url()}" class="host-asset">sw-b</a>' in html
+
+
 def test_dashboard_links_failures_of_the_last_run(client, world):
     html = page(client, "/", "de")
     card = html[html.index('id="run-failures"') :]
