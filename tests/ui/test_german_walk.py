@@ -1,14 +1,19 @@
 """A walk through the main pages in German that fails on English words (issue #15).
 
-A German user (Accept-Language: de) opens every main page of a populated inventory — assets
-with discovery runs (one host failed), contracts, notices, policies, a plan with a budget and a
-what-if, a refused edit, a bad CSV import — and the text a person sees (no tags, attributes,
-scripts or styles) is searched for whole words of ``ENGLISH``. A failure names the page, the
-word and the sentence it stands in.
+A German user (Accept-Language: de) opens the main pages of a populated inventory — dashboard,
+assets (list, page, edit form, bulk edit, delete), catalogue, sites, org units, contracts,
+notices, releases, policies, discovery runs (one host failed) and schedules, the plan with a
+budget and a what-if, search, change log and one change, the import with a bad and a good CSV,
+tokens — plus forms the database refuses (negative price, a second policy for a category, a cron
+expression that never fires, a bad network) and the "Export CSV" of the lists for people. The
+text a person sees (no tags, attribute values, scripts, styles or <code>) is searched for whole
+words of ``ENGLISH``, for German words with English grammar underneath (a plural after 1, a
+decimal point in a percentage) and for constraint names. A failure names the page, the word and
+the sentence it stands in.
 
-Words that are English in files other engineers own are listed in ``KNOWN`` with the owner and
-the fix; the test passes with them, and fails again when one is fixed and its entry is left
-behind (stale entries), so the list only shrinks.
+English in files other engineers own is listed in ``KNOWN`` with the owner and the fix; the
+test passes with it and fails again when one is fixed and its entry is left behind (stale
+entries), so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -79,7 +84,7 @@ FILE_CODES = re.compile(
 # English in files this walk's author does not own: (page, word) -> who fixes what. Remove an
 # entry with its fix; a stale entry fails the test.
 _NONE = (
-    "tables owner — werterhalt/tables.py:47 and :60, DayColumn/MomentColumn.render: "
+    "tables owner — werterhalt/tables.py:63 and :76, DayColumn/MomentColumn.render: "
     "`return day(value) or self.default` shows 'None' for an empty date (TemplateColumn has no "
     "empty_values, self.default is None): return `day(value) or '—'` (same for moment)"
 )
