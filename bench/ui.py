@@ -10,7 +10,8 @@ release cycles, contracts, assets with modules, tags and a change-log row each, 
 stores the lifecycle answers (``lifecycle.state.refresh``, timed), then requests each URL in
 process with django.test.Client as a signed-in viewer (the API with a token): 3 warm-up requests,
 then ``--rounds`` rounds over all URLs, interleaved. Prints p50 / p95 / max in ms, and the SQL
-queries of one request with their time. Target: p95 under 250 ms each on PostgreSQL.
+queries of one request with their time. Target on PostgreSQL: p95 under 150 ms for the asset
+list (its first page, 50 rows), under 250 ms for every other URL.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import prepare_database  # noqa: E402
 
-TARGET_MS = 250
+TARGET_MS = 250  # every URL but those in TARGETS_MS
+TARGETS_MS = {"asset list": 150}  # issue #15: rendering 50 rows took most of 267–298 ms
 MAKERS = [("Cisco", "FOC"), ("Juniper", "JN"), ("Arista", "JPE"), ("HPE", "CZJ"), ("Dell", "DL"),
           ("Fortinet", "FGT"), ("Palo Alto Networks", "PA"), ("Aruba", "CNF"), ("NetApp", "NA"),
           ("Lenovo", "LNV")]
@@ -311,8 +313,8 @@ def main() -> None:
               f"{max(values):7.1f} {n_queries:7d} {sql:7.1f}")
     print()
     for label, *_ in urls:
-        p95 = percentile(times[label], 95)
-        print(f"{label}: p95 {p95:.0f} ms -> {'met' if p95 < TARGET_MS else 'MISSED'} (< {TARGET_MS} ms)")
+        p95, target = percentile(times[label], 95), TARGETS_MS.get(label, TARGET_MS)
+        print(f"{label}: p95 {p95:.0f} ms -> {'met' if p95 < target else 'MISSED'} (< {target} ms)")
     policy_save(args.assets)
 
 

@@ -31,9 +31,7 @@ class AssetTable(BaseTable):
     asset_tag = CutColumn()
     manufacturer = CutColumn(accessor="manufacturer__name", verbose_name=_("Manufacturer"))
     hardware_model = CutColumn(
-        accessor="hardware_model__model",
-        verbose_name=_("Model"),
-        linkify=lambda record: record.hardware_model.get_absolute_url() if record.hardware_model_id else None,
+        accessor="hardware_model__model", verbose_name=_("Model"), linkify=True, link_to="hardware_model"
     )
     platform = CutColumn()
     software_version = CutColumn()

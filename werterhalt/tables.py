@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.db import models
 from django.template.base import render_value_in_context
 from django.template.context import Context
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -85,18 +85,42 @@ class CutColumn(tables.Column):
     """A text that can be long (a name, a model, a site): one line, cut with an ellipsis where the
     column is narrower (app.css ``.cut``); the whole text in the ``title`` (shown on hover)."""
 
-    def __init__(self, *args, attrs=None, **kwargs):
+    def __init__(self, *args, attrs=None, link_to=None, **kwargs):
+        """``link_to``: with ``linkify=True``, the accessor of the object whose page the cell links
+        to, when that is not the value (a model's name links to the model)."""
         attrs = dict(attrs or {})
         td = dict(attrs.get("td", {}))
         td["class"] = f"cut-cell {td.get('class', '')}".strip()
         attrs["td"] = td
         super().__init__(*args, attrs=attrs, **kwargs)
+        if link_to is not None:
+            self.link.accessor = A(link_to)
 
     def render(self, value):
         return format_html('<span class="cut" title="{}">{}</span>', value, value)
 
     def value(self, value):
         return value
+
+
+class SelectColumn(tables.CheckBoxColumn):
+    """The row's checkbox for bulk actions: django-tables2's, with the part that is the same on
+    every row (its name and translated aria-label) written once per page and language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parts = {}
+
+    def render(self, value, bound_column, record):
+        extra = self.attrs.get("td__input") or self.attrs.get("input") or {}
+        if self.is_checked(value, record) or any(callable(v) for v in extra.values()):
+            return super().render(value, bound_column, record)
+        key = (bound_column.name, get_language())
+        if key not in self.parts:
+            self.parts[key] = (escape(bound_column.name), AttributeDict(extra).as_html())
+        name, rest = self.parts[key]
+        rest = f" {rest}" if rest else ""
+        return mark_safe(f'<input type="checkbox" name="{name}" value="{escape(value)}"{rest} />')  # noqa: S308
 
 
 class MoneyColumn(tables.Column):
@@ -290,7 +314,7 @@ def _localized(value, on: bool) -> str:
 
 
 class BaseTable(Table):
-    pk = tables.CheckBoxColumn(
+    pk = SelectColumn(
         accessor="pk",
         attrs={
             "th__input": {"aria-label": _("Select all"), "data-select-all": "1"},

@@ -9,7 +9,10 @@ browser, that the table body written in Python (werterhalt.tables.Table.body_htm
 django-tables2's template loop writes.
 """
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.test import Client, RequestFactory
@@ -25,7 +28,10 @@ from tests.factories import (
     OrgUnitFactory,
     SiteFactory,
 )
-from tests.ui.test_browser import browser, engineer, inventory, shot  # noqa: F401 - fixtures
+from tests.ui.test_browser import CHROMIUM, engineer, inventory, shot  # noqa: F401 - fixtures
+
+# Playwright (test_browser's, in this thread) makes Django see a running event loop here
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -60,32 +66,76 @@ def long_names(inventory):  # noqa: F811
     return {**inventory, "asset": Asset.objects.get(pk=asset.pk)}
 
 
-def open_page(browser, live_server, user, viewport, language):  # noqa: F811
-    """A signed-in page of ``user`` at ``viewport`` in ``language`` (the language cookie)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-GB")
-    context.add_cookies(
-        [
+@pytest.fixture(scope="module")
+def browser():
+    """Runs ``steps(page)`` in a thread of its own that owns a Playwright and a headless Chromium:
+    tests/ui/test_browser.py keeps a sync Playwright open in the main thread for the whole session,
+    and a second one cannot start there (as tests/ui/test_browser_schedules.py does; one
+    session-wide browser in a tests/ui conftest would let the modules share one)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playwright-layout")
+    state = {}
+
+    def start():
+        state["pw"] = sync_playwright().start()
+        state["browser"] = state["pw"].chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+            ],
+        )
+
+    def stop():
+        state["browser"].close()
+        state["pw"].stop()
+
+    pool.submit(start).result()
+
+    def run(live_server, user, viewport, language, steps):
+        """``steps(page)`` on a page signed in as ``user`` (the session made here, in the test's
+        thread, as the database is), at ``viewport``, in ``language`` (the language cookie)."""
+        client = Client()
+        client.force_login(user)
+        cookies = [
             {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url},
             {"name": "django_language", "value": language, "url": live_server.url},
         ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
+
+        def go():
+            context = state["browser"].new_context(
+                viewport=viewport, base_url=live_server.url, locale="en-GB"
+            )
+            context.add_cookies(cookies)
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            try:
+                return steps(page)
+            finally:
+                context.close()
+
+        return pool.submit(go).result()
+
+    yield run
+    pool.submit(stop).result()
+    pool.shutdown()
 
 
 WIDEST = """() => { const out = [];
   for (const el of document.querySelectorAll('body *')) { const r = el.getBoundingClientRect();
-    if (r.right > window.innerWidth + 0.5 && r.width > 0) out.push(`${el.tagName}#${el.id}.${el.className}`); }
+    if (r.right > window.innerWidth + 0.5 && r.width > 0)
+      out.push(`${el.tagName}#${el.id}.${el.className}`); }
   return out.slice(0, 8); }"""  # what sticks out, for the failure message
 
 
 def sideways(page) -> dict:
-    return page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, window: window.innerWidth})"
-    )
+    return page.evaluate("() => ({scroll: document.documentElement.scrollWidth, window: window.innerWidth})")
 
 
 PAGES = {
@@ -99,16 +149,19 @@ PAGES = {
 @pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
 def test_no_page_scrolls_sideways(browser, live_server, long_names, engineer, viewport, language):  # noqa: F811
-    page = open_page(browser, live_server, engineer, viewport, language)
-    for name, url in PAGES.items():
-        response = page.goto(url(long_names))
-        assert response.status == 200, url(long_names)
-        page.locator(f"html[lang={language}]").wait_for()
-        page.wait_for_load_state("load")
-        width = sideways(page)
-        shot(page, f"layout-{name}-{viewport['width']}-{language}")
-        assert width["scroll"] <= width["window"], (name, width, page.evaluate(WIDEST))
-    page.context.close()
+    urls = {name: url(long_names) for name, url in PAGES.items()}
+
+    def steps(page):
+        for name, url in urls.items():
+            response = page.goto(url)
+            assert response.status == 200, url
+            page.locator(f"html[lang={language}]").wait_for()
+            page.wait_for_load_state("load")
+            width = sideways(page)
+            shot(page, f"layout-{name}-{viewport['width']}-{language}")
+            assert width["scroll"] <= width["window"], (name, width, page.evaluate(WIDEST))
+
+    browser(live_server, engineer, viewport, language, steps)
 
 
 NAME_CELL = """td => { const cut = td.querySelector('.cut'), style = getComputedStyle(cut);
@@ -121,72 +174,75 @@ NAME_CELL = """td => { const cut = td.querySelector('.cut'), style = getComputed
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_asset_list_fits_1440_with_names_on_one_line(browser, live_server, long_names, engineer, language):  # noqa: F811
-    page = open_page(browser, live_server, engineer, DESKTOP, language)
-    page.goto("/assets/?sort=-name")
-    table = page.locator("#object-list")
-    wrap = table.evaluate("t => ({scroll: t.parentElement.scrollWidth, box: t.parentElement.clientWidth})")
-    assert wrap["scroll"] <= wrap["box"], wrap  # the table fits its box: no scrolling inside either
-    assert sideways(page)["scroll"] <= DESKTOP["width"]
-    cell = page.locator("#object-list tbody td.name", has_text=LONG_NAME).first
-    geometry = cell.evaluate(NAME_CELL)
-    assert geometry["title"].startswith(LONG_NAME)  # the whole name, not the cut one
-    assert geometry["line"] > 10
-    assert geometry["text"] <= geometry["line"] + 1, geometry  # one line, not three
-    assert geometry["cell"] < 1.8 * geometry["line"], geometry  # and the row is one line high
-    assert geometry["full"] > geometry["shown"] and geometry["overflow"] == "ellipsis", geometry
-    assert page.locator("#object-list tbody td.name a").first.get_attribute("href").startswith("/assets/")
-    # the columns left out of the default are still in the chooser
-    page.locator("details.columns summary").click()
-    chooser = page.locator("details.columns input[name=columns]")
-    values = {box.get_attribute("value"): box.is_checked() for box in chooser.all()}
-    assert values["serial"] is False and values["org_unit"] is False and values["name"] is True
-    shot(page, f"layout-assets-columns-{language}")
-    page.context.close()
+    def steps(page):
+        page.goto("/assets/?sort=-name")
+        table = page.locator("#object-list")
+        wrap = table.evaluate(
+            "t => ({scroll: t.parentElement.scrollWidth, box: t.parentElement.clientWidth})"
+        )
+        assert wrap["scroll"] <= wrap["box"], wrap  # the table fits its box: no scrolling inside either
+        assert sideways(page)["scroll"] <= DESKTOP["width"]
+        cell = page.locator("#object-list tbody td.name", has_text=LONG_NAME).first
+        geometry = cell.evaluate(NAME_CELL)
+        assert geometry["title"].startswith(LONG_NAME)  # the whole name, not the cut one
+        assert geometry["line"] > 10
+        assert geometry["text"] <= geometry["line"] + 1, geometry  # one line, not three
+        assert geometry["cell"] < 1.8 * geometry["line"], geometry  # and the row is one line high
+        assert geometry["full"] > geometry["shown"] and geometry["overflow"] == "ellipsis", geometry
+        assert page.locator("#object-list tbody td.name a").first.get_attribute("href").startswith("/assets/")
+        # the columns left out of the default are still in the chooser
+        page.locator("details.columns summary").click()
+        chooser = page.locator("details.columns input[name=columns]")
+        values = {box.get_attribute("value"): box.is_checked() for box in chooser.all()}
+        assert values["serial"] is False and values["org_unit"] is False and values["name"] is True
+        shot(page, f"layout-assets-columns-{language}")
+
+    browser(live_server, engineer, DESKTOP, language, steps)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_phone_shows_the_list_first_and_folds_menu_and_filters(
-    browser, live_server, long_names, engineer, language  # noqa: F811
-):
-    page = open_page(browser, live_server, engineer, PHONE, language)
-    page.goto("/assets/")
-    first_row = page.locator("#object-list tbody tr").first
-    top = first_row.evaluate("tr => tr.getBoundingClientRect().top + window.scrollY")
-    assert 0 < top < 900, top
-    assert first_row.evaluate("tr => tr.getBoundingClientRect().bottom") < PHONE["height"]
-    # menu and filters folded behind their summaries, and they open
-    assert not page.locator("nav.menu").is_visible()
-    assert not page.locator("#filter-form").is_visible()
-    page.locator("#site-menu > summary").click()
-    assert page.locator("nav.menu").is_visible()
-    assert page.locator("#global-search").is_visible()
-    box = page.locator("#global-search").bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    page.locator("#site-menu > summary").click()
-    page.locator("#filter-box > summary").click()
-    assert page.locator("#filter-form").is_visible()
-    form = page.locator("#filter-form").bounding_box()
-    assert form["x"] >= 0 and form["x"] + form["width"] <= PHONE["width"]
-    # the table scrolls in its own box, the page does not
-    wrap = page.locator(".table-wrap").first.evaluate(
-        "w => ({scroll: w.scrollWidth, box: w.clientWidth, overflow: getComputedStyle(w).overflowX})"
-    )
-    assert wrap["box"] <= PHONE["width"] and wrap["overflow"] == "auto", wrap
-    assert sideways(page)["scroll"] <= PHONE["width"]
-    shot(page, f"layout-assets-phone-open-{language}")
-    page.context.close()
+def test_phone_list_first_menu_and_filters_folded(browser, live_server, long_names, engineer, language):  # noqa: F811
+    def steps(page):
+        page.goto("/assets/")
+        first_row = page.locator("#object-list tbody tr").first
+        top = first_row.evaluate("tr => tr.getBoundingClientRect().top + window.scrollY")
+        assert 0 < top < 900, top
+        assert first_row.evaluate("tr => tr.getBoundingClientRect().bottom") < PHONE["height"]
+        # menu and filters folded behind their summaries, and they open
+        assert not page.locator("nav.menu").is_visible()
+        assert not page.locator("#filter-form").is_visible()
+        page.locator("#site-menu > summary").click()
+        assert page.locator("nav.menu").is_visible()
+        assert page.locator("#global-search").is_visible()
+        box = page.locator("#global-search").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        page.locator("#site-menu > summary").click()
+        page.locator("#filter-box > summary").click()
+        assert page.locator("#filter-form").is_visible()
+        form = page.locator("#filter-form").bounding_box()
+        assert form["x"] >= 0 and form["x"] + form["width"] <= PHONE["width"]
+        # the table scrolls in its own box, the page does not
+        wrap = page.locator(".table-wrap").first.evaluate(
+            "w => ({scroll: w.scrollWidth, box: w.clientWidth, overflow: getComputedStyle(w).overflowX})"
+        )
+        assert wrap["box"] <= PHONE["width"] and wrap["overflow"] == "auto", wrap
+        assert sideways(page)["scroll"] <= PHONE["width"]
+        shot(page, f"layout-assets-phone-open-{language}")
+
+    browser(live_server, engineer, PHONE, language, steps)
 
 
 def test_desktop_shows_menu_and_filters_without_a_click(browser, live_server, long_names, engineer):  # noqa: F811
-    page = open_page(browser, live_server, engineer, DESKTOP, "en")
-    page.goto("/assets/")
-    assert page.locator("nav.menu").is_visible()
-    assert page.locator("#filter-form").get_by_label("Hardware support").is_visible()
-    assert not page.locator("#site-menu > summary").is_visible()
-    assert not page.locator("#filter-box > summary").is_visible()
-    header = page.locator("header.top").bounding_box()
-    assert header["height"] < 60, header  # one row: brand, menu, search, user
-    page.context.close()
+    def steps(page):
+        page.goto("/assets/")
+        assert page.locator("nav.menu").is_visible()
+        assert page.locator("#filter-form").get_by_label("Hardware support").is_visible()
+        assert not page.locator("#site-menu > summary").is_visible()
+        assert not page.locator("#filter-box > summary").is_visible()
+        header = page.locator("header.top").bounding_box()
+        assert header["height"] < 60, header  # one row: brand, menu, search, user
+
+    browser(live_server, engineer, DESKTOP, "en", steps)
 
 
 # --- the table body written in Python is the template's ---------------------------------------
@@ -225,3 +281,33 @@ def test_python_table_body_is_the_template_body(language):
 def test_python_table_body_of_an_empty_table():
     fast, slow = both_bodies(AssetTable(Asset.objects.none()))
     assert fast == slow and "Nothing matches." in fast
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_filter_form_selects_are_written_as_django_writes_them(language):
+    """``field_html`` (werterhalt templatetags) writes a <select> in Python: the same HTML as
+    ``{{ field }}``, with and without chosen values, an error and help texts."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from inventory.filtersets import AssetFilterSet
+    from werterhalt.templatetags.werterhalt import field_html
+
+    unit = OrgUnitFactory(name='Bau & "Verkehr" <Amt>', slug="bau")
+    site = SiteFactory(name="Werkhof <Süd>", org_unit=unit)
+    model = HardwareModelFactory(model="C9300-48P & more", category="switch")
+    AssetFactory(hardware_model=model, site=site, org_unit=unit)
+    for query in (
+        "",
+        f"site_id={site.pk}&hardware_model_id={model.pk}&status=active&status=spare"
+        "&replacement_bucket=backlog&needs_review=true&risk=nonsense",
+    ):
+        request = RequestFactory().get(f"/assets/?{query}")
+        request.user = AnonymousUser()
+        with translation.override(language):
+            filterset = AssetFilterSet(request.GET or None, queryset=Asset.objects.all(), request=request)
+            filterset.is_valid()
+            selects = [f for f in filterset.form if "<select" in str(f)]
+            assert len(selects) > 10
+            for field in filterset.form:
+                assert field_html(field) == str(field), field.name
