@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from lifecycle import planning
@@ -45,7 +46,7 @@ class Scenario:
     budget: float | dict[str, float] | None  # the yearly budget it is planned with
     factor: float | None = None  # BUDGET from ``Spec.factors``: the plan's budget times this
     extend_years: int = 0  # LIFE: years of service life on top of the plan's
-    schedule: pd.DataFrame = field(default=None, repr=False)
+    schedule: pd.DataFrame = field(default=None, repr=False)  # the plan's, or ``narrow``
     capped: planning.CappedPlan | None = field(default=None, repr=False)
 
 
@@ -87,14 +88,19 @@ COLUMNS = (
 
 
 def narrow(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[[c for c in frame.columns if c in COLUMNS]]
+    """The columns of ``frame`` the scenarios read, the name as its rank among the names: the
+    plan's functions sort by name last (ties), and numbers sort several times faster than text
+    in the same order (a missing name last, as pandas sorts it)."""
+    out = frame[[c for c in frame.columns if c in COLUMNS]]
+    rank, _names = pd.factorize(out["name"], sort=True)
+    return out.assign(name=np.where(rank < 0, len(out), rank))
 
 
-def extended_schedule(plan: planning.Plan, years: int) -> pd.DataFrame:
+def extended_schedule(plan: planning.Plan, years: int, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """The plan's schedule if every service life were ``years`` longer than in the plan: the
-    plan's frame through ``extend_service_life`` (spares priced again when the plan prices them)
-    and ``schedule`` (of the columns the scenarios read)."""
-    frame = planning.extend_service_life(narrow(plan.frame), years, plan.at)
+    plan's frame (``frame``: that frame ``narrow``ed) through ``extend_service_life`` (spares
+    priced again when the plan prices them) and ``schedule``."""
+    frame = planning.extend_service_life(narrow(plan.frame) if frame is None else frame, years, plan.at)
     if plan.include_spares:
         frame = planning.price_spares(frame, plan.at)
     return planning.schedule(plan.at, plan.filters, frame)
@@ -113,16 +119,19 @@ def run(plan: planning.Plan, spec: Spec | None = None) -> list[Scenario]:
         return planning.capped_plan(sched, plan.at, budget, horizon, fill=plan.fill, **first)
 
     out = [Scenario(BASELINE, plan.budget, schedule=plan.schedule, capped=plan.capped)]
+    frame = narrow(plan.frame)
     if plan.budget is not None:
         given = [(budget, None) for budget in spec.budgets]
         budgets = given or [(scaled(plan.budget, f), f) for f in spec.factors]
-        sched = narrow(plan.schedule)
+        ranks = dict(zip(frame["asset_id"], frame["name"], strict=True))  # each name ranked once
+        sched = plan.schedule[[c for c in plan.schedule.columns if c in COLUMNS]]
+        sched = sched.assign(name=sched["asset_id"].map(ranks))
         out += [
             Scenario(BUDGET, budget, factor=f, schedule=plan.schedule, capped=capped(sched, budget))
             for budget, f in budgets
         ]
     for years in spec.years:
-        sched = extended_schedule(plan, years)
+        sched = extended_schedule(plan, years, frame)
         out.append(
             Scenario(
                 LIFE,
