@@ -173,6 +173,7 @@ class CellMaker:
     def __init__(self, table, bound_column):
         self.table, self.bound_column, self.column = table, bound_column, bound_column.column
         self.accessor = A(bound_column.accessor)
+        self.bits = self.accessor.bits
         path, _sep, self.remainder = self.accessor.rpartition(self.accessor.SEPARATOR)
         self.path = A(path)
         # record type -> whether the field behind the accessor has choices (get_FOO_display);
@@ -210,20 +211,36 @@ class CellMaker:
 
     def __call__(self, record, bound_row):
         value, remainder = None, self.remainder
-        penultimate = self.path.resolve(record, quiet=True)
-        if not self.raw_value and isinstance(penultimate, models.Model) and self.display_field(record):
-            display = getattr(penultimate, f"get_{remainder}_display", None)
-            if display:
-                value, remainder = display(), None
+        if not self.raw_value and self.display_field(record):
+            penultimate = self.path.resolve(record, quiet=True)
+            if isinstance(penultimate, models.Model):
+                display = getattr(penultimate, f"get_{remainder}_display", None)
+                if display:
+                    value, remainder = display(), None
         if remainder:
             try:
-                value = self.accessor.resolve(record)
+                value = self.resolve(record)
             except Exception:
                 if self.text_link:
                     return self.call(record, bound_row, None)
         if value in self.empty_values or (self.many and not value.exists()):
             return self.default
         return self.call(record, bound_row, value)
+
+    def resolve(self, record):
+        """``Accessor.resolve`` along model attributes, without first trying each step as a dict
+        key (an exception per step); a dict, an indexable object or a callable on the way is left
+        to ``Accessor.resolve``."""
+        current = record
+        for bit in self.bits:
+            if not isinstance(current, models.Model) or hasattr(current, "__getitem__"):
+                return self.accessor.resolve(record)
+            current = getattr(current, bit)
+            if callable(current):
+                return self.accessor.resolve(record)
+            if current is None:
+                break
+        return current
 
     def call(self, record, bound_row, value):
         kwargs = {
@@ -293,6 +310,8 @@ class Table(tables.Table):
                 cell = row.get_cell(maker.bound_column.name) if pinned else maker(record, row)
                 if type(cell) is SafeString:  # what render_value_in_context leaves as it is
                     text = cell
+                elif type(cell) is str and maker.localize is None:  # and what it only escapes
+                    text = escape(cell)
                 elif maker.localize is None:
                     text = render_value_in_context(cell, context)
                 else:
