@@ -43,3 +43,41 @@ def default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> Path:
+    """One SQLite file migrated by a real ``manage.py migrate`` (a fresh install), made once per
+    session: subprocess tests that need a migrated database copy it (``migrated_sqlite``) rather
+    than each migrating a database of their own (several seconds each)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "migrated.sqlite3"
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(SECRET_KEY="sqlite-template-" + "t" * 40, DATABASE_URL=f"sqlite:///{path}")
+    done = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+                          cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the settings put SQLite in WAL mode: fold the log into the file, so one file is the database
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(migrated_sqlite_template, tmp_path):
+    """``migrated_sqlite(name)``: a copy of the migrated template at ``tmp_path / name``, for a
+    subprocess (which cannot see the test database); returns its path."""
+    import shutil
+
+    def copy(name: str = "migrated.sqlite3") -> Path:
+        target = tmp_path / name
+        shutil.copyfile(migrated_sqlite_template, target)
+        return target
+
+    return copy

@@ -102,10 +102,9 @@ def test_the_web_units_commands_serve(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["werterhalt-scheduler.service", "werterhalt-lifecycle.service"])
-def test_the_timer_units_commands_run(tmp_path, name):
+def test_the_timer_units_commands_run(tmp_path, migrated_sqlite, name):
+    migrated_sqlite("serve.sqlite3")  # a migrated install (the web unit's test migrates one itself)
     env = _env(tmp_path)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
     done = subprocess.run(_command(_unit(name)["ExecStart"]), cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -119,13 +118,13 @@ def test_every_unit_reads_the_environment_file_and_drops_privileges():
             "werterhalt", "yes", "strict"), path.name
 
 
-def test_the_web_process_warns_at_start_when_discovery_may_reach_any_address(tmp_path):
+def test_the_web_process_warns_at_start_when_discovery_may_reach_any_address(tmp_path, migrated_sqlite):
     """DISCOVERY_ALLOW unset on an install with hosts in its database (an asset with a management
     address): the web process says so when it starts (what gunicorn loads: werterhalt.wsgi);
     not on an install without such hosts, not once DISCOVERY_ALLOW is set."""
+    migrated_sqlite("serve.sqlite3")  # a migrated install without hosts
     env = _env(tmp_path, DISCOVERY_ALLOW="")
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
 
     def start(**extra) -> str:
         done = subprocess.run([sys.executable, "-c", "import werterhalt.wsgi"], cwd=ROOT,

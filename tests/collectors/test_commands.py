@@ -29,18 +29,16 @@ def manage(*args, env=None, timeout=180):
 
 
 @pytest.fixture
-def sqlite_db(tmp_path):
-    """A migrated SQLite file: the subprocess cannot see the test database."""
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cmd.sqlite3'}",
+def sqlite_db(migrated_sqlite):
+    """A migrated SQLite file (a copy of the session's migrated one): the subprocess cannot see
+    the test database."""
+    return {
+        "DATABASE_URL": f"sqlite:///{migrated_sqlite('cmd.sqlite3')}",
         "SECRET_KEY": "tests-only",
         "DISCOVERY_TIMEOUT": "3",
         "DEVICE_USERNAME": "",
         "DEVICE_PASSWORD": "",
     }
-    result = manage("migrate", "--noinput", "-v0", env=env)
-    assert result.returncode == 0, result.stderr
-    return env
 
 
 @pytest.fixture
