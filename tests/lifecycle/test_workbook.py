@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 from django.utils import translation
 
 from lifecycle import exports, planning, scenarios, state
@@ -424,13 +425,14 @@ def test_libreoffice_prints_the_workbook_readably_and_recalculates_the_same_tota
     path = tmp_path / "plan.xlsx"
     exports.write_xlsx(plan, str(path), language="en")
     check = tmp_path / "check.xlsx"  # LibreOffice really recalculates: a wrong cached value goes
-    import xlsxwriter
-
     control = xlsxwriter.Workbook(str(check))
     control.add_worksheet().write_formula(0, 0, "=1+1", None, 99)
     control.close()
 
-    printed = pages(office(tmp_path, "pdf", path) / "plan.pdf")
+    pdf = office(tmp_path, "pdf", path) / "plan.pdf"
+    printed = pages(pdf)
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", info)  # A4 landscape
     sheets = {}
     for text in printed:  # each page's header names its sheet
         name = next(
