@@ -4,6 +4,7 @@ formula (werterhalt.cells), and the asset CSV import reads the quoted cells back
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -205,8 +206,10 @@ def test_plan_xlsx_writes_text_never_formulas(evil, tmp_path):
     assert head[UNIT].data_type == "s"
     assert [c.value for c in budget[2]] == ["backlog", 1000, 1000]
 
-    summary = book["Summary"]
-    units = [r for r in summary.iter_rows() if r[0].value == UNIT]
-    assert len(units) == 1 and units[0][0].data_type == "s"
-    # nowhere a formula
-    assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)
+    tree = book["Org units"]  # the org-unit tree (docs/workbook.md): name in column B
+    units = [r for r in tree.iter_rows() if r[1].value == UNIT]
+    assert len(units) == 1 and units[0][1].data_type == "s"
+    # nowhere a formula but the workbook's own totals (=SUBTOTAL(109,C2:C9), =E13+E20)
+    own = re.compile(r"=(SUBTOTAL\(10[39],[A-Z]+\d+:[A-Z]+\d+\)|[A-Z]+\d+\+[A-Z]+\d+)")
+    formulas = [c.value for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas and all(own.fullmatch(f) for f in formulas)
