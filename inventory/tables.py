@@ -54,6 +54,7 @@ class AssetTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = Asset
+        attrs = {**BaseTable.Meta.attrs, "class": "table one-line"}
         fields = (
             "pk",
             "name",

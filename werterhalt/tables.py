@@ -40,7 +40,10 @@ class BadgeColumn(tables.Column):
             key = (raw, get_language())
             if key not in self.badges:
                 color, label = self.choices.color(raw), self.choices(raw).label
-                self.badges[key] = format_html('<span class="badge badge-{}">{}</span>', color, label)
+                # the title holds the label where a narrow list cuts it (app.css table.one-line)
+                self.badges[key] = format_html(
+                    '<span class="badge badge-{}" title="{}">{}</span>', color, label, label
+                )
             return self.badges[key]
         else:
             getter = getattr(record, self.color, None) if isinstance(self.color, str) else None

@@ -21,6 +21,7 @@ from django.utils import translation
 from inventory.models import Asset
 from inventory.tables import AssetTable
 from lifecycle import state
+from lifecycle.models import LifecycleState
 from tests.factories import (
     AssetFactory,
     HardwareModelFactory,
@@ -63,6 +64,11 @@ def long_names(inventory):  # noqa: F811
     asset.role = "core"
     asset.save()  # a change in the change log
     state.refresh()
+    # the longest badges there are, on the row with the longest name
+    Asset.objects.filter(name=LONG_NAME).update(status="decommissioned")
+    LifecycleState.objects.filter(asset__name=LONG_NAME).update(
+        hardware_status="supported_no_end", software_status="supported_no_end", risk="critical"
+    )
     return {**inventory, "asset": Asset.objects.get(pk=asset.pk)}
 
 
