@@ -488,3 +488,37 @@ def test_libreoffice_prints_german(world, tmp_path):  # noqa: F811
     assert "Nicht mehr unterstützt" in schedule and "Rückstand" in schedule and "10.01.2026" in schedule
     assert re.search(r"Seite \d+ von \d+", schedule) and "Geräte-ID" in schedule and "Bemerkung" in schedule
     assert "Total City" in text and "Szenarien" in text and "+1 Jahr Nutzungsdauer" in text
+
+
+def test_fast_rows_write_the_xml_of_xlsxwriters_own_cell_writers(monkeypatch, tmp_path):
+    """``exports._write_rows`` (a column at a time) writes byte for byte what XlsxWriter's cell
+    writers write, on text that needs escaping: markup, control characters, an ``_x0041_`` that
+    is literal text, leading and trailing spaces, formula-like text, non-ASCII; and on numbers,
+    dates, empty cells and negative values."""
+    import zipfile
+
+    from tests.factories import HardwareModelFactory
+
+    unit = OrgUnitFactory(name="Bau & <Umwelt>")
+    model = HardwareModelFactory(model=" C9300 ", list_price=Decimal("1234.5"))
+    names = ["a\x01b", "_x0041_ literal", " lead", "trail ", "=SUM(A1)", "Zürich “Süd”", "x" * 300]
+    for name in names:
+        AssetFactory(name=name, hardware_model=model, org_unit=unit, purchase_date=dt.date(2015, 1, 1),
+                     in_service_date=dt.date(2015, 1, 1))
+    AssetFactory(name="no cost", hardware_model=HardwareModelFactory(list_price=None), purchase_cost=None,
+                 purchase_date=dt.date(2015, 1, 1), in_service_date=dt.date(2015, 1, 1), org_unit=None)
+    state.refresh(at=AT)
+    plan = planning.build(AT, budget=5000)
+    sheets, calls = {}, []
+    real = exports._write_rows
+    monkeypatch.setattr(exports, "_write_rows", lambda *args: (calls.append(args[2]), real(*args)))
+    for fast in (True, False):
+        monkeypatch.setattr(exports, "FAST_ROWS", fast)
+        path = tmp_path / f"{fast}.xlsx"
+        exports.write_xlsx(plan, str(path), language="de")
+        with zipfile.ZipFile(path) as book:
+            sheets[fast] = {n: book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")}
+    assert len(plan.schedule) in calls  # the schedule went through _write_rows (in the first run only)
+    assert sheets[True].keys() == sheets[False].keys() and len(sheets[True]) >= 5
+    for name in sheets[True]:
+        assert sheets[True][name] == sheets[False][name], name
