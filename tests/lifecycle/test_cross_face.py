@@ -616,7 +616,7 @@ def parse_status_text(text: str) -> dict:
 def read_xlsx(path) -> dict:
     """The workbook's Summary lines (by their labels in column A), the Schedule's row count and
     the Budget sheet's Total per bucket."""
-    book = openpyxl.load_workbook(path, read_only=True)
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     out: dict = {}
     seen = set()
     for row in book["Summary"].iter_rows(values_only=True):
@@ -634,12 +634,16 @@ def read_xlsx(path) -> dict:
     for label in XLSX_LINES:
         if label not in seen:
             out[XLSX_LINES[label]] = f"label {label!r} not found"
+    # data_only: the totals rows' formulas (=SUBTOTAL) as their cached values; each table ends
+    # at its "Total" row (the Budget's contract running costs come below it)
     schedule = list(book["Schedule"].iter_rows(values_only=True))
-    out["schedule_rows"] = len([r for r in schedule[1:] if any(v is not None for v in r)])
+    out["schedule_rows"] = len([r for r in schedule[1:] if isinstance(r[0], int | float) and r[1] != "Total"])
     budget = list(book["Budget"].iter_rows(values_only=True))
     header = list(budget[0])
     total = header.index("Total")
     for row in budget[1:]:
+        if row[0] == "Total":
+            break
         if row[0] is not None:
             out[f"bucket.{row[0]}.cost"] = money(row[total] or 0)
     book.close()
