@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.db import models
 from django.template.base import render_value_in_context
 from django.template.context import Context
+from django.utils import formats
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -156,9 +157,6 @@ class IdsFirstQuerysetData(TableQuerysetData):
         order = [str(o) for o in self.data.query.order_by]
         if order and not any(o.lstrip("-") in ("pk", "id") for o in order):
             self.data = self.data.order_by(*order, "pk")
-
-
-CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
 
 
 def _has_callable(attrs: dict) -> bool:
@@ -330,8 +328,7 @@ class Table(tables.Table):
 
 
 def _localized(value, on: bool) -> str:
-    from django.utils import formats
-
+    """``{{ cell|localize }}`` / ``{{ cell|unlocalize }}`` of django-tables2's template."""
     return str(formats.localize(value, use_l10n=on))
 
 
