@@ -366,7 +366,7 @@ def _number_width(kind: str, biggest: float) -> int:
     return round(len(text) * 1.2) + 2
 
 
-ROWS_AT_ONCE = 20_000  # rows of XML joined before they are written
+ROWS_AT_ONCE = 20_000  # rows of XML made and written at a time
 FAST_ROWS = True  # tables' rows through ``_write_rows``; off: XlsxWriter's cell writers (the tests compare)
 
 
@@ -389,8 +389,7 @@ def _write_rows(sheet, first: int, count: int, columns) -> None:
     pointer are moved past the block, so cells written afterwards follow as usual.
     tests/lifecycle/test_workbook.py compares the result with XlsxWriter's own writers."""
     sheet._write_single_row(first)  # writes out what came before (the header row)
-    numbers = pd.Series(np.arange(first + 1, first + count + 1)).astype(str).astype(object)
-    cells = []
+    prepared = []  # per column: its cells' start and style, values, which are cells, their XML
     for col, is_number, fmt, values in columns:
         style = fmt
         if style is None and col in sheet.col_info:
@@ -408,17 +407,22 @@ def _write_rows(sheet, first: int, count: int, columns) -> None:
             xml = {v: f"><v>{v:.16G}</v></c>" for v in distinct}
         else:
             xml = {v: _inline(sheet, v) for v in distinct}
-        cells.append(((start + numbers + attr) + series.map(xml)).where(present, ""))
+        prepared.append((start, attr, series, present, xml))
         if present.any():
             rows = np.flatnonzero(present.to_numpy())
             sheet._check_dimensions(first + int(rows[0]), col)
             sheet._check_dimensions(first + int(rows[-1]), col)
-    body = cells[0].copy()
-    for part in cells[1:]:
-        body = body + part
-    xml = '<row r="' + numbers + '">' + body + "</row>"
-    for start in range(0, count, ROWS_AT_ONCE):
-        sheet.fh.write("".join(xml.iloc[start : start + ROWS_AT_ONCE].tolist()))
+    for block in range(0, count, ROWS_AT_ONCE):  # a block of rows at a time: memory stays small
+        part = slice(block, min(block + ROWS_AT_ONCE, count))
+        numbers = pd.Series(np.arange(first + 1 + part.start, first + 1 + part.stop)).astype(str)
+        numbers = numbers.astype(object)
+        body = None
+        for start, attr, series, present, xml in prepared:
+            values = series.iloc[part].reset_index(drop=True)
+            here = present.iloc[part].reset_index(drop=True)
+            cells = ((start + numbers + attr) + values.map(xml)).where(here, "")
+            body = cells if body is None else body + cells
+        sheet.fh.write("".join(('<row r="' + numbers + '">' + body + "</row>").tolist()))
     sheet.previous_row = first + count - 1
 
 

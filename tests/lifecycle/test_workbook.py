@@ -512,6 +512,7 @@ def test_fast_rows_write_the_xml_of_xlsxwriters_own_cell_writers(monkeypatch, tm
     sheets, calls = {}, []
     real = exports._write_rows
     monkeypatch.setattr(exports, "_write_rows", lambda *args: (calls.append(args[2]), real(*args)))
+    monkeypatch.setattr(exports, "ROWS_AT_ONCE", 3)  # several blocks, the last one short
     for fast in (True, False):
         monkeypatch.setattr(exports, "FAST_ROWS", fast)
         path = tmp_path / f"{fast}.xlsx"
