@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -378,28 +379,44 @@ def running_costs(
     covered = links.merge(used, on="asset_id", how="inner")
     covered[by] = covered[by].fillna("—")
     shares = covered.groupby(["contract_id", by]).size()
-    with_shares = set(shares.index.get_level_values(0))
-    rows = []
-    for pk, provider, number, start, end, yearly in contracts:
-        yearly = float(yearly)
-        if pk in with_shares:
-            split = {group: count / totals[pk] for group, count in shares.loc[pk].items()}
-        elif whole and pk not in totals.index:
-            split = {"—": 1.0}  # covers no asset in use: its running cost still falls due
-        else:
-            continue  # its assets are all outside the plan's filters
-        for name, first, end_of in spans:
-            year_start, year_end = periods.bounds(periods.year_of(name))
-            days = (year_end - year_start).days + 1
-            running = max(0, (min(end, end_of) - max(start, first)).days + 1)
-            renewed = pk in totals.index  # still covers an asset in use
-            renewal = max(0, (end_of - max(end + dt.timedelta(days=1), first)).days + 1) if renewed else 0
-            for kind, count in ((RUNNING, running), (RENEWAL, renewal)):
-                if count:
-                    for group, share in split.items():
-                        cost = yearly * count / days * share
-                        rows.append((name, pk, f"{provider} {number}", kind, group, cost))
-    out = pd.DataFrame(rows, columns=RUNNING_COLUMNS)
+    split = (shares / totals.reindex(shares.index.get_level_values(0)).to_numpy()).rename("share")
+    split = split.reset_index().rename(columns={by: "group"})
+    table = pd.DataFrame(contracts, columns=["contract_id", "provider", "number", "start", "end", "yearly"])
+    if whole:  # a contract that covers no asset in use: its running cost still falls due
+        bare = table.loc[~table["contract_id"].isin(totals.index), ["contract_id"]]
+        split = pd.concat([split, bare.assign(group="—", share=1.0)], ignore_index=True)
+    # every contract × period (a few thousand rows), then × the groups it is split over
+    periods_ = pd.DataFrame(
+        [(name, first, end_of, periods.bounds(periods.year_of(name))) for name, first, end_of in spans],
+        columns=["bucket", "first", "end_of", "year"],
+    )
+    periods_["days"] = [(b - a).days + 1 for a, b in periods_["year"]]
+    grid = table.merge(periods_.drop(columns="year"), how="cross")
+    day = np.timedelta64(1, "D")
+
+    def days(a, b):  # days from a to b, both included, 0 when b is before a
+        return np.maximum(0, (b.to_numpy("datetime64[D]") - a.to_numpy("datetime64[D]")) // day + 1)
+
+    start, end = pd.to_datetime(grid["start"]), pd.to_datetime(grid["end"])
+    first, end_of = pd.to_datetime(grid["first"]), pd.to_datetime(grid["end_of"])
+    running = days(np.maximum(start, first), np.minimum(end, end_of))
+    renewed = grid["contract_id"].isin(totals.index).to_numpy()  # still covers an asset in use
+    renewal = np.where(renewed, days(np.maximum(end + pd.Timedelta(days=1), first), end_of), 0)
+    yearly = grid["yearly"].astype(float).to_numpy() / grid["days"].to_numpy()
+    grid = grid.assign(contract=grid["provider"] + " " + grid["number"])
+    parts = [
+        grid.loc[count > 0, ["bucket", "contract_id", "contract"]].assign(
+            kind=kind, cost=(yearly * count)[count > 0]
+        )
+        for kind, count in ((RUNNING, running), (RENEWAL, renewal))
+    ]
+    rows = pd.concat(parts, ignore_index=True).merge(split, on="contract_id", how="inner")
+    rows["cost"] = rows["cost"] * rows["share"]
+    order = {name: i for i, (name, *_rest) in enumerate(spans)}
+    rows = rows.sort_values(
+        ["bucket", "contract_id", "kind", "group"], key=lambda c: c.map(order) if c.name == "bucket" else c
+    )
+    out = rows[RUNNING_COLUMNS].reset_index(drop=True)
     out["cost"] = out["cost"].round(2)
     return out
 
@@ -504,7 +521,19 @@ class Plan:
     fill: str = FILL_GAPS
     include_spares: bool = False
     first_period: str = FIRST_PRORATED
-    running: pd.DataFrame | None = None  # contracts' running costs per period (``running_costs``)
+    include_running: bool = True  # the contracts' running costs in the forecast (``running``)
+    by: str = "org_unit"  # the forecast's groups
+    freq: str = "year"  # the forecast's periods
+
+    @cached_property
+    def running(self) -> pd.DataFrame | None:
+        """The contracts' running costs per period and ``by`` group (``running_costs``), or None
+        when switched off; made when first asked for (a CSV of the schedule never needs them)."""
+        if not self.include_running:
+            return None
+        f = self.filters
+        whole = not any((f.org_units, f.sites, f.categories, f.manufacturers, f.statuses))
+        return running_costs(self.frame, self.at, f.horizon, self.by, self.freq, whole)
 
     def totals(self) -> dict:
         """The figures of ``lifecycle.figures.totals`` over the plan's assets (every key: counts,
@@ -558,8 +587,6 @@ def build(
         if budget is not None
         else None
     )
-    chosen = (filters.org_units, filters.sites, filters.categories, filters.manufacturers, filters.statuses)
-    whole = not any(chosen)
     return Plan(
         at=at,
         filters=filters,
@@ -573,5 +600,7 @@ def build(
         fill=fill,
         include_spares=include_spares,
         first_period=first_period,
-        running=running_costs(frame, at, filters.horizon, by, freq, whole) if running else None,
+        include_running=running,
+        by=by,
+        freq=freq,
     )
