@@ -238,6 +238,33 @@ def test_phone_list_first_menu_and_filters_folded(browser, live_server, long_nam
     browser(live_server, engineer, PHONE, language, steps)
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_phone_planning_shows_the_plan_first_with_its_form_folded(browser, live_server, long_names, engineer,  # noqa: F811
+                                                                   language):
+    def steps(page):
+        page.goto("/planning/?budget=2500")
+        totals = page.locator("#plan-totals")
+        top = totals.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+        assert 0 < top < 400, top  # the plan's figures right below the header, not below 20 fields
+        assert not page.locator("#plan-form").is_visible()
+        page.locator("#plan-box > summary").click()
+        form = page.locator("#plan-form").bounding_box()
+        assert form["height"] > 300 and form["x"] >= 0 and form["x"] + form["width"] <= PHONE["width"]
+        assert sideways(page)["scroll"] <= PHONE["width"]
+        shot(page, f"layout-planning-phone-open-{language}")
+
+    browser(live_server, engineer, PHONE, language, steps)
+
+
+def test_desktop_shows_the_plan_form_without_a_click(browser, live_server, long_names, engineer):  # noqa: F811
+    def steps(page):
+        page.goto("/planning/")
+        assert page.locator("#plan-form").get_by_label("Yearly budget (CHF)").is_visible()
+        assert not page.locator("#plan-box > summary").is_visible()
+
+    browser(live_server, engineer, DESKTOP, "en", steps)
+
+
 def test_desktop_shows_menu_and_filters_without_a_click(browser, live_server, long_names, engineer):  # noqa: F811
     def steps(page):
         page.goto("/assets/")
