@@ -244,16 +244,10 @@ SHEETS = {
     "org_units": N_("Org units"),
     "schedule": N_("Schedule"),
     "budget": N_("Budget"),
+    "contracts": N_("Contracts"),
     "capped": N_("Capped plan"),
     "scenarios": N_("Scenarios"),
 }
-RUNNING = [
-    ("bucket", N_("Year"), "text", 10),
-    ("contract", N_("Contract"), "text", 28),
-    ("kind", N_("Kind"), "text", 12),
-    ("group", N_("Group"), "text", 24),  # the plan's groups (org unit, site or category)
-    ("cost", N_("Cost (CHF)"), "money", 14),
-]
 RUNNING_KINDS = {"running": N_("Running cost"), "renewal": N_("Renewal")}
 TREE_FIGURES = ("assets", "book_value", "replacement_value", "out_of_support")  # add up over units
 
@@ -664,10 +658,26 @@ def _org_units(sheets: _Sheets, plan: Plan) -> None:
     sheet.autofilter(0, 0, max(row - 2, 1), len(columns) - 1)
 
 
+def _running(plan: Plan) -> pd.DataFrame | None:
+    """``Plan.running`` with its groups in ``group`` (or None when it has no rows)."""
+    running = getattr(plan, "running", None)
+    if running is None or not len(running):
+        return None
+    if "group" not in running.columns:  # the running costs per org unit
+        running = running.rename(columns={"org_unit": "group"})
+    return running.assign(group=running["group"].fillna("—").astype(str))
+
+
 def _budget(sheets: _Sheets, plan: Plan) -> None:
-    """The forecast per year (or quarter) × group, a totals row, and the contracts' running costs
-    (``Plan.running``, when the plan has them) below, with replacement + running in total."""
+    """The forecast per year (or quarter) × group with a totals row; below it, with the plan's
+    running costs (``Plan.running``), the same columns for the contracts: per period a line of
+    running costs and one of renewals, their totals, and replacement + running costs. The costs
+    per contract are on the Contracts sheet (``_contracts``)."""
     budget = budget_frame(plan)
+    running = _running(plan)
+    if running is not None:  # a group only contracts pay for gets its column too
+        extra = [g for g in pd.unique(running["group"]) if g not in budget.columns]
+        budget = budget.reindex(columns=[*budget.columns[:-1], *extra, "Total"], fill_value=0.0)
     budget["bucket"] = budget["bucket"].map(bucket_word)
     quarters = plan.forecast.index.astype(str).str.contains("Q").any()
     columns = [("bucket", _("Quarter") if quarters else _("Year"), "text", 10)] + [
@@ -677,57 +687,68 @@ def _budget(sheets: _Sheets, plan: Plan) -> None:
     sheet = sheets.sheet("budget")
     totals = {c[0]: SUM for c in columns[1:]}
     after = sheets.table(sheet, columns, budget, totals=totals)
-    running = getattr(plan, "running", None)
-    if running is None or not len(running):
+    if running is None:
         return
-    replacement = _cell(after - 1, len(columns) - 1)  # the replacement's grand total
-    if "group" not in running.columns:  # the running costs per org unit
-        running = running.rename(columns={"org_unit": "group"})
-    lines = running.sort_values(["bucket", "contract", "group"], kind="stable", key=_bucket_order)
-    lines = lines.assign(
-        bucket=lines["bucket"].map(bucket_word),
-        kind=lines["kind"].map(lambda k: _(RUNNING_KINDS[k]) if k in RUNNING_KINDS else k),
-    )[[c[0] for c in RUNNING]]
+    groups = [c[0] for c in columns[1:-1]]
+    table = running.pivot_table(
+        index=["bucket", "kind"], columns="group", values="cost", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=groups, fill_value=0.0)
+    buckets = dict.fromkeys([*plan.forecast.index, *sorted(set(running["bucket"]))])  # the plan's order
+    order = {b: i for i, b in enumerate(buckets)}
+    kinds = {planning.RUNNING: 0, planning.RENEWAL: 1}
+    keys = sorted(table.index, key=lambda k: (order.get(k[0], len(order)), kinds.get(k[1], 2), k[1]))
+    table = table.loc[keys]
     head = after + 1
     sheet.write_string(head, 0, _("Running costs of contracts"), sheets.formats["bold"])
-    cost_col = len(RUNNING) - 1
-    words = [(k, _(h), kind, w) for k, h, kind, w in RUNNING]
-    # the table's own widths are the Budget's: only the header and cells are written here
-    sheets.header_row(sheet, head + 1, words)
-    first = head + 2
-    values = [[None if pd.isna(v) else v for v in row] for row in lines.itertuples(index=False, name=None)]
-    for offset, record in enumerate(values):
-        for col, ((_k, _h, kind, _w), value) in enumerate(zip(RUNNING, record, strict=True)):
-            if value is None or value == "":
-                continue
-            if kind == "money":
-                sheet.write_number(first + offset, col, float(value), sheets.formats["money"])
-            else:
-                sheet.write_string(first + offset, col, str(value))
-    last = first + max(len(values), 1) - 1
-    running_total = float(pd.to_numeric(lines["cost"], errors="coerce").fillna(0).sum())
+    first = head + 1
+    money = sheets.formats["money"]
+    for offset, ((bucket, kind), values) in enumerate(table.iterrows()):
+        row = first + offset
+        word = _(RUNNING_KINDS[kind]) if kind in RUNNING_KINDS else str(kind)
+        sheet.write_string(row, 0, f"{bucket_word(bucket)} {word}")
+        for col, value in enumerate(values.tolist(), start=1):
+            sheet.write_number(row, col, float(value), money)
+        sheet.write_number(row, len(columns) - 1, float(values.sum()), money)
+    last = first + len(table) - 1
     row = last + 1
     sheet.write_string(row, 0, _("Total running costs"), sheets.total["text"])
-    sheets.subtotal(sheet, row, cost_col, SUM, first, last, running_total, "money")
-    replacement_total = float(budget["Total"].sum())
+    sums = [*table.sum(axis=0).tolist(), float(table.to_numpy().sum())]
+    for col, value in enumerate(sums, start=1):
+        sheets.subtotal(sheet, row, col, SUM, first, last, value, "money")
+    replacement = budget[[c[0] for c in columns[1:]]].sum(axis=0).tolist()
     sheet.write_string(row + 1, 0, _("Replacement and running costs"), sheets.total["text"])
-    sheet.write_formula(
-        row + 1,
-        cost_col,
-        f"={replacement}+{_cell(row, cost_col)}",
-        sheets.total["money"],
-        replacement_total + running_total,
-    )
-    # wide enough for the contracts' text and the grand total, never narrower than the Budget's own
+    for col, (mine, theirs) in enumerate(zip(replacement, sums, strict=True), start=1):
+        formula = f"={_cell(after - 1, col)}+{_cell(row, col)}"
+        sheet.write_formula(row + 1, col, formula, sheets.total["money"], float(mine) + float(theirs))
+    label = max(len(_("Replacement and running costs")), len(_("Running costs of contracts"))) + 2
     widths = sheets.widths[sheet.name]
-    for col, (key, _header, kind, _width) in enumerate(RUNNING):
-        if kind == "money":
-            need = _number_width("money", replacement_total + running_total)
-        else:
-            need = max((len(str(v)) + 2 for v in lines[key].dropna()), default=len(words[col][1]) + 2)
-        if col >= len(widths) or need > widths[col]:
-            fmt = sheets.formats.get(columns[col][2]) if col < len(columns) else None
-            sheet.set_column(col, col, need, fmt)
+    if label > widths[0]:
+        sheet.set_column(0, 0, label)
+    for col, value in enumerate(sums, start=1):
+        need = _number_width("money", float(value) + float(replacement[col - 1]))
+        if need > widths[col]:
+            sheet.set_column(col, col, need, money)
+
+
+def _contracts(sheets: _Sheets, plan: Plan) -> None:
+    """What each contract costs per period, running and renewed together, with totals: one row
+    per contract (``Plan.running`` summed over its groups)."""
+    running = _running(plan)
+    if running is None:
+        return
+    buckets = [b for b in plan.forecast.index if b in set(running["bucket"])]
+    buckets += sorted(set(running["bucket"]) - set(buckets))
+    table = running.pivot_table(
+        index=["contract_id", "contract"], columns="bucket", values="cost", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=buckets, fill_value=0.0)
+    table["Total"] = table.sum(axis=1)
+    table = table.reset_index().drop(columns="contract_id")
+    width = max(28, *(len(str(c)) + 2 for c in table["contract"]))
+    columns = [("contract", _("Contract"), "text", min(width, 60))] + [
+        (str(b), bucket_word(b) if b != "Total" else _("Total"), "money", 14) for b in table.columns[1:]
+    ]
+    table.columns = [c[0] for c in columns]
+    sheets.table(sheets.sheet("contracts"), columns, table, totals={c[0]: SUM for c in columns[1:]})
 
 
 def _bucket_order(values: pd.Series) -> pd.Series:
@@ -834,6 +855,7 @@ def write_xlsx(
             label=1,
         )
         _budget(sheets, plan)
+        _contracts(sheets, plan)
         if plan.capped is not None:
             _capped(sheets, plan)
         _scenarios(sheets, plan, scenarios)

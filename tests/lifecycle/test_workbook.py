@@ -330,21 +330,32 @@ def test_running_costs_below_the_replacements_with_a_grand_total(world, tmp_path
     )
     _path, formulas, values = book(plan, tmp_path)
     table = rows(values["Budget"])
+    columns = {name: i for i, name in enumerate(table[0])}
+    assert "—" in columns  # a group only a contract pays for gets its column
     start = [r[0] for r in table].index("Running costs of contracts")
-    assert table[start - 2][0] == "Total" and table[start - 2][-1] == 28000
-    assert table[start + 1][:5] == ("Year", "Contract", "Kind", "Group", "Cost (CHF)")
-    assert [r[:5] for r in table[start + 2 : start + 5]] == [
-        ("backlog", "Old support", "Renewal", "Schools", 300),
-        ("2027", '=HYPERLINK("x")', "Running cost", None, 50.5),
-        ("2027", "SmartNet", "Running cost", "IT", 1200),
-    ]
-    assert table[start + 5][0] == "Total running costs" and table[start + 5][4] == 1550.5
-    assert table[start + 6][0] == "Replacement and running costs" and table[start + 6][4] == 29550.5
+    assert table[start - 2][0] == "Total" and table[start - 2][columns["Total"]] == 28000
+    lines = {r[0]: r for r in table[start + 1 : start + 3]}
+    assert list(lines) == ["backlog Renewal", "2027 Running cost"]  # the plan's order, a line per kind
+    renewal, running = lines["backlog Renewal"], lines["2027 Running cost"]
+    assert renewal[columns["Schools"]] == 300 and renewal[columns["IT"]] == 0
+    assert running[columns["IT"]] == 1200 and running[columns["—"]] == 50.5
+    assert lines["2027 Running cost"][columns["Total"]] == 1250.5
+    total, both = table[start + 3], table[start + 4]
+    assert total[0] == "Total running costs" and total[columns["Total"]] == 1550.5
+    assert both[0] == "Replacement and running costs" and both[columns["Total"]] == 29550.5
+    assert both[columns["IT"]] == table[start - 2][columns["IT"]] + 1200
     sheet = formulas["Budget"]
-    n = start + 6  # 1-based row of the running total
-    assert sheet.cell(n, 5).value == f"=SUBTOTAL(109,E{n - 3}:E{n - 1})"
-    assert sheet.cell(n + 1, 5).value == f"=E{start - 1}+E{n}"
-    assert sheet.cell(start + 4, 2).data_type == "s"  # a contract's name is text, never a formula
+    n, col = start + 4, columns["Total"] + 1  # 1-based row of the running total, column of the Total
+    letter = openpyxl.utils.get_column_letter(col)
+    assert sheet.cell(n, col).value == f"=SUBTOTAL(109,{letter}{n - 2}:{letter}{n - 1})"
+    assert sheet.cell(n + 1, col).value == f"={letter}{start - 1}+{letter}{n}"
+    contracts = {r[0]: r for r in rows(values["Contracts"])}
+    head = {name: i for i, name in enumerate(rows(values["Contracts"])[0])}
+    assert contracts["SmartNet"][head["2027"]] == 1200 and contracts["Old support"][head["backlog"]] == 300
+    assert contracts['=HYPERLINK("x")'][head["Total"]] == 50.5
+    assert contracts["Total"][head["Total"]] == 1550.5
+    texts = [c for c in formulas["Contracts"]["A"] if c.value == '=HYPERLINK("x")']
+    assert texts and texts[0].data_type == "s"  # a contract's name is text, never a formula
 
 
 def test_no_running_costs_no_lines(world, tmp_path):  # noqa: F811
