@@ -129,11 +129,17 @@ def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[name]
         if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
             continue  # numbers (also negative ones) and dates are not text
-        try:
-            # as ``needs_quote``: the first character after any leading ``'``; not text: False
-            risky = values.str.lstrip(QUOTE).str[:1].isin(FORMULA_STARTS)
-        except AttributeError:  # a column without any text
+        # as ``needs_quote``: the first character after any leading ``'``; not text: False. Each
+        # distinct value is looked at once (most columns repeat a few names: units, statuses)
+        codes, distinct = pd.factorize(values)
+        if not len(distinct):
             continue
+        looks = np.fromiter(
+            (isinstance(v, str) and v.lstrip(QUOTE)[:1] in FORMULA_STARTS for v in distinct),
+            dtype=bool,
+            count=len(distinct),
+        )
+        risky = pd.Series((codes >= 0) & looks[codes], index=values.index)
         if risky.any():
             changed[name] = values.mask(risky, QUOTE + values[risky])
     return frame.assign(**changed) if changed else frame
