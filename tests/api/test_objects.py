@@ -242,7 +242,7 @@ def test_plan_endpoint_json_csv_xlsx_and_errors(world):  # noqa: F811
     ]
     response = client.get("/api/lifecycle/plan/", {"at": "2027-01-15", "download": "xlsx"})
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames == ["Summary", "Schedule", "Budget"]
+    assert book.sheetnames == ["Summary", "Org units", "Schedule", "Budget", "Scenarios"]  # docs/workbook.md
     bad = client.get("/api/lifecycle/plan/", {"horizon": "0"})
     assert bad.status_code == 400 and "horizon" in bad.json()
     from rest_framework.test import APIClient

@@ -71,7 +71,7 @@ def test_planning_page_filters_change_the_chart_tables_and_downloads(viewer, wor
     response = planner.get(URL, {"at": "2027-01-15", "budget": "2500", "download": "xlsx"})
     assert response.status_code == 200 and response["Content-Disposition"].endswith('2027-01-15.xlsx"')
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames == ["Summary", "Schedule", "Budget", "Capped plan"]
+    assert book.sheetnames == ["Summary", "Org units", "Schedule", "Budget", "Capped plan", "Scenarios"]
 
 
 def test_what_if_on_the_page(viewer, world):  # noqa: F811
