@@ -37,7 +37,11 @@ class DashboardView(View):
         stale_since = timezone.now() - dt.timedelta(days=STALE_DAYS)
         runs = list(DiscoveryRun.objects.order_by("-started")[:5])
         failed = (
-            list(DiscoveryHost.objects.filter(run=runs[0], outcome="failed").order_by("name")[:20])
+            list(
+                DiscoveryHost.objects.filter(run=runs[0], outcome="failed")
+                .select_related("asset")  # a host synced before: its asset, not a query each
+                .order_by("name")[:20]
+            )
             if runs
             else []
         )

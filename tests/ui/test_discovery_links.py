@@ -209,3 +209,28 @@ def test_dashboard_links_failures_of_the_last_run(client, world):
     assert f'<a href="{world["a"].get_absolute_url()}">a-by-address</a>' in card
     assert f'<a href="{world["c"].get_absolute_url()}">sw-b</a>' in card
     assert "<td>stranger</td>" in card and "Zeitüberschreitung" in card
+
+
+def test_dashboard_failures_cost_the_same_queries_for_more_hosts(client, world):
+    """Failed hosts that were synced once (their ``asset`` set) come with their asset, not with a
+    query each."""
+    from lifecycle import state
+
+    def add(names):
+        for name in names:
+            known = AssetFactory(name=name)
+            DiscoveryHost.objects.create(run=world["run"], name=name, address="10.2.0.1",
+                                         outcome=HostOutcome.FAILED, asset=known)
+        state.refresh(at=timezone.localdate())  # the figures the same way both times
+
+    add(["synced-0"])
+    page(client, "/", "de")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/", HTTP_ACCEPT_LANGUAGE="de")
+    add([f"synced-{i}" for i in range(1, 7)])
+    client.get("/", HTTP_ACCEPT_LANGUAGE="de")  # the figures of the new state, cached as before
+    with CaptureQueriesContext(connection) as after:
+        html = client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert f'<a href="{Asset.objects.get(name="synced-4").get_absolute_url()}">synced-4</a>' in html
+    assert len(after) == len(before), "\n".join(q["sql"][:160] for q in after.captured_queries)
+    assert len(world["run"].hosts.filter(asset__isnull=False, outcome=HostOutcome.FAILED)) == 7
