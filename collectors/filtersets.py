@@ -1,5 +1,7 @@
 """Filters of the discovery lists (UI and API)."""
 
+import datetime as dt
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
@@ -22,14 +24,22 @@ class DiscoveryRunFilterSet(BaseFilterSet):
     status = multiple_choice("status", RunStatus.choices, _("Status"))
     schedule_id = fk_filter(queryset=DiscoverySchedule.objects.all(), label=_("Schedule"))
     trigger = multiple_choice("trigger", RunTrigger.choices, _("Trigger"))
-    since = django_filters.IsoDateTimeFilter(
-        field_name="started", lookup_expr="gte", label=_("Started since")
-    )
+    since = django_filters.IsoDateTimeFilter(method="filter_since", label=_("Started since"))
     has_failures = django_filters.BooleanFilter(method="filter_failures", label=_("Has failed hosts"))
 
     class Meta:
         model = DiscoveryRun
         fields = ["id", "crawl"]
+
+    def filter_since(self, queryset, name, value):
+        """Runs started at or after ``value``, compared in UTC: PostgreSQL refuses offsets past
+        ±15:59 that ISO 8601 allows (``+20:27``), and a moment before year 1 or after 9999 in UTC
+        is before or after every run."""
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:
+            return queryset if value.year < 5000 else queryset.none()
+        return queryset.filter(started__gte=value)
 
     def filter_failures(self, queryset, name, value):
         return queryset.filter(hosts_failed__gt=0) if value else queryset.filter(hosts_failed=0)
