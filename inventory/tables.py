@@ -18,6 +18,7 @@ from inventory.models import (
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from werterhalt import generic
 from werterhalt.tables import BadgeColumn, BaseTable, CutColumn, DayColumn, MomentColumn, MoneyColumn
+from werterhalt.templatetags.werterhalt import percent
 
 
 class AssetTable(BaseTable):
@@ -125,7 +126,10 @@ class FiguresMixin(tables.Table):
 
     def render_out_of_support(self, value, record):
         share = round(100 * value / record.asset_count, 1) if record.asset_count else 0.0
-        return f"{value} ({share} %)"
+        return f"{value} ({percent(share)})"  # the one formatting of shares (German 50,0 %)
+
+    def value_out_of_support(self, value, record):
+        return value  # the CSV: the count
 
 
 class SiteTable(FiguresMixin, BaseTable):

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LifecycleConfig(AppConfig):
     name = "lifecycle"
-    verbose_name = "Lifecycle"
+    verbose_name = _("Lifecycle")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -64,7 +64,7 @@ class DayColumn(tables.DateColumn):
     """A date as people read it (the ``day`` filter): 17.05.2026 in German, 2026-05-17 in English."""
 
     def render(self, value):
-        return day(value) or self.default
+        return day(value) or "—"
 
     @classmethod
     def from_field(cls, field, **kwargs):
@@ -77,7 +77,7 @@ class MomentColumn(tables.DateTimeColumn):
     """A local date and time to the minute (the ``moment`` filter): 17.05.2026 14:03 in German."""
 
     def render(self, value):
-        return moment(value) or self.default
+        return moment(value) or "—"
 
     @classmethod
     def from_field(cls, field, **kwargs):

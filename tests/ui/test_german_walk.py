@@ -83,22 +83,7 @@ FILE_CODES = re.compile(
 
 # English in files this walk's author does not own: (page, word) -> who fixes what. Remove an
 # entry with its fix; a stale entry fails the test.
-_NONE = (
-    "tables owner — werterhalt/tables.py:63 and :76, DayColumn/MomentColumn.render: "
-    "`return day(value) or self.default` shows 'None' for an empty date (TemplateColumn has no "
-    "empty_values, self.default is None): return `day(value) or '—'` (same for moment)"
-)
 KNOWN: dict[tuple[str, str], str] = {
-    ("asset list", "none"): _NONE,  # replacement_due of an asset without dates
-    ("notices", "none"): _NONE,  # end_of_sale_announced, end_of_sw_maintenance, …
-    ("site", "none"): _NONE,  # the asset panel's replace-by column
-    ("software releases", "none"): _NONE,  # end_of_security_support, …
-    **dict.fromkeys(
-        [("change log", "lifecycle"), ("change log (CSV)", "lifecycle")],
-        'lifecycle app — lifecycle/apps.py:6 verbose_name = "Lifecycle" → '
-        'verbose_name = _("Lifecycle") (gettext_lazy; German „Lebenszyklus“ is in the catalogue): '
-        "the change log's object-type filter and its CSV show „Lifecycle | Vertrag“",
-    ),
     **dict.fromkeys(
         [
             ("discovered hosts (CSV)", "failed"),
@@ -109,18 +94,6 @@ KNOWN: dict[tuple[str, str], str] = {
         "(failed, success, schedule) in a list's „CSV exportieren“, whose headers are German: "
         "return the choice's label in the active language (self.choices(raw).label, or the "
         "field's display) as the page shows it",
-    ),
-    **dict.fromkeys(
-        [(page, "<decimal point in %>") for page in ("org units", "org units (CSV)", "sites", "sites (CSV)")],
-        "tables owner — inventory/tables.py:127 FiguresMixin.render_out_of_support writes "
-        'f"{value} ({share} %)" with a decimal point: use werterhalt.templatetags.werterhalt.percent '
-        "(1 (50,0 %) in German), and a value_out_of_support giving the plain count for the CSV",
-    ),
-    **dict.fromkeys(
-        [("planning", "<1 + plural>"), ("planning (org unit)", "<1 + plural>")],
-        "lead — lifecycle/templates/lifecycle/planning.html:40, :42, :43, :61: {% blocktranslate with n=… %} "
-        "without count gives „überfällig: 1 Geräte“, „1 Geräte in Betrieb haben keine Ersatzkosten“, "
-        "„jede Nutzungsdauer 1 Jahre länger“: use {% blocktranslate count n=… %}…{% plural %}…",
     ),
 }
 # The change log shows each object as it was named when the change was made (``object_repr``
