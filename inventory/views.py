@@ -180,8 +180,9 @@ class OrgUnitView(generic.ObjectView):
     def get_extra_context(self, request, obj):
         units = filtersets.descendants([obj.pk])
         assets = Asset.objects.for_lists().filter(org_unit__in=units)
-        context = asset_panel_context(request, assets, {"org_unit_id": obj.pk})
-        by_unit = figures.by_unit_tree(Asset.objects.filter(org_unit__in=units))
+        context = asset_panel_context(request, assets, {"org_unit_id": obj.pk}, per="org_unit_id")
+        # the units' figures come from the subtree's figures query (``summarize(per=...)``)
+        by_unit = figures.by_unit_tree(direct=context["figures"].pop("per"))
         context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]
         context["sites"] = obj.sites.all()
         return context
@@ -200,10 +201,12 @@ class OrgUnitBulkDeleteView(generic.BulkDeleteView):
     queryset = OrgUnit.objects.all()
 
 
-def asset_panel_context(request, assets, filter_params: dict) -> dict:
-    """Figures of a set of assets and the first page of them, for site and org-unit pages."""
+def asset_panel_context(request, assets, filter_params: dict, per: str | None = None) -> dict:
+    """Figures of a set of assets and the first page of them, for site and org-unit pages
+    (``per``: also the figures per that field, as ``figures["per"]``)."""
     table = tables.asset_panel_table(request, assets)
-    report = figures.summarize(timezone.localdate(), assets, dates=False)  # counts, values, shares
+    # counts, values, shares
+    report = figures.summarize(timezone.localdate(), assets, dates=False, per=per)
     return {
         "figures": report,
         "asset_table": table,

@@ -268,22 +268,44 @@ DIMENSIONS = {  # key of the figures -> stored column
 }
 
 
-def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS, dates: bool = True) -> dict:
+def totals_stored(
+    queryset=None,
+    at: dt.date | None = None,
+    years: int = YEARS,
+    dates: bool = True,
+    per: str | None = None,
+    check: bool = False,
+) -> dict | None:
     """``totals`` in SQL over the stored answers of ``queryset``'s assets, which must be those of
-    ``at`` (``summarize`` checks): one grouped query for the counts, groups, values and shares,
-    and (``dates``) two for the leaving-support horizons and the budget years. Without ``dates``
-    those figures are left out (pages that show neither)."""
+    ``at``: one grouped query for the counts, groups, values and shares, and (``dates``) two for
+    the leaving-support horizons and the budget years. Without ``dates`` those figures are left
+    out (pages that show neither). ``check``: the grouped query also tells whether every asset's
+    answers are those of ``at``, and None is returned when not (``summarize``). ``per`` (e.g.
+    ``org_unit_id``): the same query also gives ``by(per)``'s figures, as ``result["per"]``."""
     qs = queryset if queryset is not None else Asset.objects.all()
     result = empty(at, years)
     fields = {f"lifecycle__{c}": key for key, c in DIMENSIONS.items()}
+    extra = (["lifecycle__at"] if check else []) + ([per] if per else [])
     rows = list(
-        qs.values("status", *fields)
+        qs.values("status", *fields, *extra)
         .annotate(n=Count("pk"), book=_sum("lifecycle__book_value"), cost=_sum("lifecycle__replacement_cost"))
         .order_by()
     )
+    if check and any(row["lifecycle__at"] != at for row in rows):
+        return None  # some answers are another day's, or missing
     zero = Decimal("0.00")
+    direct: dict = {}  # per ``per`` value: ``by``'s figures of the assets in use
     for row in rows:
         group = rules.usage(row["status"])
+        out = (
+            row["lifecycle__hardware_status"] in OUT_OF_SUPPORT
+            or row["lifecycle__software_status"] in OUT_OF_SUPPORT
+        )
+        if per and group == rules.IN_USE:
+            unit = direct.setdefault(row[per], {"count": 0, "book_value": zero, "out_of_support": 0})
+            unit["count"] += row["n"]
+            unit["book_value"] += row["book"]
+            unit["out_of_support"] += row["n"] if out else 0
         usage = result["usage"][group]
         usage["count"] += row["n"]
         usage["book_value"] += row["book"]
@@ -295,12 +317,13 @@ def totals_stored(queryset=None, at: dt.date | None = None, years: int = YEARS, 
             value = row[field] if row[field] is not None else rules.UNKNOWN  # no row stored yet
             if value in result[key]:
                 result[key][value] += row["n"]
-        if (
-            row["lifecycle__hardware_status"] in OUT_OF_SUPPORT
-            or row["lifecycle__software_status"] in OUT_OF_SUPPORT
-        ):
+        if out:
             result["out_of_support"] += row["n"]
             result["out_of_support_value"] += row["cost"]
+    if per:
+        for unit in direct.values():
+            unit["out_of_support_share"] = _share(unit["out_of_support"], unit["count"])
+        result["per"] = direct
     for usage in result["usage"].values():
         usage["book_value"] = (usage["book_value"] or zero).quantize(CENT)
         usage["replacement_value"] = (usage["replacement_value"] or zero).quantize(CENT)
@@ -360,13 +383,20 @@ def stored_for(at: dt.date, queryset=None) -> bool:
     return not qs.filter(Q(lifecycle__isnull=True) | ~Q(lifecycle__at=at)).exists()
 
 
-def summarize(at: dt.date, queryset=None, years: int = YEARS, dates: bool = True) -> dict:
+def summarize(
+    at: dt.date, queryset=None, years: int = YEARS, dates: bool = True, per: str | None = None
+) -> dict:
     """The figures of ``queryset``'s assets on ``at``: in SQL when the stored answers are those of
-    ``at``, else over answers evaluated now. ``dates=False``: without the leaving-support horizons
-    and budget years where SQL answers (a page that shows neither)."""
-    if stored_for(at, queryset):
-        return totals_stored(queryset, at, years, dates=dates)
-    return totals(answers(at, queryset), at, years)
+    ``at`` (the grouped query tells), else over answers evaluated now. ``dates=False``: without
+    the leaving-support horizons and budget years where SQL answers (a page that shows neither).
+    ``per``: also ``by(per)``'s figures as ``result["per"]`` (from the same query when stored)."""
+    result = totals_stored(queryset, at, years, dates=dates, per=per, check=True)
+    if result is not None:
+        return result
+    result = totals(answers(at, queryset), at, years)
+    if per:
+        result["per"] = by(per, queryset)  # as the pages show it: the stored answers
+    return result
 
 
 def by(field: str, queryset=None) -> dict:
@@ -393,13 +423,14 @@ def by(field: str, queryset=None) -> dict:
     }
 
 
-def by_unit_tree(queryset=None) -> dict:
+def by_unit_tree(queryset=None, direct: dict | None = None) -> dict:
     """``by`` for org units, each counting its whole subtree (the unit and every unit below it), as
-    every other face counts an org unit: the direct figures of one grouped query, rolled up the
-    tree in Python (a city has tens to hundreds of units)."""
+    every other face counts an org unit: the direct figures of one grouped query (or ``direct``,
+    ``summarize(per="org_unit_id")``'s), rolled up the tree in Python (a city has tens to hundreds
+    of units)."""
     from inventory.models import OrgUnit
 
-    direct = by("org_unit_id", queryset)
+    direct = by("org_unit_id", queryset) if direct is None else direct
     parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
     rolled: dict[int, dict] = {}
     for unit, row in direct.items():
