@@ -53,7 +53,12 @@ class BadgeColumn(tables.Column):
         return format_html('<span class="badge badge-{}">{}</span>', color, label)
 
     def value(self, value, record, bound_column):
-        return bound_column.accessor.resolve(record, quiet=True)
+        """The list's CSV export: the label people read on the page, in their language (the
+        asset list's import-format export writes the codes, inventory.assets_csv)."""
+        raw = bound_column.accessor.resolve(record, quiet=True)
+        if self.choices is not None:
+            return "" if raw in (None, "") else str(self.choices(raw).label)
+        return value
 
 
 # Registered with django-tables2's library (last registered wins), so a model's date and datetime
