@@ -372,3 +372,68 @@ class RefreshRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason or 'refresh'} @ {self.requested:%Y-%m-%d %H:%M}"
+
+
+class KpiSnapshot(models.Model):
+    """The strategic monitoring's figures for one org unit (its whole subtree) or, without a
+    unit, for the whole city, on one day. Written only by ``lifecycle.snapshots`` (``manage.py
+    snapshot``, monthly from the scheduler, ``--backfill`` from the change log); one row per day
+    and unit, a second snapshot of the same day replaces the first. Money in CHF, shares in
+    percent (0–100) of the assets in use (counts) or of their replacement value (value shares).
+    A figure the source could not give (a backfilled month without discovery history) is NULL."""
+
+    at = models.DateField(_("date"), db_index=True)
+    org_unit = models.ForeignKey(
+        "inventory.OrgUnit", verbose_name=_("organisational unit"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="snapshots",
+        help_text=_("Empty: the whole city."),
+    )
+    backfilled = models.BooleanField(
+        _("backfilled"), default=False,
+        help_text=_("Rebuilt afterwards from the change log, not taken on the day."),
+    )
+    computed = models.DateTimeField(_("computed"))
+    assets_in_use = models.PositiveIntegerField(_("assets in use"), default=0)
+    hw_out_count = models.PositiveIntegerField(_("out of hardware support"), default=0)
+    hw_out_share = models.FloatField(_("out of hardware support (%)"), default=0)
+    hw_out_value_share = models.FloatField(_("out of hardware support, value (%)"), default=0)
+    sw_out_count = models.PositiveIntegerField(_("out of software support"), default=0)
+    sw_out_share = models.FloatField(_("out of software support (%)"), default=0)
+    sw_out_value_share = models.FloatField(_("out of software support, value (%)"), default=0)
+    no_contract_count = models.PositiveIntegerField(_("without a contract"), default=0)
+    no_contract_share = models.FloatField(_("without a contract (%)"), default=0)
+    backlog_count = models.PositiveIntegerField(_("backlog"), default=0)
+    backlog_cost = models.DecimalField(_("backlog (CHF)"), max_digits=16, decimal_places=2, default=0)
+    due_1y_cost = models.DecimalField(_("due within 1 year (CHF)"), max_digits=16, decimal_places=2, default=0)
+    due_3y_cost = models.DecimalField(_("due within 3 years (CHF)"), max_digits=16, decimal_places=2, default=0)
+    due_5y_cost = models.DecimalField(_("due within 5 years (CHF)"), max_digits=16, decimal_places=2, default=0)
+    book_value = models.DecimalField(_("book value (CHF)"), max_digits=16, decimal_places=2, default=0)
+    replacement_value = models.DecimalField(
+        _("replacement value (CHF)"), max_digits=16, decimal_places=2, default=0
+    )
+    average_age = models.FloatField(_("average age (years)"), null=True, blank=True)
+    risk_low = models.PositiveIntegerField(_("low risk"), default=0)
+    risk_medium = models.PositiveIntegerField(_("medium risk"), default=0)
+    risk_high = models.PositiveIntegerField(_("high risk"), default=0)
+    risk_critical = models.PositiveIntegerField(_("critical risk"), default=0)
+    not_seen_30d = models.PositiveIntegerField(_("not seen for 30 days"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "org_unit__name"]
+        verbose_name = _("KPI snapshot")
+        verbose_name_plural = _("KPI snapshots")
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["at", "org_unit"], name="kpisnapshot_unique_unit_day",
+                violation_error_message=_("There is already a snapshot of this unit on this day."),
+            ),
+            models.UniqueConstraint(
+                fields=["at"], condition=models.Q(org_unit__isnull=True), name="kpisnapshot_unique_city_day",
+                violation_error_message=_("There is already a snapshot of the city on this day."),
+            ),
+        ]
+        indexes = [models.Index(fields=["org_unit", "at"], name="kpisnapshot_unit_at")]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit or _('City')} @ {self.at}"

@@ -298,6 +298,20 @@ FISCAL_YEAR_START_MONTH = int(_fiscal)
 
 LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
 
+# --- steering: monitoring, metrics, open data (docs/monitoring.md, docs/metrics.md, docs/opendata.md)
+# /metrics (Prometheus text) answers a valid API token, or any client from these networks
+# (comma-separated prefixes); empty: a token only.
+METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "")
+# open data (manage.py export_opendata): groups of fewer than OPENDATA_MIN_GROUP assets are
+# suppressed; the licence (an SPDX-style name) and publisher written into datapackage.json
+_k = os.environ.get("OPENDATA_MIN_GROUP", "5")
+if not _k.isdigit() or not 1 <= int(_k) <= 1000:
+    raise ImproperlyConfigured(f"OPENDATA_MIN_GROUP must be a whole number from 1 to 1000, not {_k!r}")
+OPENDATA_MIN_GROUP = int(_k)
+OPENDATA_LICENSE = os.environ.get("OPENDATA_LICENSE", "CC-BY-4.0")
+OPENDATA_PUBLISHER = os.environ.get("OPENDATA_PUBLISHER", "Stadt Werterhalt, Informatikdienste")
+OPENDATA_PUBLISHER_URL = os.environ.get("OPENDATA_PUBLISHER_URL", "")
+
 # --- UI and API ---------------------------------------------------------------------------------
 PAGINATE_BY = 50  # rows per page in lists (UI); the user may choose 25 to 500
 MAX_PAGE_SIZE = 1000  # API ?limit= upper bound
