@@ -93,3 +93,29 @@ class Usage(models.TextChoices):
     SPARE = "spare", _("Spares")
     PLANNED = "planned", _("Planned")
     DECOMMISSIONED = "decommissioned", _("Decommissioned")
+
+
+class Kpi(models.TextChoices):
+    """The strategic monitoring's figures that can have a target (``KpiSnapshot``'s fields)."""
+
+    ASSETS_IN_USE = "assets_in_use", _("Assets in use")
+    HW_OUT_SHARE = "hw_out_share", _("Out of hardware support (%)")
+    HW_OUT_VALUE_SHARE = "hw_out_value_share", _("Out of hardware support, value (%)")
+    SW_OUT_SHARE = "sw_out_share", _("Out of software support (%)")
+    SW_OUT_VALUE_SHARE = "sw_out_value_share", _("Out of software support, value (%)")
+    NO_CONTRACT_SHARE = "no_contract_share", _("Without a contract (%)")
+    BACKLOG_COST = "backlog_cost", _("Backlog (CHF)")
+    DUE_1Y_COST = "due_1y_cost", _("Due within 1 year (CHF)")
+    DUE_3Y_COST = "due_3y_cost", _("Due within 3 years (CHF)")
+    DUE_5Y_COST = "due_5y_cost", _("Due within 5 years (CHF)")
+    BOOK_VALUE = "book_value", _("Book value (CHF)")
+    REPLACEMENT_VALUE = "replacement_value", _("Replacement value (CHF)")
+    AVERAGE_AGE = "average_age", _("Average age (years)")
+    RISK_HIGH = "risk_high", _("High risk")
+    RISK_CRITICAL = "risk_critical", _("Critical risk")
+    NOT_SEEN_30D = "not_seen_30d", _("Not seen for 30 days")
+
+
+class TargetDirection(models.TextChoices):
+    AT_MOST = "at_most", _("at most")
+    AT_LEAST = "at_least", _("at least")

@@ -18,11 +18,13 @@ from lifecycle.choices import (
     ContractKind,
     CostSource,
     Coverage,
+    Kpi,
     ReplacementBasis,
     Risk,
     StartSource,
     SupportMilestone,
     SupportStatus,
+    TargetDirection,
 )
 from lifecycle.querysets import ContractQuerySet
 
@@ -437,3 +439,45 @@ class KpiSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_unit or _('City')} @ {self.at}"
+
+
+class KpiTarget(models.Model):
+    """A target for one monitoring figure (e.g. at most 5 % out of hardware support), for one org
+    unit or, without a unit, for every unit and the city. A unit's own target wins over the
+    general one. Green: the target is met; amber: missed by no more than ``tolerance``; red:
+    missed by more (``lifecycle.monitoring``)."""
+
+    kpi = models.CharField(_("figure"), max_length=30, choices=Kpi.choices)
+    org_unit = models.ForeignKey(
+        "inventory.OrgUnit", verbose_name=_("organisational unit"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="kpi_targets",
+        help_text=_("Empty: every unit and the whole city."),
+    )
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=TargetDirection.choices, default=TargetDirection.AT_MOST
+    )
+    value = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
+    tolerance = models.DecimalField(
+        _("tolerance"), max_digits=16, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("How far a figure may miss the target and still show amber rather than red."),
+    )
+
+    class Meta:
+        ordering = ["kpi", "org_unit__name"]
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "org_unit"], name="kpitarget_unique_unit",
+                violation_error_message=_("This unit already has a target for this figure."),
+            ),
+            models.UniqueConstraint(
+                fields=["kpi"], condition=models.Q(org_unit__isnull=True), name="kpitarget_unique_general",
+                violation_error_message=_("There is already a general target for this figure."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        sign = "≤" if self.direction == TargetDirection.AT_MOST else "≥"
+        return f"{self.get_kpi_display()} {sign} {self.value}"
