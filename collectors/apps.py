@@ -29,6 +29,10 @@ class CollectorsConfig(AppConfig):
             ),
         )
         track(models.HostKey)  # who accepted a changed key, and when
+        from inventory import scopes
+
+        scopes.register(models.DiscoverySchedule, "shared")
+        scopes.register(models.HostKey, "shared")
         signals.connect()
         django_checks.register(checks.discovery_allow_valid, django_checks.Tags.security)
         django_checks.register(checks.discovery_allow, django_checks.Tags.security, deploy=True)

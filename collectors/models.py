@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
+from inventory.scopes import ScopedQuerySet
 
 
 class DiscoverySchedule(models.Model):
@@ -105,6 +106,12 @@ class DiscoverySchedule(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return models.Q(pk__in=[])  # discovery's machinery runs for the whole city
 
     class Meta:
         ordering = ["name", "pk"]
@@ -226,6 +233,14 @@ class DiscoveryRun(models.Model):
         help_text=_("Last sign of life of the process running it; a run that stops beating is stale."),
     )
 
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        """The runs that touched an asset of the scope (their figures: ``scopes`` callers count
+        the run's hosts in the scope)."""
+        return models.Q(pk__in=DiscoveryHost.objects.filter(scope.q("asset__org_unit")).values("run_id"))
+
     class Meta:
         ordering = ["-started", "-pk"]
         verbose_name = _("discovery run")
@@ -264,6 +279,12 @@ class DiscoveryShard(models.Model):
     heartbeat = models.DateTimeField(_("heartbeat"), null=True, blank=True)
     hosts_done = models.PositiveIntegerField(_("hosts done"), default=0)
     message = models.CharField(_("message"), max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return models.Q(pk__in=[])  # discovery's machinery runs for the whole city
 
     class Meta:
         ordering = ["run", "index"]
@@ -323,6 +344,12 @@ class DiscoveryHost(models.Model):
         related_name="results",
     )
 
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return scope.q("asset__org_unit")
+
     class Meta:
         ordering = ["run", "name", "pk"]
         verbose_name = _("discovered host")
@@ -363,6 +390,17 @@ class HostKey(models.Model):
         help_text=_("A different key the host presented; accept it if the device was replaced or re-keyed."),
     )
     offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        """The keys of the scope's assets' management addresses."""
+        from inventory.models import Asset
+
+        addresses = (Asset.objects.filter(scope.q("org_unit")).exclude(management_address=None)
+                     .values_list("management_address", flat=True))
+        return models.Q(address__in=[str(a) for a in addresses])  # text here, inet in PostgreSQL
 
     class Meta:
         ordering = ["address", "port"]

@@ -25,5 +25,14 @@ class InventoryConfig(AppConfig):
             track(model)
         # last_seen moves on every discovery run; it is not a change worth a change-log row.
         track(models.Asset, m2m=("tags",), exclude=("last_seen",))
+        # what a user limited to some org units may change (inventory.scopes)
+        from inventory import scopes
+
+        for model in (models.OrgUnit, models.Site, models.Module):
+            scopes.register(model)
+        scopes.register(models.Asset, m2m=("tags",))
+        for model in (models.Manufacturer, models.HardwareModel, models.Platform):
+            scopes.register(model, "shared")
+        scopes.register(models.Tag, "shared-create")  # the import makes the tags its rows name
         # Runs after django.contrib.auth has created each app's permissions (auth is listed first).
         post_migrate.connect(_grant_role_permissions, dispatch_uid="werterhalt-roles")

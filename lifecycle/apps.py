@@ -17,3 +17,10 @@ class LifecycleConfig(AppConfig):
         track(models.SoftwareRelease, exclude=("updated",))
         track(models.Contract, m2m=("assets",))
         track(models.LifecyclePolicy)
+        from inventory import scopes
+
+        scopes.register(models.Contract, m2m=("assets",))
+        scopes.register(models.LifecyclePolicy)
+        scopes.register(models.KpiTarget)
+        scopes.register(models.HardwareNotice, "shared", m2m=("hardware_models",))
+        scopes.register(models.SoftwareRelease, "shared")

@@ -26,6 +26,7 @@ from lifecycle.choices import (
     SupportStatus,
     TargetDirection,
 )
+from inventory.scopes import ScopedQuerySet
 from lifecycle.querysets import ContractQuerySet
 
 
@@ -56,6 +57,8 @@ class HardwareNotice(models.Model):
         _("sample data"), default=False, help_text=_("Loaded by the demo: not real vendor data.")
     )
     updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()  # shared: vendors' data, the same for every scope
 
     class Meta:
         ordering = ["last_date_of_support", "pk"]
@@ -103,6 +106,8 @@ class SoftwareRelease(models.Model):
     sample = models.BooleanField(_("sample data"), default=False)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = ScopedQuerySet.as_manager()  # shared: vendors' data, the same for every scope
+
     class Meta:
         ordering = ["platform", "-release_date", "cycle"]
         verbose_name = _("software release")
@@ -145,6 +150,18 @@ class Contract(models.Model):
     notice_days = models.PositiveIntegerField(_("notice period (days)"), default=90)
     assets = models.ManyToManyField(Asset, verbose_name=_("assets"), blank=True, related_name="contracts")
     comments = models.TextField(_("comments"), blank=True)
+
+    @classmethod
+    def scope_filter(cls, scope):
+        """Contracts that cover an asset of the scope; changed only by a scope that holds every
+        asset they cover (``scope_units``)."""
+        return models.Q(pk__in=cls.assets.through.objects.filter(scope.q("asset__org_unit"))
+                        .values("contract_id"))
+
+    def scope_units(self, old=None) -> set:
+        if self.pk is None:
+            return set()
+        return set(Asset._base_manager.filter(contracts=self).values_list("org_unit_id", flat=True))
 
     class Meta:
         ordering = ["end", "provider", "number"]
@@ -221,6 +238,24 @@ class LifecyclePolicy(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("What replacing one asset costs when its hardware model has no list price."),
     )
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        """The policies that apply to the scope's assets: general ones, the scope's units' and
+        those of the units above them (read-only for the scope: ``scope_units``)."""
+        parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+        above = set()
+        for unit in scope.units:
+            node = parents.get(unit)
+            while node is not None and node not in above and node not in scope.units:
+                above.add(node)
+                node = parents.get(node)
+        return models.Q(org_unit__isnull=True) | models.Q(org_unit__in=sorted(scope.units | above))
+
+    def scope_units(self, old=None) -> set:
+        return {self.org_unit_id}
 
     class Meta:
         ordering = ["category", "org_unit"]
@@ -327,6 +362,12 @@ class LifecycleState(models.Model):
         help_text=_("A hash of the answers: a refresh rewrites changed rows only."),
     )
 
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return scope.q("asset__org_unit")
+
     class Meta:
         verbose_name = _("lifecycle state")
         verbose_name_plural = _("lifecycle states")
@@ -365,6 +406,12 @@ class RefreshRequest(models.Model):
     everything = models.BooleanField(_("every asset"), default=False)
     asset_ids = models.JSONField(_("assets"), default=list, blank=True)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return models.Q(pk__in=[])  # the whole city's bookkeeping
 
     class Meta:
         ordering = ["pk"]
@@ -420,6 +467,12 @@ class KpiSnapshot(models.Model):
     risk_critical = models.PositiveIntegerField(_("critical risk"), default=0)
     not_seen_30d = models.PositiveIntegerField(_("not seen for 30 days"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return scope.q("org_unit")  # the city's rows hold every unit: not for a scope
+
     class Meta:
         ordering = ["-at", "org_unit__name"]
         verbose_name = _("KPI snapshot")
@@ -462,6 +515,15 @@ class KpiTarget(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("How far a figure may miss the target and still show amber rather than red."),
     )
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return models.Q(org_unit__isnull=True) | scope.q("org_unit")
+
+    def scope_units(self, old=None) -> set:
+        return {self.org_unit_id}
 
     class Meta:
         ordering = ["kpi", "org_unit__name"]

@@ -6,10 +6,11 @@ import datetime as dt
 
 from django.db import models
 
+from inventory.scopes import ScopedQuerySet
 from lifecycle import rules
 
 
-class ContractQuerySet(models.QuerySet):
+class ContractQuerySet(ScopedQuerySet):
     def in_state(self, state: str | set[str], at: dt.date) -> ContractQuerySet:
         """Contracts in ``state`` (or any of a set of states) on ``at`` — ``running``,
         ``expiring``, ``expired``, ``future`` — as ``rules.contract_state`` decides it for each: a

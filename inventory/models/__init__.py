@@ -2,9 +2,10 @@ from .assets import Asset, Module, Tag
 from .catalogue import HardwareModel, Manufacturer, Platform
 from .changes import ObjectChange
 from .organisation import OrgUnit, Site
-from .users import Token, UserPreference
+from .users import AccessScope, Token, UserPreference
 
 __all__ = [
+    "AccessScope",
     "Asset",
     "HardwareModel",
     "Manufacturer",

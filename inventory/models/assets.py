@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import AssetSource, AssetStatus
+from inventory.scopes import ScopedQuerySet
 
 from .catalogue import HardwareModel, Manufacturer, Platform
 from .organisation import OrgUnit, Site
@@ -21,6 +22,8 @@ class Tag(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     color = models.CharField(_("colour"), max_length=7, default="#6c757d")
 
+    objects = ScopedQuerySet.as_manager()  # shared by the whole city: every scope sees every tag
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("tag")
@@ -33,7 +36,7 @@ class Tag(models.Model):
         return reverse("inventory:tag", args=[self.pk])
 
 
-class AssetQuerySet(models.QuerySet):
+class AssetQuerySet(ScopedQuerySet):
     def for_lists(self) -> "AssetQuerySet":
         """Assets with what their lists, tables and pages show: the catalogue, place and unit, and
         the stored lifecycle answers (``lifecycle`` is that app's one-to-one on the asset: a name
@@ -108,6 +111,13 @@ class Asset(models.Model):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="assets")
 
     objects = AssetQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return scope.q("org_unit")
+
+    def scope_units(self, old=None) -> set:
+        return {self.org_unit_id}
 
     class Meta:
         ordering = ["name", "pk"]
@@ -198,6 +208,15 @@ class Module(models.Model):
     present = models.BooleanField(
         _("present"), default=True, help_text=_("Removed parts stay on record, marked not present.")
     )
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return scope.q("asset__org_unit")
+
+    def scope_units(self, old=None) -> set:
+        return {Asset._base_manager.filter(pk=self.asset_id).values_list("org_unit_id", flat=True).first()}
 
     class Meta:
         ordering = ["asset", "name", "pk"]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
 from inventory.naming import build_index, model_key, vendor_key
+from inventory.scopes import ScopedQuerySet
 
 
 def _clean_aliases(value) -> list[str]:
@@ -21,7 +22,7 @@ def _clean_aliases(value) -> list[str]:
     return out
 
 
-class ManufacturerQuerySet(models.QuerySet):
+class ManufacturerQuerySet(ScopedQuerySet):
     def index(self) -> dict[str, int]:
         """Vendor key -> manufacturer id, over names, slugs and aliases."""
         index, _clashes = build_index(
@@ -70,7 +71,7 @@ class Manufacturer(models.Model):
                 )
 
 
-class HardwareModelQuerySet(models.QuerySet):
+class HardwareModelQuerySet(ScopedQuerySet):
     def index(self) -> dict[tuple[int, str], int]:
         """(manufacturer id, model key) -> hardware model id, over part numbers, names and aliases."""
         entries = (
@@ -158,6 +159,8 @@ class Platform(models.Model):
         _("NAPALM driver"), max_length=50, blank=True,
         help_text=_("e.g. ios, nxos_ssh, eos, junos"),
     )
+
+    objects = ScopedQuerySet.as_manager()  # shared: every scope sees every platform
 
     class Meta:
         ordering = ["name"]

@@ -9,9 +9,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import ActorKind, ChangeAction
+from inventory.scopes import ScopedQuerySet
 
 
-class ObjectChangeQuerySet(models.QuerySet):
+def scope_models() -> tuple[str, ...]:
+    """The models whose changes a scoped user sees (those that belong to org units)."""
+    return ("inventory.OrgUnit", "inventory.Site", "inventory.Asset", "inventory.Module",
+            "lifecycle.Contract", "lifecycle.LifecyclePolicy")
+
+
+class ObjectChangeQuerySet(ScopedQuerySet):
     def for_object(self, obj: models.Model) -> "ObjectChangeQuerySet":
         """Every change of ``obj`` (also after it was deleted), newest first."""
         pk = obj.pk if obj.pk is not None else getattr(obj, "_deleted_pk", None)
@@ -63,6 +70,25 @@ class ObjectChange(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:objectchange", args=[self.pk])
+
+    @classmethod
+    def scope_filter(cls, scope):
+        """The changes of objects in the scope (as they are now: an asset moved in brings its
+        history), and of assets deleted while in the scope; changes of shared catalogue data
+        and of the scope's neighbours are not shown."""
+        from django.apps import apps
+
+        units = sorted(scope.units)
+        condition = models.Q(pk__in=[])
+        for label in scope_models():
+            model = apps.get_model(label)
+            ct = ContentType.objects.get_for_model(model)
+            condition |= models.Q(content_type=ct, object_id__in=model._base_manager.filter(
+                model.scope_filter(scope)).values("pk"))
+            if "org_unit_id" in {f.attname for f in model._meta.concrete_fields}:
+                condition |= models.Q(content_type=ct, action=ChangeAction.DELETE,
+                                      prechange_data__org_unit_id__in=units)
+        return condition
 
     def get_action_color(self) -> str:
         return ChangeAction.color(self.action)

@@ -2,8 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from inventory.scopes import ScopedQuerySet
 
 
 class OrgUnit(models.Model):
@@ -21,6 +24,8 @@ class OrgUnit(models.Model):
         related_name="children",
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -47,6 +52,17 @@ class OrgUnit(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:orgunit", args=[self.pk])
+
+    @classmethod
+    def scope_filter(cls, scope):
+        return scope.q("pk")
+
+    def scope_units(self, old=None) -> set:
+        """A new unit belongs where its parent is; an existing one is itself, and moving it
+        needs its new parent in scope too."""
+        if old is None:
+            return {self.parent_id}
+        return {self.pk} | ({self.parent_id} if self.parent_id != old.parent_id else set())
 
     def check_no_cycle(self) -> None:
         """Raise ValidationError if the parent chain, as the database holds it, leads back here.
@@ -100,6 +116,8 @@ class Site(models.Model):
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("site")
@@ -110,6 +128,17 @@ class Site(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:site", args=[self.pk])
+
+    @classmethod
+    def scope_filter(cls, scope):
+        """The scope's own sites, and the sites where its assets are (a building several
+        Direktionen share); only the first may be changed (``scope_units``)."""
+        from inventory.models import Asset
+
+        return scope.q("org_unit") | Q(pk__in=Asset.objects.filter(scope.q("org_unit")).values("site_id"))
+
+    def scope_units(self, old=None) -> set:
+        return {self.org_unit_id}
 
 
 def descendants(unit_ids) -> set[int]:

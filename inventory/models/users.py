@@ -53,6 +53,11 @@ class Token(models.Model):
         help_text=_("Comma-separated prefixes (10.20.0.0/16, 2001:db8::/32) the token may be used "
                     "from; empty: anywhere."),
     )
+    org_units = models.ManyToManyField(
+        "inventory.OrgUnit", verbose_name=_("limited to"), blank=True, related_name="+",
+        help_text=_("The token sees and changes only these units and the units below them, within "
+                    "what its user may; empty: whatever its user may."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
@@ -103,6 +108,28 @@ class Token(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires is not None and self.expires <= timezone.now()
+
+
+class AccessScope(models.Model):
+    """The org units a user is limited to: they see and change only these units, the units below
+    them and what belongs to them (``inventory.scopes``). A user without one sees everything."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        primary_key=True, related_name="access_scope",
+    )
+    org_units = models.ManyToManyField(
+        "inventory.OrgUnit", verbose_name=_("limited to"), blank=True, related_name="+",
+        help_text=_("The user sees and changes only these units and the units below them; empty: "
+                    "everything."),
+    )
+
+    class Meta:
+        verbose_name = _("access scope")
+        verbose_name_plural = _("access scopes")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class UserPreference(models.Model):
