@@ -115,10 +115,8 @@ def scope_of(request) -> Scope:
 
     token = getattr(request, "auth", None)
     scope = for_user(getattr(request, "user", None), token if isinstance(token, Token) else None)
-    try:
+    with contextlib.suppress(AttributeError):  # a request that takes no attributes
         request._werterhalt_scope = scope
-    except AttributeError:  # pragma: no cover - a request that takes no attributes
-        pass
     return scope
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import HardwareCategory
 from inventory.models import Asset, HardwareModel, OrgUnit, Platform
+from inventory.scopes import ScopedQuerySet
 from lifecycle.choices import (
     ContractKind,
     CostSource,
@@ -26,7 +27,6 @@ from lifecycle.choices import (
     SupportStatus,
     TargetDirection,
 )
-from inventory.scopes import ScopedQuerySet
 from lifecycle.querysets import ContractQuerySet
 
 
@@ -453,9 +453,12 @@ class KpiSnapshot(models.Model):
     no_contract_share = models.FloatField(_("without a contract (%)"), default=0)
     backlog_count = models.PositiveIntegerField(_("backlog"), default=0)
     backlog_cost = models.DecimalField(_("backlog (CHF)"), max_digits=16, decimal_places=2, default=0)
-    due_1y_cost = models.DecimalField(_("due within 1 year (CHF)"), max_digits=16, decimal_places=2, default=0)
-    due_3y_cost = models.DecimalField(_("due within 3 years (CHF)"), max_digits=16, decimal_places=2, default=0)
-    due_5y_cost = models.DecimalField(_("due within 5 years (CHF)"), max_digits=16, decimal_places=2, default=0)
+    due_1y_cost = models.DecimalField(
+        _("due within 1 year (CHF)"), max_digits=16, decimal_places=2, default=0)
+    due_3y_cost = models.DecimalField(
+        _("due within 3 years (CHF)"), max_digits=16, decimal_places=2, default=0)
+    due_5y_cost = models.DecimalField(
+        _("due within 5 years (CHF)"), max_digits=16, decimal_places=2, default=0)
     book_value = models.DecimalField(_("book value (CHF)"), max_digits=16, decimal_places=2, default=0)
     replacement_value = models.DecimalField(
         _("replacement value (CHF)"), max_digits=16, decimal_places=2, default=0

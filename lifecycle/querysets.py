@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import models
-
 from inventory.scopes import ScopedQuerySet
 from lifecycle import rules
 
