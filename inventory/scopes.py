@@ -108,16 +108,20 @@ def for_user(user, token=None) -> Scope:
 def scope_of(request) -> Scope:
     """The scope of a request: its user's, narrowed by the API token it came with. Worked out once
     per request."""
-    cached = getattr(request, "_werterhalt_scope", None)
-    if cached is not None:
-        return cached
     from inventory.models import Token
 
     token = getattr(request, "auth", None)
-    scope = for_user(getattr(request, "user", None), token if isinstance(token, Token) else None)
-    with contextlib.suppress(AttributeError):  # a request that takes no attributes
-        request._werterhalt_scope = scope
-    return scope
+    token = token if isinstance(token, Token) else None
+    user = getattr(request, "user", None)
+    key = (getattr(user, "pk", None), getattr(token, "pk", None))  # a token may follow a session
+    cached = getattr(request, "_werterhalt_scopes", None)
+    if cached is None:
+        cached = {}
+        with contextlib.suppress(AttributeError):  # a request that takes no attributes
+            request._werterhalt_scopes = cached
+    if key not in cached:
+        cached[key] = for_user(user, token)
+    return cached[key]
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -192,6 +196,15 @@ def may_change(scope: Scope, model, adding: bool = False) -> bool:
         return True
     kind = _KINDS.get(model)
     return kind == "scoped" or (adding and kind == "shared-create")
+
+
+def may_change_object(scope: Scope, obj) -> bool:
+    """Whether ``scope`` may change (or delete) ``obj`` as it is."""
+    try:
+        check_object(scope, obj, obj)
+    except OutOfScope:
+        return False
+    return True
 
 
 def _label(obj) -> str:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from inventory import scopes
 from werterhalt.forms import MAX_ID, BoundedIdsMixin
 
 __all__ = ["MAX_ID", "BaseFilterSet", "IdsFilter", "fk_filter", "multiple_choice", "slug_filter"]
@@ -31,6 +32,18 @@ class BaseFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     id = IdInFilter(field_name="id", label=_("ID"))
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        # the choices of a scoped user: nobody picks, or reads the name of, a unit, site or
+        # asset outside their scope (inventory.scopes)
+        if request is not None and getattr(request, "user", None) is not None:
+            scope = scopes.scope_of(request)
+            if not scope.everything:
+                for field in self.filters.values():
+                    queryset = field.extra.get("queryset")
+                    if hasattr(queryset, "restrict"):
+                        field.extra["queryset"] = queryset.restrict(scope)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_tables2 import RequestConfig
 
+from inventory import scopes
 from inventory.models import ObjectChange, UserPreference
 from werterhalt.cells import safe_row
 
@@ -86,13 +87,40 @@ def safe_return_url(request, fallback: str) -> str:
 
 
 class ModelPermissionMixin(PermissionRequiredMixin):
-    """Needs ``<app>.<action>_<model>``; a signed-in user without it gets 403."""
+    """Needs ``<app>.<action>_<model>``; a signed-in user without it gets 403. A user limited to
+    some org units (``inventory.scopes``) reads through ``scoped`` and may not change the whole
+    city's shared data."""
 
     action = "view"
     raise_exception = True
 
     def get_permission_required(self):
         return [perm(self.queryset.model, self.action)]
+
+    def scoped(self, queryset=None):
+        """``queryset`` (default: the view's) as the request's scope may see it."""
+        queryset = self.queryset if queryset is None else queryset
+        return queryset.all().restrict(scopes.scope_of(self.request))
+
+    def may(self, action: str, obj=None) -> bool:
+        """Whether the user may ``action`` (add, change, delete) this model, or ``obj``: the
+        permission, and the scope."""
+        model = self.queryset.model
+        if not self.request.user.has_perm(perm(model, action)):
+            return False
+        scope = scopes.scope_of(self.request)
+        if obj is not None:
+            return scopes.may_change_object(scope, obj)
+        return scopes.may_change(scope, model, adding=action == "add")
+
+    def check_scope(self, obj=None) -> None:
+        """403 naming the scope for a change it does not allow (``obj``: an existing object)."""
+        scope = scopes.scope_of(self.request)
+        if obj is None:
+            if not scopes.may_change(scope, self.queryset.model, adding=True):
+                scopes.check_object(scope, self.queryset.model(), adding=True)
+            return
+        scopes.check_object(scope, obj, obj)
 
 
 def table_preferences(request, table_name: str) -> dict:
@@ -128,7 +156,7 @@ class ObjectListView(ModelPermissionMixin, View):
     import_url_name: str | None = None
 
     def get_queryset(self, request):
-        return self.queryset.all()
+        return self.scoped()
 
     def get(self, request):
         model = self.queryset.model
@@ -139,7 +167,6 @@ class ObjectListView(ModelPermissionMixin, View):
         table = self.table(qs, request=request)
         prefs = table_preferences(request, type(table).__name__)
         per_page = configure_table(request, table, prefs)
-        user = request.user
         context = {
             "model": model,
             "verbose_name_plural": model._meta.verbose_name_plural,
@@ -154,18 +181,12 @@ class ObjectListView(ModelPermissionMixin, View):
                 (c.name, c.header, c.visible) for c in table.columns if c.name not in table.Meta.fixed_columns
             ],
             "table_name": type(table).__name__,
-            "add_url": try_reverse(url_name(model, "add")) if user.has_perm(perm(model, "add")) else None,
+            "add_url": try_reverse(url_name(model, "add")) if self.may("add") else None,
             "import_url": (
-                try_reverse(self.import_url_name)
-                if self.import_url_name and user.has_perm(perm(model, "add"))
-                else None
+                try_reverse(self.import_url_name) if self.import_url_name and self.may("add") else None
             ),
-            "bulk_edit_url": (
-                try_reverse(url_name(model, "bulk_edit")) if user.has_perm(perm(model, "change")) else None
-            ),
-            "bulk_delete_url": (
-                try_reverse(url_name(model, "bulk_delete")) if user.has_perm(perm(model, "delete")) else None
-            ),
+            "bulk_edit_url": try_reverse(url_name(model, "bulk_edit")) if self.may("change") else None,
+            "bulk_delete_url": try_reverse(url_name(model, "bulk_delete")) if self.may("delete") else None,
         }
         template = self.template_name
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "object-table":
@@ -205,21 +226,17 @@ class ObjectView(ModelPermissionMixin, View):
         return {}
 
     def get(self, request, pk):
-        obj = get_object_or_404(self.queryset, pk=pk)
+        obj = get_object_or_404(self.scoped(), pk=pk)
         model = self.queryset.model
-        user = request.user
         context = {
             "object": obj,
             "model": model,
             "verbose_name": model._meta.verbose_name,
-            "edit_url": try_reverse(url_name(model, "edit"), pk)
-            if user.has_perm(perm(model, "change"))
-            else None,
-            "delete_url": (
-                try_reverse(url_name(model, "delete"), pk) if user.has_perm(perm(model, "delete")) else None
-            ),
+            "edit_url": try_reverse(url_name(model, "edit"), pk) if self.may("change", obj) else None,
+            "delete_url": try_reverse(url_name(model, "delete"), pk) if self.may("delete", obj) else None,
             "list_url": try_reverse(url_name(model, "list")),
-            "changes": ObjectChange.objects.for_object(obj).select_related("user")[:50],
+            "changes": ObjectChange.objects.for_object(obj).restrict(scopes.scope_of(request))
+            .select_related("user")[:50],
             **self.get_extra_context(request, obj),
         }
         names = (
@@ -241,7 +258,15 @@ class ObjectEditView(ModelPermissionMixin, View):
         return [perm(self.queryset.model, "change" if self.kwargs.get("pk") else "add")]
 
     def get_object(self, pk):
-        return get_object_or_404(self.queryset, pk=pk) if pk else self.queryset.model()
+        """The object (403 naming the scope if it is outside it), or a new one."""
+        obj = get_object_or_404(self.queryset, pk=pk) if pk else None
+        self.check_scope(obj)
+        return obj if obj is not None else self.queryset.model()
+
+    def make_form(self, *args, **kwargs):
+        form = self.form(*args, **kwargs)
+        scopes.restrict_choices(form.fields, scopes.scope_of(self.request))
+        return form
 
     def render_form(self, request, obj, form):
         return render(
@@ -262,11 +287,11 @@ class ObjectEditView(ModelPermissionMixin, View):
     def get(self, request, pk=None):
         obj = self.get_object(pk)
         initial = {k: v for k, v in request.GET.items() if k != "return_url"}
-        return self.render_form(request, obj, self.form(instance=obj, initial=initial))
+        return self.render_form(request, obj, self.make_form(instance=obj, initial=initial))
 
     def post(self, request, pk=None):
         obj = self.get_object(pk)
-        form = self.form(request.POST, instance=obj)
+        form = self.make_form(request.POST, instance=obj)
         if form.is_valid():
             with transaction.atomic():
                 obj = form.save()
@@ -283,6 +308,7 @@ class ObjectDeleteView(ModelPermissionMixin, View):
 
     def get(self, request, pk):
         obj = get_object_or_404(self.queryset, pk=pk)
+        self.check_scope(obj)
         return render(
             request,
             self.template_name,
@@ -295,6 +321,7 @@ class ObjectDeleteView(ModelPermissionMixin, View):
 
     def post(self, request, pk):
         obj = get_object_or_404(self.queryset, pk=pk)
+        self.check_scope(obj)
         try:
             with transaction.atomic():
                 obj.delete()
@@ -343,7 +370,9 @@ class BulkView(ModelPermissionMixin, View):
 
     def post(self, request):
         model = self.queryset.model
-        objects = list(selected(request, self.queryset))
+        if not scopes.may_change(scopes.scope_of(request), model):
+            self.check_scope()  # shared data: 403 naming the scope
+        objects = list(selected(request, self.scoped()))
         return_url = safe_return_url(request, reverse(url_name(model, "list")))
         if not objects:
             messages.warning(request, _("Nothing selected."))
@@ -359,14 +388,19 @@ class BulkEditView(BulkView):
     action = "change"
     template_name = "werterhalt/bulk_edit.html"
 
+    def make_form(self, *args, **kwargs):
+        form = self.form(*args, **kwargs)
+        scopes.restrict_choices(form.fields, scopes.scope_of(self.request))
+        return form
+
     def apply(self, obj, data: dict) -> None:
         for field, value in data.items():
             setattr(obj, field, value)
 
     def handle(self, request, model, objects, return_url):
         if "_apply" not in request.POST:
-            return self.page(request, objects, return_url, form=self.form())
-        form = self.form(request.POST)
+            return self.page(request, objects, return_url, form=self.make_form())
+        form = self.make_form(request.POST)
         if not form.is_valid():
             return self.page(request, objects, return_url, form=form)
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}

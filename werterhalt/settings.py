@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "inventory.middleware.ChangeActorMiddleware",
+    # a person limited to some org units changes nothing outside them (inventory.scopes)
+    "inventory.middleware.ScopeMiddleware",
     "werterhalt.middleware.RequestLogMiddleware",  # one structured record per request
     # answers a locked-out login (django-axes); last, as its documentation asks
     "axes.middleware.AxesMiddleware",

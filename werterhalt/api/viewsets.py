@@ -6,6 +6,7 @@ import contextlib
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -13,9 +14,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, filters, mixins, permissions, serializers, status, viewsets
 from rest_framework.settings import api_settings
 
+from inventory import scopes
 from inventory.changelog import change_actor
 from inventory.choices import ActorKind
 from inventory.models import Token
+from werterhalt.forms import MAX_ID
 
 BRIEF = OpenApiParameter(
     "brief", OpenApiTypes.BOOL, description="Only id, url, display and the natural key fields."
@@ -67,7 +70,51 @@ class OrderingFilter(filters.OrderingFilter):
 
 
 class BaseViewSet(viewsets.GenericViewSet):
+    """Reads through the request's scope (``inventory.scopes``: the user's, narrowed by the
+    token), and refuses every change outside it while the request runs."""
+
     filter_backends = [DjangoFilterBackend, OrderingFilter]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False) or not hasattr(queryset, "restrict"):
+            return queryset
+        return queryset.restrict(scopes.scope_of(self.request))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticates: the token is known from here
+        self._scope_token = scopes.set_enforced(scopes.scope_of(request))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_scope_token", None)
+        if token is not None:
+            scopes.reset_enforced(token)
+            self._scope_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def get_object(self):
+        """For a change: an object that exists outside the scope is a 403 naming the scope (a read
+        finds nothing there: 404)."""
+        try:
+            return super().get_object()
+        except Http404:
+            scope = scopes.scope_of(self.request)
+            if self.request.method in permissions.SAFE_METHODS or scope.everything:
+                raise
+            key = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+            model = self.queryset.model
+            if key.isdigit() and int(key) <= MAX_ID and model._default_manager.filter(pk=int(key)).exists():
+                what = _("this %(kind)s is outside it.") % {"kind": model._meta.verbose_name}
+                raise exceptions.PermissionDenied(str(scopes.OutOfScope(scope, what))) from None
+            raise
+
+    def check_object_permissions(self, request, obj):
+        super().check_object_permissions(request, obj)
+        if request.method not in permissions.SAFE_METHODS:
+            try:
+                scopes.check_object(scopes.scope_of(request), obj, obj)
+            except scopes.OutOfScope as exc:
+                raise exceptions.PermissionDenied(str(exc)) from None
 
     @property
     def brief(self) -> bool:
@@ -113,11 +160,25 @@ class ModelViewSet(
             return change_actor(ActorKind.USER, user.get_username(), user=user)
         return contextlib.nullcontext()
 
+    def create(self, request, *args, **kwargs):
+        """Adding shared data (manufacturers, models…) is for unscoped users: 403 naming the
+        scope, before the body is even validated."""
+        scope = scopes.scope_of(request)
+        model = self.get_queryset().model
+        if not scopes.may_change(scope, model, adding=True):
+            try:
+                scopes.check_object(scope, model(), adding=True)
+            except scopes.OutOfScope as exc:
+                raise exceptions.PermissionDenied(str(exc)) from None
+        return super().create(request, *args, **kwargs)
+
     def write(self, action):
         with self.actor():
             try:
                 with transaction.atomic():
                     return action()
+            except scopes.OutOfScope as exc:
+                raise exceptions.PermissionDenied(str(exc)) from None
             except (ProtectedError, RestrictedError) as exc:
                 raise Conflict(self.conflict_message(exc)) from None
             except IntegrityError as exc:  # a race past validate(): still the client's problem
