@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from inventory import urls as inventory_urls
-from werterhalt import generic
+from werterhalt import generic, metrics
 from werterhalt import views as v
 
 admin.site.site_header = "Werterhalt"
@@ -22,6 +22,7 @@ inventory_patterns = [
 urlpatterns = [
     path("", v.DashboardView.as_view(), name="home"),
     path("healthz", v.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("search/", v.SearchView.as_view(), name="search"),
     path("tokens/", v.TokenView.as_view(), name="tokens"),
     path("preferences/table/", generic.TablePreferenceView.as_view(), name="table_preferences"),
