@@ -270,8 +270,9 @@ def _license() -> tuple[str, dict]:
 
 TITLE = _("ICT infrastructure of the city administration: assets by age and support status")
 DESCRIPTION = _(
-    "Network, server and storage devices in use in the city administration, counted per Direktion, "
-    "category, support status and age band, with their replacement value rounded to CHF 1,000. "
+    "ICT devices in use in the city administration (network, servers, storage and others), counted "
+    "per Direktion, category, support status and age band, with their replacement value rounded to "
+    "CHF 1,000. "
     "Groups of fewer than %(k)d devices are not published, and neither are totals."
 )
 DATA_TITLE = _("Devices in use per Direktion, category, support status and age band")
@@ -356,7 +357,7 @@ def package(publication: Publication, base_url: str = "") -> dict:
         "version": VERSION,
         "created": publication.created.isoformat(timespec="seconds"),
         "date": publication.at.isoformat(),
-        "keywords": [_both(w)["de"] for w in KEYWORDS] + [_both(w)["en"] for w in KEYWORDS],
+        "keywords": list(dict.fromkeys(_both(w)[lang] for lang in LANGUAGES for w in KEYWORDS)),
         "licenses": [{"name": name, "path": licence["path"], "title": licence["title"]}],
         "contributors": [publisher],
         "resources": [

@@ -214,6 +214,8 @@ def test_the_datapackage_is_valid_frictionless_and_says_what_it_holds(inventory,
     assert package["contributors"] == [{"title": "Stadt Werterhalt, Informatikdienste", "role": "publisher",
                                         "path": "https://www.werterhalt.ch/informatik"}]
     assert package["date"] == "2026-06-01"
+    assert package["keywords"][0] == "ICT"  # the German ones first, each word once
+    assert package["keywords"][-3:] == ["infrastructure", "lifecycle", "administration"]
     assert dt.datetime.fromisoformat(package["created"]).tzinfo is not None
     assert package["title_en"] == (
         "ICT infrastructure of the city administration: assets by age and support status"
