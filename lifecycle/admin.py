@@ -147,3 +147,37 @@ class LifecycleAssetAdmin(inventory_admin.AssetAdmin):
 
 admin.site.unregister(Asset)
 admin.site.register(Asset, LifecycleAssetAdmin)
+
+
+# --- strategic monitoring (issue #16) ---------------------------------------------------------------
+
+from lifecycle.models import KpiSnapshot, KpiTarget  # noqa: E402 - this block's own, kept at its top
+
+
+@admin.register(KpiTarget)
+class KpiTargetAdmin(ChangeLoggedAdmin):
+    list_display = ["kpi", "org_unit", "direction", "value", "tolerance"]
+    list_filter = ["kpi", "direction"]
+    search_fields = ["org_unit__name"]
+    autocomplete_fields = ["org_unit"]
+
+
+@admin.register(KpiSnapshot)
+class KpiSnapshotAdmin(admin.ModelAdmin):
+    """Read-only: snapshots are written by ``manage.py snapshot``."""
+
+    list_display = ["at", "org_unit", "assets_in_use", "hw_out_share", "sw_out_share", "backlog_cost",
+                    "replacement_value", "backfilled"]
+    list_filter = ["backfilled", "at"]
+    search_fields = ["org_unit__name"]
+    date_hierarchy = "at"
+    list_select_related = ["org_unit"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lifecycle import models
+from lifecycle import models, views_monitoring
 from lifecycle import views as v
 from werterhalt.generic import crud_urls
 
@@ -8,6 +8,8 @@ app_name = "lifecycle"
 
 urlpatterns = [
     path("planning/", v.PlanningView.as_view(), name="planning"),
+    path("monitoring/", views_monitoring.MonitoringView.as_view(), name="monitoring"),
+    path("monitoring/report.xlsx", views_monitoring.SteeringReportView.as_view(), name="monitoring_report"),
     *crud_urls(
         "hardware-notices",
         models.HardwareNotice,

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework import routers
 
-from lifecycle.api import views
+from lifecycle.api import snapshots, views
 
 app_name = "lifecycle-api"
 
@@ -16,6 +16,7 @@ router.register("hardware-notices", views.HardwareNoticeViewSet)
 router.register("software-releases", views.SoftwareReleaseViewSet)
 router.register("contracts", views.ContractViewSet)
 router.register("policies", views.LifecyclePolicyViewSet)
+router.register("snapshots", snapshots.KpiSnapshotViewSet, basename="kpisnapshot")
 
 urlpatterns = [
     path("plan/", views.PlanView.as_view(), name="plan"),
