@@ -143,6 +143,26 @@ class ScopedQuerySet(models.QuerySet):
         return self if condition is None else self.filter(condition)
 
 
+def shows(scope: Scope, obj) -> bool:
+    """Whether a page may name ``obj``, an org unit or an asset that another object refers to
+    (a site's owner, a unit's parent); everything else that such an object refers to is either
+    shared or in scope with it."""
+    if scope.everything or obj is None:
+        return True
+    from inventory.models import Asset, OrgUnit
+
+    if isinstance(obj, OrgUnit):
+        return scope.allows(obj.pk)
+    if isinstance(obj, Asset):
+        return scope.allows(obj.org_unit_id)
+    return True
+
+
+def hidden_text() -> str:
+    """What pages show instead of a unit or asset outside the viewer's scope."""
+    return _("(outside your scope)")
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 

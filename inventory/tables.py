@@ -17,7 +17,15 @@ from inventory.models import (
 )
 from lifecycle.choices import Coverage, Risk, SupportStatus
 from werterhalt import generic
-from werterhalt.tables import BadgeColumn, BaseTable, CutColumn, DayColumn, MomentColumn, MoneyColumn
+from werterhalt.tables import (
+    BadgeColumn,
+    BaseTable,
+    CutColumn,
+    DayColumn,
+    MomentColumn,
+    MoneyColumn,
+    ScopedColumn,
+)
 from werterhalt.templatetags.werterhalt import percent
 
 
@@ -134,7 +142,7 @@ class FiguresMixin(tables.Table):
 
 class SiteTable(FiguresMixin, BaseTable):
     name = tables.Column(linkify=True)
-    org_unit = tables.Column(linkify=True)
+    org_unit = ScopedColumn()  # a site where the scope has assets may belong to another unit
 
     class Meta(BaseTable.Meta):
         model = Site
@@ -153,7 +161,7 @@ class SiteTable(FiguresMixin, BaseTable):
 
 class OrgUnitTable(FiguresMixin, BaseTable):
     name = tables.Column(linkify=True)
-    parent = tables.Column(linkify=True)
+    parent = ScopedColumn()  # a Direktion's parent lies outside its scope
 
     class Meta(BaseTable.Meta):
         model = OrgUnit

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory import assets_csv, filtersets, forms, tables
+from inventory import assets_csv, filtersets, forms, scopes, tables
 from inventory.models import (
     Asset,
     HardwareModel,
@@ -137,9 +137,12 @@ class ModuleBulkDeleteView(generic.BulkDeleteView):
 
 
 class SiteListView(generic.ObjectListView):
-    queryset = figures.annotate(Site.objects.select_related("org_unit"))
+    queryset = Site.objects.select_related("org_unit")
     filterset = filtersets.SiteFilterSet
     table = tables.SiteTable
+
+    def get_queryset(self, request):
+        return figures.annotate(super().get_queryset(request), scopes.scope_of(request))
 
 
 class SiteView(generic.ObjectView):
@@ -169,7 +172,9 @@ class OrgUnitListView(generic.ObjectListView):
     table = tables.OrgUnitTable
 
     def get_queryset(self, request):
-        return figures.annotate_units(self.queryset.all())  # each unit with the units below it
+        # each unit with the units below it, counting the scope's assets
+        scope = scopes.scope_of(request)
+        return figures.annotate_units(super().get_queryset(request), Asset.objects.restrict(scope))
 
 
 class OrgUnitView(generic.ObjectView):
@@ -183,8 +188,10 @@ class OrgUnitView(generic.ObjectView):
         context = asset_panel_context(request, assets, {"org_unit_id": obj.pk}, per="org_unit_id")
         # the units' figures come from the subtree's figures query (``summarize(per=...)``)
         by_unit = figures.by_unit_tree(direct=context["figures"].pop("per"))
-        context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]
+        context["children"] = [(c, by_unit.get(c.pk)) for c in obj.children.all()]  # in scope with it
         context["sites"] = obj.sites.all()
+        scope = scopes.scope_of(request)
+        context["parent_visible"] = obj.parent_id is not None and scope.allows(obj.parent_id)
         return context
 
 
@@ -204,6 +211,7 @@ class OrgUnitBulkDeleteView(generic.BulkDeleteView):
 def asset_panel_context(request, assets, filter_params: dict, per: str | None = None) -> dict:
     """Figures of a set of assets and the first page of them, for site and org-unit pages
     (``per``: also the figures per that field, as ``figures["per"]``)."""
+    assets = assets.restrict(scopes.scope_of(request))
     table = tables.asset_panel_table(request, assets)
     # counts, values, shares
     report = figures.summarize(timezone.localdate(), assets, dates=False, per=per)
@@ -219,19 +227,27 @@ def asset_panel_context(request, assets, filter_params: dict, per: str | None = 
 
 
 class ManufacturerListView(generic.ObjectListView):
-    queryset = Manufacturer.objects.annotate(
-        model_count=Count("hardware_models", distinct=True), asset_count=Count("assets", distinct=True)
-    )
+    queryset = Manufacturer.objects.all()
     filterset = filtersets.ManufacturerFilterSet
     table = tables.ManufacturerTable
+
+    def get_queryset(self, request):
+        in_scope = scopes.scope_of(request).count_filter("assets__org_unit")
+        return super().get_queryset(request).annotate(
+            model_count=Count("hardware_models", distinct=True),
+            asset_count=Count("assets", distinct=True, filter=in_scope),
+        )
 
 
 class ManufacturerView(generic.ObjectView):
     queryset = Manufacturer.objects.all()
 
     def get_extra_context(self, request, obj):
-        models = obj.hardware_models.annotate(asset_count=Count("assets")).order_by("model")
-        return {"hardware_models": models, "asset_count": obj.assets.count()}
+        scope = scopes.scope_of(request)
+        models = obj.hardware_models.annotate(
+            asset_count=Count("assets", filter=scope.count_filter("assets__org_unit"))
+        ).order_by("model")
+        return {"hardware_models": models, "asset_count": obj.assets.restrict(scope).count()}
 
 
 class ManufacturerEditView(generic.ObjectEditView):
@@ -244,9 +260,13 @@ class ManufacturerDeleteView(generic.ObjectDeleteView):
 
 
 class HardwareModelListView(generic.ObjectListView):
-    queryset = HardwareModel.objects.select_related("manufacturer").annotate(asset_count=Count("assets"))
+    queryset = HardwareModel.objects.select_related("manufacturer")
     filterset = filtersets.HardwareModelFilterSet
     table = tables.HardwareModelTable
+
+    def get_queryset(self, request):
+        in_scope = scopes.scope_of(request).count_filter("assets__org_unit")
+        return super().get_queryset(request).annotate(asset_count=Count("assets", filter=in_scope))
 
 
 class HardwareModelView(generic.ObjectView):
@@ -257,7 +277,7 @@ class HardwareModelView(generic.ObjectView):
             request, Asset.objects.for_lists().filter(hardware_model=obj), {"hardware_model_id": obj.pk}
         )
         context["notices"] = obj.notices.select_related("replacement_model").order_by("-updated")
-        context["module_count"] = obj.modules.filter(present=True).count()
+        context["module_count"] = obj.modules.filter(present=True).restrict(scopes.scope_of(request)).count()
         return context
 
 
@@ -275,9 +295,13 @@ class HardwareModelBulkDeleteView(generic.BulkDeleteView):
 
 
 class PlatformListView(generic.ObjectListView):
-    queryset = Platform.objects.select_related("manufacturer").annotate(asset_count=Count("assets"))
+    queryset = Platform.objects.select_related("manufacturer")
     filterset = filtersets.PlatformFilterSet
     table = tables.PlatformTable
+
+    def get_queryset(self, request):
+        in_scope = scopes.scope_of(request).count_filter("assets__org_unit")
+        return super().get_queryset(request).annotate(asset_count=Count("assets", filter=in_scope))
 
 
 class PlatformView(generic.ObjectView):

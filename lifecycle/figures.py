@@ -447,10 +447,10 @@ def by_unit_tree(queryset=None, direct: dict | None = None) -> dict:
     return rolled
 
 
-def annotate_units(queryset):
+def annotate_units(queryset, assets=None):
     """Org units annotated like ``annotate``, each with the figures of its whole subtree
-    (``by_unit_tree``), as values the list can sort by."""
-    rolled = by_unit_tree()
+    (``by_unit_tree``) over ``assets`` (default: all), as values the list can sort by."""
+    rolled = by_unit_tree(assets)
 
     def case(key, field):
         whens = [When(pk=pk, then=Value(row[key])) for pk, row in rolled.items()]
@@ -463,10 +463,13 @@ def annotate_units(queryset):
     )
 
 
-def annotate(queryset):
+def annotate(queryset, scope=None):
     """Sites annotated with their assets in use, book value and how many are out of support (one
-    query for a whole list; the rules of ``by``). Org units: ``annotate_units``."""
+    query for a whole list; the rules of ``by``), counting the assets in ``scope`` (an
+    ``inventory.scopes.Scope``; default: all). Org units: ``annotate_units``."""
     used = usage_q(prefix="assets__")
+    if scope is not None and not scope.everything:
+        used &= scope.q("assets__org_unit")
     return queryset.annotate(
         asset_count=Count("assets", filter=used),
         book_value=Sum("assets__lifecycle__book_value", filter=used),

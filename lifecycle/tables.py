@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
-from werterhalt.tables import BaseTable, MoneyColumn
+from werterhalt.tables import BaseTable, MoneyColumn, ScopedColumn
 
 
 class HardwareNoticeTable(BaseTable):
@@ -73,7 +73,7 @@ class ContractTable(BaseTable):
 
 class LifecyclePolicyTable(BaseTable):
     id = tables.Column(linkify=True, verbose_name=_("Policy"))
-    org_unit = tables.Column(linkify=True, default=_("every unit"))
+    org_unit = ScopedColumn(default=_("every unit"))  # a unit above the scope: not named
 
     class Meta(BaseTable.Meta):
         model = LifecyclePolicy

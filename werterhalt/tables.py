@@ -16,6 +16,7 @@ from django_tables2.data import TableQuerysetData
 from django_tables2.rows import BoundPinnedRow
 from django_tables2.utils import A, AttributeDict, signature
 
+from inventory import scopes
 from werterhalt.templatetags.werterhalt import day, moment
 
 
@@ -110,6 +111,29 @@ class CutColumn(tables.Column):
 
     def value(self, value):
         return value
+
+
+class ScopedColumn(tables.Column):
+    """An org unit or asset that may lie outside the viewer's scope (a site's owner, a unit's
+    parent, a policy's unit above the scope): outside it, a placeholder without a link, in the
+    page and in the CSV (``inventory.scopes.shows``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("linkify", None)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _shown(value, table) -> bool:
+        request = getattr(table, "request", None)
+        return request is None or scopes.shows(scopes.scope_of(request), value)
+
+    def render(self, value, table):
+        if not self._shown(value, table):
+            return scopes.hidden_text()
+        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
+
+    def value(self, value, table):
+        return str(value) if self._shown(value, table) else scopes.hidden_text()
 
 
 class SelectColumn(tables.CheckBoxColumn):

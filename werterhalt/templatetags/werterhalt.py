@@ -84,10 +84,15 @@ def badge(label, color):
     return format_html('<span class="badge badge-{}">{}</span>', color or "secondary", label)
 
 
-@register.simple_tag
-def field_rows(obj, exclude=""):
-    """(label, value, url) for each concrete field of ``obj``, foreign keys linked."""
+@register.simple_tag(takes_context=True)
+def field_rows(context, obj, exclude=""):
+    """(label, value, url) for each concrete field of ``obj``, foreign keys linked; an org unit
+    or asset outside the viewer's scope is not named (``inventory.scopes.shows``)."""
+    from inventory import scopes
+
     skip = SKIP | {n.strip() for n in exclude.split(",") if n.strip()}
+    request = context.get("request")
+    scope = scopes.scope_of(request) if request is not None else scopes.EVERYTHING
     rows = []
     for field in obj._meta.concrete_fields:
         if field.name in skip or field.primary_key:
@@ -98,6 +103,8 @@ def field_rows(obj, exclude=""):
             url = (
                 value.get_absolute_url() if value is not None and hasattr(value, "get_absolute_url") else None
             )
+            if not scopes.shows(scope, value):
+                value, url = scopes.hidden_text(), None
         elif field.choices:
             value = getattr(obj, f"get_{field.name}_display")()
         else:
