@@ -3,6 +3,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from inventory import scopes
 from inventory.choices import AssetStatus
 from inventory.models import (
     Asset,
@@ -109,7 +110,7 @@ class AssetTable(BaseTable):
 def asset_panel_table(request, assets) -> AssetTable:
     """The first page of a set of assets (``Asset.objects.for_lists()``), for the pages of the
     objects they belong to."""
-    table = AssetTable(assets, request=request, exclude=("pk",))
+    table = AssetTable(assets.restrict(scopes.scope_of(request)), request=request, exclude=("pk",))
     generic.configure_table(request, table, {"per_page": 25})
     return table
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.choices import HardwareCategory
 from inventory.forms import AssetListField
 from inventory.models import Manufacturer, OrgUnit, Site
+from inventory.scopes import EVERYTHING, Scope, restrict_choices
 from lifecycle import budgets, planning
 from lifecycle.choices import SupportStatus
 from lifecycle.models import Contract, HardwareNotice, LifecyclePolicy, SoftwareRelease
@@ -233,10 +234,18 @@ class PlanForm(forms.Form):
             self.add_error("org_budget", _("Give either one yearly budget or budgets per org unit."))
         return data
 
+    def __init__(self, *args, scope: Scope = EVERYTHING, **kwargs):
+        """``scope``: the request's (``inventory.scopes``): the plan covers its assets, and its
+        units and sites are the ones to choose from."""
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        restrict_choices(self.fields, scope)
+
     def arguments(self) -> dict:
         """Keyword arguments of ``lifecycle.planning.build`` (call after ``is_valid()``)."""
         data = self.cleaned_data
         filters = planning.Filters(
+            scope=self.scope,
             org_units=[u.pk for u in data["org_unit"]],
             sites=[s.pk for s in data["site"]],
             categories=list(data["category"]),
@@ -264,3 +273,7 @@ class SummaryForm(forms.Form):
     at = DayField(required=False)
     org_unit = IdsField(queryset=OrgUnit.objects.all(), required=False)
     site = IdsField(queryset=Site.objects.all(), required=False)
+
+    def __init__(self, *args, scope: Scope = EVERYTHING, **kwargs):
+        super().__init__(*args, **kwargs)
+        restrict_choices(self.fields, scope)

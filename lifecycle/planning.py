@@ -24,6 +24,7 @@ from django.db.models import F
 
 from inventory.models import Asset
 from inventory.models.organisation import descendants
+from inventory.scopes import EVERYTHING, Scope
 from lifecycle import budgets, facts, figures, periods, rules
 from lifecycle import frame as lframe
 from lifecycle.models import HardwareNotice
@@ -59,6 +60,13 @@ class Filters:
     manufacturers: list[int] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)  # hardware support statuses
     horizon: int = 10  # years, counting the year of ``at``
+    scope: Scope = EVERYTHING  # whose assets (``inventory.scopes``): a Direktion plans its own
+
+    @property
+    def whole(self) -> bool:
+        """Does the plan cover the whole city (no filter, no scope)?"""
+        return self.scope.everything and not any(
+            (self.org_units, self.sites, self.categories, self.manufacturers, self.statuses))
 
 
 def horizon_end(at: dt.date, years: int) -> dt.date:
@@ -71,7 +79,7 @@ def horizon_end(at: dt.date, years: int) -> dt.date:
 def _assets(filters: Filters):
     """Every asset the filters select, whatever its status: the plan counts those in use
     (``figures``), and shows spares and planned assets as their own groups in its totals."""
-    qs = Asset.objects.all()
+    qs = Asset.objects.restrict(filters.scope)
     if filters.org_units:
         qs = qs.filter(org_unit__in=descendants(filters.org_units))
     if filters.sites:
@@ -532,8 +540,7 @@ class Plan:
         if not self.include_running:
             return None
         f = self.filters
-        whole = not any((f.org_units, f.sites, f.categories, f.manufacturers, f.statuses))
-        return running_costs(self.frame, self.at, f.horizon, self.by, self.freq, whole)
+        return running_costs(self.frame, self.at, f.horizon, self.by, self.freq, f.whole)
 
     def totals(self) -> dict:
         """The figures of ``lifecycle.figures.totals`` over the plan's assets (every key: counts,

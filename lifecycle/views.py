@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from inventory import scopes
 from inventory.models import Asset
 from inventory.tables import asset_panel_table
 from lifecycle import assess, exports, filtersets, forms, labels, periods, planning, scenarios, tables
@@ -26,7 +27,9 @@ class HardwareNoticeView(generic.ObjectView):
     queryset = HardwareNotice.objects.select_related("replacement_model__manufacturer")
 
     def get_extra_context(self, request, obj):
-        models = obj.hardware_models.select_related("manufacturer").annotate(asset_count=Count("assets"))
+        in_scope = scopes.scope_of(request).count_filter("assets__org_unit")
+        models = obj.hardware_models.select_related("manufacturer").annotate(
+            asset_count=Count("assets", filter=in_scope))
         return {
             "hardware_models": models,
             "asset_table": asset_panel_table(
@@ -69,10 +72,14 @@ class SoftwareReleaseDeleteView(generic.ObjectDeleteView):
 
 
 class ContractListView(generic.ObjectListView):
-    queryset = Contract.objects.annotate(asset_count=Count("assets"))
+    queryset = Contract.objects.all()
     filterset = filtersets.ContractFilterSet
     table = tables.ContractTable
     filter_hidden = ("id", "asset_id")
+
+    def get_queryset(self, request):
+        in_scope = scopes.scope_of(request).count_filter("assets__org_unit")
+        return super().get_queryset(request).annotate(asset_count=Count("assets", filter=in_scope))
 
 
 class ContractView(generic.ObjectView):
@@ -81,7 +88,7 @@ class ContractView(generic.ObjectView):
     def get_extra_context(self, request, obj):
         return {
             "asset_table": asset_panel_table(request, Asset.objects.for_lists().filter(contracts=obj)),
-            "asset_count": obj.assets.count(),
+            "asset_count": obj.assets.restrict(scopes.scope_of(request)).count(),
         }
 
 
@@ -151,11 +158,12 @@ class PlanningView(PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request):
-        form = forms.PlanForm(request.GET or None, initial={"horizon": 10, "extend_years": 0})
+        scope = scopes.scope_of(request)  # a Direktion plans its own assets
+        form = forms.PlanForm(request.GET or None, initial={"horizon": 10, "extend_years": 0}, scope=scope)
         if request.GET and not form.is_valid():
             return render(request, "lifecycle/planning.html", {"form": form}, status=400)
         if not request.GET:
-            form = forms.PlanForm({"horizon": 10, "extend_years": 0})
+            form = forms.PlanForm({"horizon": 10, "extend_years": 0}, scope=scope)
             form.is_valid()
         plan = planning.build(**form.arguments())
         if request.GET.get("download") in {"csv", "json", "xlsx"}:

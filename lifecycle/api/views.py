@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory import scopes
 from inventory.models import Asset
 from inventory.models.organisation import descendants
 from lifecycle import exports, figures, filtersets, planning
@@ -71,11 +72,12 @@ class SummaryView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        form = SummaryForm(request.query_params)
+        scope = scopes.scope_of(request)
+        form = SummaryForm(request.query_params, scope=scope)
         if not form.is_valid():
             return Response(form.errors.get_json_data(), status=400)
         at = form.cleaned_data["at"] or timezone.localdate()
-        assets = Asset.objects.all()
+        assets = Asset.objects.restrict(scope)
         if form.cleaned_data["org_unit"]:
             assets = assets.filter(org_unit__in=descendants([u.pk for u in form.cleaned_data["org_unit"]]))
         if form.cleaned_data["site"]:
@@ -119,7 +121,7 @@ class PlanView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        form = PlanForm(request.query_params)
+        form = PlanForm(request.query_params, scope=scopes.scope_of(request))
         if not form.is_valid():
             return Response(form.errors.get_json_data(), status=400)
         plan = planning.build(**form.arguments())
