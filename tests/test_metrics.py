@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
@@ -396,3 +398,25 @@ def test_without_redis_no_queue_figures_with_redis_its_state(client, runs):
         assert set(values(found["werterhalt_discovery_queue_jobs"], queue=settings.DISCOVERY_QUEUE)) == {
             "queued", "started", "scheduled", "failed"}
 
+
+
+def test_a_scrape_reads_in_a_fixed_number_of_queries(client, city, runs):
+    """With the figures cached, more units and schedules cost no more queries (no N+1)."""
+    token = key()
+    scrape(client, token)  # computes and caches the figures
+    with CaptureQueriesContext(connection) as few:
+        scrape(client, token)
+    for n in range(3):
+        unit = OrgUnitFactory(parent=city["schule"])
+        AssetFactory(org_unit=unit)
+        schedule = DiscoverySchedule.objects.create(name=f"more-{n}", interval=30)
+        run = DiscoveryRun.objects.create(started=at(4), finished=at(4, 1), status=RunStatus.PARTIAL,
+                                          schedule=schedule, hosts_failed=1)
+        DiscoveryHost.objects.create(run=run, name="sw9", outcome=HostOutcome.FAILED, reason=HostReason.AUTH)
+        DiscoverySchedule.objects.filter(pk=schedule.pk).update(last_run=run)
+    scrape(client, token)  # the set of assets changed: computed again
+    with CaptureQueriesContext(connection) as more:
+        found = scrape(client, token)
+    assert len(more) == len(few) <= 16, [q["sql"] for q in more.captured_queries]
+    assert len(values(found["werterhalt_org_unit_info"])) == 6
+    assert values(found["werterhalt_discovery_last_run_failed_hosts"], reason="auth")["more-2"] == 1
