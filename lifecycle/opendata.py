@@ -457,7 +457,7 @@ def dcat(publication: Publication, base_url: str = "", contact: str = "") -> str
     root = ET.Element(_q("rdf:RDF"))
     catalog = ET.SubElement(root, _q("dcat:Catalog"))
     dataset = ET.SubElement(_sub(catalog, "dcat:dataset"), _q("dcat:Dataset"))
-    dataset.set(_q("rdf:about"), f"{base}{DCAT}#dataset" if base else f"urn:{identifier()}")
+    dataset.set(_q("rdf:about"), f"{base}{DCAT}#dataset")  # relative without base_url, as the files
     _sub(dataset, "dct:identifier", identifier())
     for language, text in _both(TITLE).items():
         _sub(dataset, "dct:title", text, lang=language)

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from inventory.models import Asset
+from inventory.models import Asset, HardwareModel
 from lifecycle import figures, opendata, rules, state
 from lifecycle.models import HardwareNotice
 from tests.factories import AssetFactory, HardwareModelFactory, OrgUnitFactory, SiteFactory
@@ -169,8 +169,10 @@ def test_no_name_serial_address_site_or_unit_below_the_direktion_anywhere(invent
         secrets += [site.name, site.slug, site.address, site.address.split(",")[0]]
     for unit in inventory["units"][1:3] + inventory["units"][4:]:
         secrets += [unit.name, unit.slug]
-    secrets += ["OLD-48", "NEW-48", "SRV-2U", "FW-9", "quasar", "zeta", "192.0.2."]
-    assert len(secrets) == 4 * 31 + 4 * 2 + 2 * 3 + 7
+    for model in HardwareModel.objects.select_related("manufacturer"):
+        secrets += [model.model, model.name, model.manufacturer.name]
+    secrets += ["quasar", "zeta", "192.0.2."]
+    assert len(secrets) == 4 * 31 + 4 * 2 + 2 * 3 + 4 * 3 + 3
     found = [s for s in secrets if s.casefold() in text]
     assert found == []
 
@@ -326,6 +328,7 @@ def test_without_base_url_the_downloads_are_relative_and_a_second_run_replaces_t
     root = read_dcat(folder)
     urls = [e.get(RDF + "resource") for e in root.findall(".//dcat:downloadURL", NS)]
     assert urls == ["assets.csv", "codes.csv"]
+    assert root.find(".//dcat:Dataset", NS).get(RDF + "about") == "dcat-ap-ch.xml#dataset"
     assert root.find(".//vcard:hasEmail", NS) is None
 
 

@@ -46,12 +46,14 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         parser.add_argument(
             "--base-url",
             type=web_address,
+            metavar="URL",
             help="where the files will be published (the DCAT download addresses; default: the files' "
             "names, relative to dcat-ap-ch.xml)",
         )
         parser.add_argument(
             "--contact",
             type=email,
+            metavar="ADDRESS",
             help="e-mail address of the contact point in dcat-ap-ch.xml (opendata.swiss requires one)",
         )
 
