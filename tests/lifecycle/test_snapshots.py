@@ -36,12 +36,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Max
 from django.utils import timezone
 
 from inventory.models import Asset, ObjectChange
-from lifecycle import facts, figures, rules, snapshots, state
+from lifecycle import facts, figures, jobs, rules, snapshots, state
 from lifecycle.models import Contract, HardwareNotice, KpiSnapshot, SoftwareRelease
 from tests.factories import AssetFactory, HardwareModelFactory, OrgUnitFactory, PlatformFactory
 
@@ -467,3 +468,48 @@ def test_manage_py_exits_2(args, fragment):
     assert done.returncode == 2
     assert fragment in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- the monthly job -------------------------------------------------------------------------------
+
+
+def local(*args) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+@pytest.mark.parametrize(
+    ("now", "fires"),
+    [
+        (local(2026, 2, 10, 12), local(2026, 2, 28, 23, 30)),
+        (local(2026, 2, 28, 23, 29), local(2026, 2, 28, 23, 30)),
+        (local(2026, 2, 28, 23, 30), local(2026, 3, 31, 23, 30)),  # this month's is due: the next
+        (local(2028, 1, 31, 23, 45), local(2028, 2, 29, 23, 30)),
+        (local(2026, 12, 31, 23, 59), local(2027, 1, 31, 23, 30)),
+    ],
+)
+def test_the_job_fires_on_the_last_day_of_each_month(now, fires):
+    assert jobs.next_firing(now) == fires
+
+
+def test_the_job_takes_its_own_day_and_plans_the_next(city, monkeypatch):
+    planned = []
+    monkeypatch.setattr(jobs, "plan", lambda now=None: planned.append(now))
+    assert jobs.take_monthly("2026-12-31") == 5
+    assert _rows(D2)[None] == (False, CITY_D2)
+    assert planned == [local(2026, 12, 31, 23, 30)]  # from which the next is January's
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a Redis to queue on)")
+def test_planning_twice_queues_the_month_once():
+    from rq.job import Job
+
+    now = local(2026, 2, 10, 12)
+    first, again = jobs.plan(now), jobs.plan(now)
+    try:
+        assert first.id == again.id == f"werterhalt-{settings.LIFECYCLE_QUEUE}-snapshot-2026-02"
+        registry = jobs.queue().scheduled_job_registry
+        assert first.id in registry.get_job_ids()
+        assert Job.fetch(first.id, connection=jobs.queue().connection).args == ("2026-02-28",)
+        assert registry.get_scheduled_time(first.id) == local(2026, 2, 28, 23, 30).astimezone(dt.UTC)
+    finally:
+        jobs.queue().scheduled_job_registry.remove(first.id, delete_job=True)
