@@ -35,6 +35,7 @@ from inventory.choices import HardwareCategory
 from inventory.models import OrgUnit
 from lifecycle import figures, rules
 from lifecycle.choices import SupportStatus
+from werterhalt.cells import safe_cell, safe_row
 
 NAME = "ict-infrastruktur-lebenszyklus"  # the package's name and the dataset part of dct:identifier
 VERSION = "1.0.0"  # of the tables' layout: a new column or code is a new version
@@ -236,10 +237,11 @@ def _both(text) -> dict[str, str]:
 
 
 def _csv(header: list[str], rows) -> str:
+    """RFC 4180 with "\n": every text cell made safe for spreadsheets (``werterhalt.cells``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -323,7 +325,9 @@ def package(publication: Publication, base_url: str = "") -> dict:
     k = publication.k
     name, licence = _license()
     enums = {
-        "direktion": list(publication.direktionen),  # none published: no enum (an empty one is invalid)
+        # as the CSV holds them (a slug starting with "-" gets a "'": werterhalt.cells); none
+        # published: no enum (an empty one is invalid)
+        "direktion": [safe_cell(code) for code in publication.direktionen],
         "category": [c.value for c in HardwareCategory],
         "support_status": list(SUPPORT_LABELS),
         "age_band": list(AGE_LABELS),

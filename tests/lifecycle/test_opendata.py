@@ -378,3 +378,18 @@ def test_nothing_to_publish_is_still_a_valid_package(inventory, tmp_path):
     report = frictionless.validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert [row[0] for row in read_csv(folder / "codes.csv")[1:]].count("direktion") == 0
+
+
+@override_settings(OPENDATA_MIN_GROUP=5)
+def test_a_direktion_named_like_a_formula_stays_text(tmp_path):
+    unit = OrgUnitFactory(name='=HYPERLINK("http://x.example","Klick")', slug="-minus")
+    AssetFactory.create_batch(5, org_unit=unit, hardware_model=HardwareModelFactory(category="router"))
+    folder = export(tmp_path)
+    rows = read_csv(folder / "assets.csv")[1:]
+    assert [row[1:5] for row in rows] == [["'-minus", "router", "unknown", "5-6"]]
+    assert read_csv(folder / "codes.csv")[1] == [
+        "direktion", "'-minus", "'=HYPERLINK(\"http://x.example\",\"Klick\")",
+        "'=HYPERLINK(\"http://x.example\",\"Klick\")",
+    ]
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
