@@ -102,7 +102,7 @@ def trend_chart(
     chart = {
         "kind": kind, "points": points, "bars": bars, "segments": segments, "grid": grid, "ticks": ticks,
         "width": width, "height": height, "label_y": height + 16, "axis_top": axis, "plot_height": plot,
-        "view_box": f"-72 -10 {width + 82} {height + 32}", "target": None,
+        "view_box": f"-72 -10 {width + 104} {height + 32}", "target": None,
     }
     if target is not None:
         chart["target"] = {"value": float(target), "text": fmt(target), "y": svg(y_of(float(target)))}

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -400,3 +401,40 @@ def test_report_of_a_unit_without_snapshots_has_the_plan_only(world, tmp_path):
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Summary", "Plan"]
     assert book["Summary"]["A4"].value == "There are no snapshots of this unit yet."
+
+
+# --- manage.py steering_report -----------------------------------------------------------------------
+
+
+def test_steering_report_command(world, tmp_path):
+    out = tmp_path / "bildung.xlsx"
+    stdout = io.StringIO()
+    call_command("steering_report", "--unit", "bildung", "--out", str(out), "--months", "6",
+                 "--language", "de", "--at", "2026-01-15", stdout=stdout)
+    assert stdout.getvalue().strip() == f"{out}: steering report of bildung (latest snapshot 2025-12-01)"
+    book = openpyxl.load_workbook(out)
+    trends = book.worksheets[1]
+    assert trends.max_row == 7 and trends["A2"].value == dt.datetime(2025, 7, 1)
+    assert book.worksheets[0]["B3"].value == "Bildung"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bildung.xlsx"]  # no part file left
+    city = tmp_path / "city.xlsx"
+    call_command("steering_report", "--out", str(city), stdout=io.StringIO())
+    assert openpyxl.load_workbook(city).worksheets[1]["A25"].value == dt.datetime(2025, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--unit", "nowhere"], "--unit: no org unit with the slug 'nowhere'"),
+        (["--months", "0"], "--months: 0 is not between 1 and 120 months"),
+        (["--months", "x"], "--months: 'x' is not a whole number"),
+        (["--language", "fr"], "--language: invalid choice: 'fr'"),
+        (["--at", "9999-12-31"], "--at: 9999-12-31 is outside"),
+    ],
+)
+def test_steering_report_command_refuses_bad_usage(world, tmp_path, args, message):
+    out = tmp_path / "r.xlsx"
+    with pytest.raises(CommandError) as error:
+        call_command("steering_report", "--out", str(out), *args, stdout=io.StringIO())
+    assert error.value.returncode == 2 and message in str(error.value)
+    assert list(tmp_path.iterdir()) == []
