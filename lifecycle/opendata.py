@@ -416,7 +416,6 @@ NS = {
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 THEME = "http://opendata.swiss/themes/government"  # opendata.swiss: government and public sector
 FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/IRREG"  # each export a release
-SPATIAL = "Stadt Werterhalt"
 
 
 def organisation() -> str:
@@ -482,7 +481,7 @@ def dcat(publication: Publication, base_url: str = "", contact: str = "") -> str
         for language, text in _both(word).items():
             _sub(dataset, "dcat:keyword", text, lang=language)
     _sub(dataset, "dct:accrualPeriodicity", resource=FREQUENCY)
-    _sub(dataset, "dct:spatial", SPATIAL)
+    _sub(dataset, "dct:spatial", settings.OPENDATA_PUBLISHER.split(",")[0].strip())  # the city
     period = ET.SubElement(_sub(dataset, "dct:temporal"), _q("dct:PeriodOfTime"))
     _sub(period, "schema:startDate", publication.at.isoformat(), datatype="date")
     _sub(period, "schema:endDate", publication.at.isoformat(), datatype="date")

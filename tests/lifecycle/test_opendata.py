@@ -147,7 +147,7 @@ def test_what_is_left_out_and_why(inventory):
 
 def test_a_smaller_k_publishes_the_smaller_groups(inventory):
     rows = opendata.aggregate(AT, k=1).rows
-    assert len(rows) == 6 and rows["assets"].sum() == 26
+    assert len(rows) == 6 and rows["assets"].sum() == 26 == figures.totals(figures.answers(AT), AT)["count"]
     small = rows[rows["assets"] < 5][["direktion", "category", "support_status", "age_band", "assets",
                                       "replacement_value_chf"]]
     assert small.values.tolist() == [
@@ -393,3 +393,9 @@ def test_a_direktion_named_like_a_formula_stays_text(tmp_path):
     ]
     report = frictionless.validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_an_empty_inventory_is_an_empty_valid_package(tmp_path):
+    folder = export(tmp_path)
+    assert read_csv(folder / "assets.csv") == [opendata.COLUMNS]
+    assert frictionless.validate(str(folder / "datapackage.json")).valid
