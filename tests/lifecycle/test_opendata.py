@@ -7,6 +7,8 @@ import csv
 import datetime as dt
 import json
 import math
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -209,6 +211,9 @@ def test_the_datapackage_is_valid_frictionless_and_says_what_it_holds(inventory,
     report = frictionless.validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert [task.stats["rows"] for task in report.tasks] == [4, 22]  # codes: 3 + 9 + 4 + 6
+    cli = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "--json",
+                          str(folder / "datapackage.json")], capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0 and json.loads(cli.stdout)["valid"] is True, cli.stdout + cli.stderr
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert package["profile"] == "tabular-data-package"
     assert package["licenses"] == [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
