@@ -176,6 +176,42 @@ class DiscoverySchedule(models.Model):
             raise ValidationError(errors)
 
 
+# a run's figures that count hosts: for a scope, counted over its hosts in the scope
+_SCOPED_COUNTS = {
+    "hosts_tried": models.Q(),
+    "hosts_succeeded": models.Q(hosts__outcome=HostOutcome.SUCCESS),
+    "hosts_failed": models.Q(hosts__outcome=HostOutcome.FAILED),
+    "assets_created": models.Q(hosts__created=True),
+    "assets_updated": models.Q(hosts__updated=True),
+}
+
+
+class _ScopedRunIterable(models.query.ModelIterable):
+    """Runs whose host figures are their scope's (the ``in_scope_*`` annotations)."""
+
+    def __iter__(self):
+        for run in super().__iter__():
+            for name in _SCOPED_COUNTS:
+                setattr(run, name, getattr(run, f"in_scope_{name}"))
+            yield run
+
+
+class DiscoveryRunQuerySet(ScopedQuerySet):
+    def restrict(self, scope):
+        """The scope's runs, each with its figures counted over the scope's hosts only: a
+        Direktion sees how discovery went for its devices, and nothing of the others'."""
+        queryset = super().restrict(scope)
+        if scope.everything:
+            return queryset
+        in_scope = scope.q("hosts__asset__org_unit")
+        queryset = queryset.annotate(**{
+            f"in_scope_{name}": models.Count("hosts", filter=in_scope & condition)
+            for name, condition in _SCOPED_COUNTS.items()
+        })
+        queryset._iterable_class = _ScopedRunIterable
+        return queryset
+
+
 class DiscoveryRun(models.Model):
     started = models.DateTimeField(_("started"), db_index=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -233,12 +269,12 @@ class DiscoveryRun(models.Model):
         help_text=_("Last sign of life of the process running it; a run that stops beating is stale."),
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = DiscoveryRunQuerySet.as_manager()
 
     @classmethod
     def scope_filter(cls, scope):
-        """The runs that touched an asset of the scope (their figures: ``scopes`` callers count
-        the run's hosts in the scope)."""
+        """The runs that touched an asset of the scope (``restrict`` also counts their hosts in
+        the scope only)."""
         return models.Q(pk__in=DiscoveryHost.objects.filter(scope.q("asset__org_unit")).values("run_id"))
 
     class Meta:

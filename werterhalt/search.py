@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import models
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from inventory import scopes
 from inventory.filtersets import AssetFilterSet
 from inventory.models import Asset, HardwareModel, OrgUnit, Site
 from lifecycle.models import Contract, HardwareNotice
@@ -107,13 +109,13 @@ SCOPES: tuple[Scope, ...] = (
         Site,
         lambda term: Site.objects.filter(_icontains(("name", "slug", "address"), term))
         .select_related("org_unit").order_by("name", "pk"),
-        lambda s: _join(s.address, s.org_unit and s.org_unit.name),
+        lambda s: _join(s.address, s.org_unit and _named(s.org_unit)),
     ),
     Scope(
         OrgUnit,
         lambda term: OrgUnit.objects.filter(_icontains(("name", "slug"), term))
         .select_related("parent").order_by("name", "pk"),
-        lambda u: _join(u.code, u.parent and u.parent.name),
+        lambda u: _join(u.code, u.parent and _named(u.parent)),
     ),
     Scope(
         Contract,
@@ -129,17 +131,36 @@ def may_view(user, model: type[models.Model]) -> bool:
     return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 
-def search(term: str | None, user, limit: int = LIMIT) -> list[Group]:
-    """Groups (in ``SCOPES`` order) with at least one match among the models ``user`` may view:
-    the total count and the first ``limit`` objects. An empty term finds nothing."""
+_within: ContextVar[scopes.Scope] = ContextVar("werterhalt_search_within", default=scopes.EVERYTHING)
+
+
+def _named(unit) -> str:
+    """A unit's name, or the placeholder when it lies outside the scope searched."""
+    return unit.name if scopes.shows(_within.get(), unit) else scopes.hidden_text()
+
+
+def search(
+    term: str | None, user, limit: int = LIMIT, within: scopes.Scope = scopes.EVERYTHING
+) -> list[Group]:
+    """Groups (in ``SCOPES`` order) with at least one match among the models ``user`` may view
+    and ``within`` (the request's ``inventory.scopes.Scope``) holds: the total count and the
+    first ``limit`` objects. An empty term finds nothing."""
     term = clean_term(term)
     if not term:
         return []
+    token = _within.set(within)
+    try:
+        return _search(term, user, limit, within)
+    finally:
+        _within.reset(token)
+
+
+def _search(term: str, user, limit: int, within: scopes.Scope) -> list[Group]:
     groups = []
     for scope in SCOPES:
         if not may_view(user, scope.model):
             continue
-        queryset = scope.matches(term)
+        queryset = scope.matches(term).restrict(within)
         count = queryset.count()
         if not count:
             continue

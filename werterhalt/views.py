@@ -4,6 +4,7 @@ the global search and the user's API tokens."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -19,6 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from collectors import failures
 from collectors.models import DiscoveryHost, DiscoveryRun, HostKey
+from inventory import scopes
 from inventory.choices import AssetStatus
 from inventory.models import Asset, HardwareModel, ObjectChange, OrgUnit, Site, Token
 from inventory.models.users import parse_networks
@@ -35,10 +37,12 @@ class DashboardView(View):
     def get(self, request):
         today = timezone.localdate()
         stale_since = timezone.now() - dt.timedelta(days=STALE_DAYS)
-        runs = list(DiscoveryRun.objects.order_by("-started")[:5])
+        scope = scopes.scope_of(request)  # a Direktion's lead sees the Direktion's figures
+        assets = Asset.objects.restrict(scope)
+        runs = list(DiscoveryRun.objects.restrict(scope).order_by("-started")[:5])
         failed = (
             list(
-                DiscoveryHost.objects.filter(run=runs[0], outcome="failed")
+                DiscoveryHost.objects.restrict(scope).filter(run=runs[0], outcome="failed")
                 .select_related("asset")  # a host synced before: its asset, not a query each
                 .order_by("name")[:20]
             )
@@ -49,33 +53,39 @@ class DashboardView(View):
         for host in failed:
             host.owner = host.asset if host.asset_id else owners.get(host.pk)
         context = {
-            **self.figures(today),
+            **self.figures(today, scope),
             "today": today,
             "as_of": state.as_of(),
+            "scope": scope,
             "model_count": HardwareModel.objects.count(),
-            "site_count": Site.objects.count(),
-            "org_unit_count": OrgUnit.objects.count(),
+            "site_count": Site.objects.restrict(scope).count(),
+            "org_unit_count": OrgUnit.objects.restrict(scope).count(),
             "runs": runs,
             "failures": failed,
-            "stale_count": Asset.objects.filter(last_seen__lt=stale_since).count(),
-            "stale": Asset.objects.for_lists().filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
+            "stale_count": assets.filter(last_seen__lt=stale_since).count(),
+            "stale": assets.for_lists().filter(last_seen__lt=stale_since).order_by("last_seen")[:10],
             "stale_days": STALE_DAYS,
-            "review_count": Asset.objects.filter(needs_review=True).count(),
-            "recent_changes": ObjectChange.objects.select_related("content_type")[:10],
+            "review_count": assets.filter(needs_review=True).count(),
+            "recent_changes": ObjectChange.objects.restrict(scope).select_related("content_type")[:10],
         }
         return render(request, "werterhalt/dashboard.html", context)
 
     @staticmethod
-    def figures(today) -> dict:
-        """The lifecycle figures of the whole inventory (``lifecycle.figures.summarize``), cached
-        until the stored answers or the set of assets change (``lifecycle.state.version``)."""
+    def figures(today, scope=scopes.EVERYTHING) -> dict:
+        """The lifecycle figures of the scope's inventory (``lifecycle.figures.summarize``),
+        cached until the stored answers or the set of assets change (``lifecycle.state.version``)."""
         version = ":".join(map(str, state.version()))
-        key = f"dashboard:{translation.get_language()}:{today}:{version}"
+        # a long scope's key is hashed: cache keys have a length limit
+        scope_key = scope.key()
+        if len(scope_key) > 100:
+            scope_key = hashlib.sha256(scope_key.encode()).hexdigest()
+        key = f"dashboard:{translation.get_language()}:{today}:{version}:{scope_key}"
         cached = cache.get(key)
         if cached is not None:
             return cached
-        by_status = dict(Asset.objects.values_list("status").annotate(n=Count("pk")).order_by())
-        report = figures.summarize(today)
+        assets = Asset.objects.restrict(scope)
+        by_status = dict(assets.values_list("status").annotate(n=Count("pk")).order_by())
+        report = figures.summarize(today, assets if not scope.everything else None)
         rows = [
             (
                 _("Backlog") if r["year"] is None else r["bucket"],
@@ -139,7 +149,7 @@ class AssetView(generic.ObjectView):
             .order_by("-run__started")[:20],
             # failed hosts recorded without an asset belong to it by address or name
             "discovery_failures": failures.failures_of(obj),
-            "replaced_by": obj.replaced_by.all(),
+            "replaced_by": obj.replaced_by.restrict(scopes.scope_of(request)),
             "tags": obj.tags.all(),
             # a different SSH key at its address: discovery sends it no credentials until accepted
             "host_keys": (
@@ -162,7 +172,7 @@ class SearchView(View):
                 request,
                 _("Only the first %(n)d characters of the search term were used.") % {"n": search.MAX_TERM},
             )
-        groups = search.search(term, request.user)
+        groups = search.search(term, request.user, within=scopes.scope_of(request))
         if sum(group.count for group in groups) == 1:
             return redirect(groups[0].hits[0].url)
         return render(request, "werterhalt/search.html", {"term": term, "groups": groups})
@@ -193,6 +203,11 @@ class TokenView(View):
                 return self.page(request, status=400)
             expires = timezone.now() + dt.timedelta(days=int(days))
         write = request.POST.get("write_enabled") == "on"
+        chosen = request.POST.getlist("org_units")[:1000]
+        allowed = self.units_to_choose(request)
+        if not all(u.isdigit() and int(u) in allowed for u in chosen):
+            messages.error(request, _("Limited to: choose units from the list."))
+            return self.page(request, status=400)
         networks = request.POST.get("allowed_networks", "")[:1000]
         try:
             parse_networks(networks)
@@ -206,14 +221,22 @@ class TokenView(View):
             expires=expires,
             allowed_networks=networks,
         )
+        token.org_units.set([int(u) for u in chosen])
         return self.page(request, new_key=key, new_token=token)
 
+    @staticmethod
+    def units_to_choose(request) -> dict[int, str]:
+        """The units a new token may be limited to: those of the user's scope."""
+        units = OrgUnit.objects.restrict(scopes.scope_of(request)).order_by("name", "pk")
+        return dict(units.values_list("pk", "name"))
+
     def page(self, request, new_key=None, new_token=None, status=200):
-        tokens = Token.objects.filter(user=request.user)
+        tokens = Token.objects.filter(user=request.user).prefetch_related("org_units")
         return render(
             request,
             "werterhalt/tokens.html",
-            {"tokens": tokens, "new_key": new_key, "new_token": new_token},
+            {"tokens": tokens, "new_key": new_key, "new_token": new_token,
+             "scope": scopes.scope_of(request), "units": self.units_to_choose(request).items()},
             status=status,
         )
 

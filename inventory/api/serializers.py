@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from inventory import scopes
 from inventory.models import (
     Asset,
     HardwareModel,
@@ -164,13 +165,18 @@ class TokenSerializer(BaseModelSerializer):
     """A token as listed: never its key (only its digest is stored, and that is not shown)."""
 
     user = BriefUserSerializer(read_only=True)
+    org_units = NestedField(
+        OrgUnitSerializer, many=True, required=False,
+        help_text=_("Limit the token to these org units and the units below them, within its user's "
+                    "scope (empty: as its user)."),
+    )
     full_clean = False  # Token.issue() makes the prefix and digest
 
     class Meta:
         model = Token
         api_namespace = "users-api"
         fields = ["id", "url", "display", "user", "description", "prefix", "write_enabled", "expires",
-                  "allowed_networks", "created", "last_used"]
+                  "allowed_networks", "org_units", "created", "last_used"]
         read_only_fields = ["prefix", "created", "last_used"]
         brief_fields = ["id", "url", "display", "prefix"]
 
@@ -185,14 +191,26 @@ class TokenSerializer(BaseModelSerializer):
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
 
+    def validate_org_units(self, value):
+        """Units within the scope of the request (its user's, narrowed by the token used)."""
+        request = self.context.get("request")
+        scope = scopes.scope_of(request) if request is not None else scopes.EVERYTHING
+        outside = [u.name for u in value if not scope.allows(u.pk)]
+        if outside:
+            raise serializers.ValidationError(str(scopes.OutOfScope(
+                scope, _("%(units)s is outside it.") % {"units": ", ".join(outside)})))
+        return value
+
     def validate(self, attrs):
         """A token cannot make a token that outlives it or may do more: a leaked key's expiry,
-        read-only limit and allowed networks hold for whatever it creates (a session may make
-        any of its own)."""
+        read-only limit, allowed networks and org units hold for whatever it creates (a session
+        may make any of its own)."""
         attrs = super().validate(attrs)
         parent = getattr(self.context.get("request"), "auth", None)
         if not isinstance(parent, Token):
             return attrs
+        if not attrs.get("org_units") and parent.org_units.exists():
+            attrs["org_units"] = list(parent.org_units.all())  # no wider than its maker
         if parent.allowed_networks:
             mine = parse_networks(attrs.get("allowed_networks", ""))
             if not mine:
@@ -228,6 +246,8 @@ class TokenCreateSerializer(TokenSerializer):
         return getattr(obj, "key", "")
 
     def create(self, validated_data):
+        units = validated_data.pop("org_units", [])
         token, key = Token.issue(self.context["request"].user, **validated_data)
+        token.org_units.set(units)
         token.key = key
         return token

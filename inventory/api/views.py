@@ -80,7 +80,7 @@ class ObjectChangeViewSet(ReadOnlyModelViewSet):
 class TokenViewSet(ModelViewSet):
     """Each user's own tokens; users who may view every token (admins) see all of them."""
 
-    queryset = Token.objects.select_related("user")
+    queryset = Token.objects.select_related("user").prefetch_related("org_units")
     serializer_class = serializers.TokenSerializer
     permission_classes = [IsAuthenticated]
     http_method_names = ["get", "post", "delete", "head", "options"]  # no update: make a new one
