@@ -356,8 +356,14 @@ def test_an_asset_from_before_the_log_keeps_its_fields_before_its_first_record(c
     assert feb[city["sport"].pk][1]["assets_in_use"] == 2
 
 
-def test_rebuilt_facts_of_today_are_those_facts_load_reads(city):
+@pytest.mark.parametrize("logged", [True, False])
+def test_rebuilt_facts_of_today_are_those_facts_load_reads(city, logged):
+    """From the change log's records, or (``logged`` False: no record of any asset) from the
+    assets as they are: the facts ``facts.load`` reads."""
     ObjectChange.objects.update(time=utc(2026, 1, 5))
+    if not logged:
+        ObjectChange.objects.filter(content_type__model="asset").delete()
+        assert snapshots.History.load().versions["asset"].nunique() == 7  # a1…a7, as they are
     today = timezone.localdate()
     raw = snapshots.History.load().on(today)
     ids, frame, contracts = snapshots._facts(raw, D2, snapshots.Catalogue())
