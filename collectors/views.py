@@ -13,6 +13,7 @@ from django.views import View
 
 from collectors import filtersets, forms, jobs, tables
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule
+from inventory import scopes
 from werterhalt import generic
 from werterhalt.templatetags.werterhalt import moment
 
@@ -60,6 +61,7 @@ class ScheduleActionView(generic.ModelPermissionMixin, View):
 
     def post(self, request, pk):
         schedule = get_object_or_404(self.queryset, pk=pk)
+        self.check_scope(schedule)  # the whole city's: not for a scoped user
         self.act(request, schedule)
         return HttpResponseRedirect(generic.safe_return_url(request, schedule.get_absolute_url()))
 
@@ -123,7 +125,8 @@ class DiscoveryRunView(generic.ObjectView):
     queryset = DiscoveryRun.objects.select_related("user", "schedule")
 
     def get_extra_context(self, request, obj):
-        hosts = obj.hosts.select_related("asset", "run").order_by("outcome", "name")
+        scope = scopes.scope_of(request)
+        hosts = obj.hosts.restrict(scope).select_related("asset", "run").order_by("outcome", "name")
         table = tables.DiscoveryHostTable(hosts, request=request, exclude=("run",))
         generic.configure_table(request, table, {"per_page": 100})
         context = {
@@ -131,7 +134,7 @@ class DiscoveryRunView(generic.ObjectView):
             "shard_table": None,
             "duration": tables.format_duration(obj.duration),
         }
-        shards = obj.shards.all()
+        shards = obj.shards.restrict(scope)
         if obj.shards_total or shards.exists():
             shard_table = tables.DiscoveryShardTable(shards, request=request, prefix="shards-")
             generic.configure_table(request, shard_table, {"per_page": 100})
@@ -153,6 +156,8 @@ class HealthView(PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request):
+        scopes.require_everything(scopes.scope_of(request), _("the queue and its workers serve the whole "
+                                                              "city."))
         return render(
             request,
             "collectors/health.html",
@@ -171,6 +176,8 @@ class HealthPlanView(PermissionRequiredMixin, View):
     raise_exception = True
 
     def post(self, request):
+        scopes.require_everything(scopes.scope_of(request), _("the queue and its workers serve the whole "
+                                                              "city."))
         try:
             planned = jobs.ensure_planned()
         except jobs.QueueUnavailable as exc:

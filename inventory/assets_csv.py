@@ -38,7 +38,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory import bulk, changelog
+from inventory import bulk, changelog, scopes
 from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Platform, Site, Tag
 from inventory.naming import model_key, name_key, vendor_key
@@ -858,11 +858,34 @@ def _ensure_tags(names: set[str]) -> dict[str, int]:
     return existing
 
 
+def check_scope(plan: ImportPlan, scope: scopes.Scope) -> None:
+    """Refuse (``ImportFailed``, every line named) a plan that would create an asset outside
+    ``scope``, move one out of it or change one that lies outside it. The import writes rows in
+    bulk, without the signals that check single saves."""
+    if scope.everything:
+        return
+    at = _AT["org_unit_id"]
+    errors = [RowError(line, "org_unit", str(scopes.OutOfScope(scope, _("the asset would be outside it."))))
+              for line, row, _tags in plan.creates if not scope.allows(row[at])]
+    for line, old, new, _tags, _old_tags in plan.updates:
+        if not scope.allows(old[at]):
+            errors.append(RowError(line, "name", str(scopes.OutOfScope(
+                scope, _("this asset is outside it.")))))
+        elif not scope.allows(new[at]):
+            errors.append(RowError(line, "org_unit", str(scopes.OutOfScope(
+                scope, _("the asset would be outside it.")))))
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: e.line)
+                           + [RowError(0, "", _("nothing was written; import the file again"))])
+
+
 def import_csv(source: IO[str] | str, actor_name: str, user=None, dry_run: bool = False,
-               progress: Progress | None = None) -> dict:
-    """Validate and (unless ``dry_run``) import a CSV file of assets. Raises ``ImportFailed``."""
+               progress: Progress | None = None, scope: scopes.Scope = scopes.EVERYTHING) -> dict:
+    """Validate and (unless ``dry_run``) import a CSV file of assets. Raises ``ImportFailed``.
+    ``scope``: the importing user's (``inventory.scopes``); rows outside it are refused."""
     with _collector_paused():
         plan = parse(source, progress=progress)
+        check_scope(plan, scope)
         if dry_run:
             return plan.summary
         return apply(plan, actor_name, user=user, progress=progress)

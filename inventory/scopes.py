@@ -218,6 +218,13 @@ def may_change(scope: Scope, model, adding: bool = False) -> bool:
     return kind == "scoped" or (adding and kind == "shared-create")
 
 
+def require_everything(scope: Scope, what: str) -> None:
+    """For pages about the whole city's machinery (the discovery queue and its workers): 403
+    naming the scope for a scoped user."""
+    if not scope.everything:
+        raise OutOfScope(scope, what)
+
+
 def may_change_object(scope: Scope, obj) -> bool:
     """Whether ``scope`` may change (or delete) ``obj`` as it is."""
     try:

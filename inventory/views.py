@@ -82,6 +82,7 @@ class AssetImportView(generic.ModelPermissionMixin, generic.View):
                     actor_name=f"import {name} by {request.user}",
                     user=request.user,
                     dry_run=dry_run,
+                    scope=scopes.scope_of(request),
                 )
             except assets_csv.ImportFailed as exc:
                 errors = exc.errors

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from collectors import filtersets, jobs
 from collectors.api import serializers
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, DiscoveryShard
+from inventory import scopes
 from werterhalt.api.permissions import IsAuthenticated, TokenModelPermissions
 from werterhalt.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
@@ -99,4 +100,8 @@ class HealthView(APIView):
 
     @extend_schema(responses=serializers.HealthSerializer)
     def get(self, request):
+        scope = scopes.scope_of(request)
+        if not scope.everything:
+            raise exceptions.PermissionDenied(str(scopes.OutOfScope(
+                scope, _("the queue and its workers serve the whole city."))))
         return Response(serializers.HealthSerializer(jobs.health(), context={"request": request}).data)
