@@ -20,6 +20,8 @@ from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, Di
 from inventory.choices import AssetStatus
 from inventory.models import Token
 from lifecycle import snapshots
+from lifecycle.choices import Kpi, TargetDirection
+from lifecycle.models import KpiTarget
 from tests.api.conftest import contract, make_user, notice
 from tests.factories import AssetFactory, HardwareModelFactory, OrgUnitFactory, UserFactory
 from werterhalt import metrics
@@ -272,6 +274,40 @@ def test_kpis_per_org_unit_and_the_city(client, city):
     assert {found[name].type for _field, name, *_ in metrics.KPIS} == {"gauge"}
 
 
+def test_targets_and_traffic_lights_as_on_the_monitoring_page(client, city):
+    """General: hardware out of support at most 5 % (amber up to 10 %), average age at most 5
+    years (amber up to 6); Bau's own: hardware at most 50 %, without a contract at most 45 %
+    (amber up to 55 %). Tiefbau has none of its own: the general ones, not its parent's."""
+    KpiTarget.objects.all().delete()
+    general = {"org_unit": None, "direction": TargetDirection.AT_MOST}
+    KpiTarget.objects.create(kpi=Kpi.HW_OUT_SHARE, value=5, tolerance=5, **general)
+    KpiTarget.objects.create(kpi=Kpi.AVERAGE_AGE, value=5, tolerance=1, **general)
+    KpiTarget.objects.create(kpi=Kpi.HW_OUT_SHARE, org_unit=city["bau"], value=50)
+    KpiTarget.objects.create(kpi=Kpi.NO_CONTRACT_SHARE, org_unit=city["bau"], value=45, tolerance=10)
+    found = scrape(client, key())
+    targets = {(s.labels["org_unit"], s.labels["kpi"]): s.value
+               for s in found["werterhalt_kpi_target"].samples if s.labels["direction"] == "at_most"}
+    assert targets == {
+        ("", "average_age"): 5.0, ("", "hw_out_share"): 0.05,
+        ("bau", "average_age"): 5.0, ("bau", "hw_out_share"): 0.5, ("bau", "no_contract_share"): 0.45,
+        ("schule", "average_age"): 5.0, ("schule", "hw_out_share"): 0.05,
+        ("tiefbau", "average_age"): 5.0, ("tiefbau", "hw_out_share"): 0.05,
+    }
+    lights = {(s.labels["org_unit"], s.labels["kpi"]): s.labels["light"]
+              for s in found["werterhalt_kpi_target_light"].samples if s.value == 1}
+    assert lights == {
+        ("", "hw_out_share"): "red",  # 66.7 % misses 5 % by more than 5
+        ("", "average_age"): "green",  # 4.86 years
+        ("bau", "hw_out_share"): "green",  # 50 % meets its own 50 %
+        ("bau", "no_contract_share"): "amber",  # 50 % misses 45 % by 5, within 10
+        ("bau", "average_age"): "green",  # 4.17
+        ("tiefbau", "hw_out_share"): "red",  # 100 %
+        ("tiefbau", "average_age"): "red",  # 6.25 misses 5 by more than 1
+        ("schule", "hw_out_share"): "green",  # nothing in use: 0 %
+    }  # Schule has no average age: no light
+    assert len(found["werterhalt_kpi_target_light"].samples) == 3 * len(lights)
+
+
 def test_every_kpi_comes_from_the_snapshots_function(client, city):
     """One home per figure: every gauge equals compute(AT)'s value (shares in percent / 100)."""
     rows = snapshots.compute(AT)
@@ -417,6 +453,6 @@ def test_a_scrape_reads_in_a_fixed_number_of_queries(client, city, runs):
     scrape(client, token)  # the set of assets changed: computed again
     with CaptureQueriesContext(connection) as more:
         found = scrape(client, token)
-    assert len(more) == len(few) <= 16, [q["sql"] for q in more.captured_queries]
+    assert len(more) == len(few) <= 20, [q["sql"] for q in more.captured_queries]
     assert len(values(found["werterhalt_org_unit_info"])) == 6
     assert values(found["werterhalt_discovery_last_run_failed_hosts"], reason="auth")["more-2"] == 1

@@ -5,7 +5,7 @@
   whole city) come from ``lifecycle.snapshots.compute`` — the function the monitoring's snapshots
   are written with, so a gauge and the day's snapshot cannot disagree. They are cached until the
   stored lifecycle answers or the set of assets change (``lifecycle.state.version``) or the day
-  changes.
+  changes. With them, the Monitoring page's targets and traffic lights (``lifecycle.monitoring``).
 - **Discovery**: the last run of every schedule (start, end, duration, status, hosts by outcome,
   failed hosts by reason) and of the command line, plus the queue and workers
   (``collectors.jobs.health``, what the queue page shows).
@@ -96,6 +96,7 @@ KPIS = (
      "Assets in use that discovery has not seen for 30 days (absent when unknown)", 1),
 )
 RISKS = ("low", "medium", "high", "critical")  # KpiSnapshot.risk_<level>
+FACTORS = {field: factor for field, _name, _help, factor in KPIS}
 
 
 # --- who may read, and what ---------------------------------------------------------------------
@@ -216,12 +217,12 @@ class MetricsCollector:
             pk: (slug, name, parent or "")
             for pk, slug, name, parent in OrgUnit.objects.values_list("pk", "slug", "name", "parent__slug")
         }
-        rows = [
-            (CITY if unit_id is None else units[unit_id][0], row)
+        labelled = sorted(
+            (CITY if unit_id is None else units[unit_id][0], unit_id, row)
             for unit_id, row in figures["rows"].items()
             if (unit_id is None or unit_id in units) and self.seen.shows(unit_id)
-        ]
-        rows.sort(key=lambda r: r[0])
+        )
+        rows = [(unit, row) for unit, _unit_id, row in labelled]
         info = GaugeMetricFamily(
             "werterhalt_org_unit_info", "An org unit's name and parent (slug), for joins; always 1",
             labels=["org_unit", "name", "parent"],
@@ -249,6 +250,42 @@ class MetricsCollector:
             "When the KPIs above were computed (they are cached until the lifecycle answers change)",
             value=figures["computed"],
         )
+        yield from self.target_families(labelled)
+
+    @staticmethod
+    def target_families(labelled):
+        """The Monitoring page's targets and traffic lights (``lifecycle.monitoring``) of today's
+        figures: a unit's own target, else the general one. Two queries, and one more per unit
+        that has targets of its own."""
+        from lifecycle import monitoring
+        from lifecycle.models import KpiTarget
+
+        general = monitoring.targets(None)
+        own = set(KpiTarget.objects.filter(org_unit__isnull=False).values_list("org_unit_id", flat=True))
+        target = GaugeMetricFamily(
+            "werterhalt_kpi_target",
+            "The monitoring's target of a figure (kpi: its code) in the figure's metric unit "
+            "(ratio, CHF, count, years); direction at_most or at_least",
+            labels=["org_unit", "kpi", "direction"],
+        )
+        light = GaugeMetricFamily(
+            "werterhalt_kpi_target_light",
+            "1 for the figure's traffic light against its target (green: met, amber: missed by no "
+            "more than the tolerance, red: missed by more), 0 for the others",
+            labels=["org_unit", "kpi", "light"],
+        )
+        for unit, unit_id, row in labelled:
+            found = monitoring.targets(unit_id) if unit_id in own else general
+            for kpi, t in sorted(found.items()):
+                if kpi not in row:
+                    continue
+                target.add_metric([unit, kpi, t.direction], _number(t.value * FACTORS.get(kpi, 1)))
+                shown = monitoring.light(row[kpi], t)
+                if shown != monitoring.NONE:
+                    for value in (monitoring.GREEN, monitoring.AMBER, monitoring.RED):
+                        light.add_metric([unit, kpi, value], 1 if shown == value else 0)
+        yield target
+        yield light
 
     # discovery
     def discovery_families(self):
