@@ -4,6 +4,8 @@ and the CSV import/export of assets."""
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory import assets_csv
 from inventory.forms import AssetImportForm
 from inventory.models import (
+    AccessScope,
     Asset,
     HardwareModel,
     Manufacturer,
@@ -23,6 +26,7 @@ from inventory.models import (
     Platform,
     Site,
     Tag,
+    Token,
 )
 from werterhalt.admin import ChangeLoggedAdmin
 
@@ -196,4 +200,54 @@ class ObjectChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- who sees what: users' scopes and their tokens ------------------------------------------------
+
+class AccessScopeInline(admin.StackedInline):
+    """On the user's page: the org units the user is limited to (``inventory.scopes``)."""
+
+    model = AccessScope
+    can_delete = True
+    filter_horizontal = ("org_units",)
+    verbose_name_plural = _("access scope (empty: the whole city)")
+
+
+User = get_user_model()
+
+
+class ScopedUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, AccessScopeInline]
+    list_display = (*UserAdmin.list_display, "limited_to")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("access_scope__org_units")
+
+    @admin.display(description=_("limited to"))
+    def limited_to(self, user) -> str:
+        scope = getattr(user, "access_scope", None)
+        names = [u.name for u in scope.org_units.all()] if scope is not None else []
+        return ", ".join(sorted(names)) or "—"
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, ScopedUserAdmin)
+
+
+@admin.register(Token)
+class TokenAdmin(admin.ModelAdmin):
+    """API tokens: who has which, what they may do, where and for which units. Keys are never
+    shown (only their hash is stored); tokens are made by their users (Tokens page, API)."""
+
+    list_display = ("prefix", "user", "description", "write_enabled", "expires", "last_used")
+    list_filter = ("write_enabled",)
+    search_fields = ("prefix", "description", "user__username")
+    readonly_fields = ("user", "prefix", "created", "last_used")
+    fields = ("user", "prefix", "description", "write_enabled", "expires", "allowed_networks",
+              "org_units", "created", "last_used")
+    filter_horizontal = ("org_units",)
+
+    def has_add_permission(self, request) -> bool:
         return False
