@@ -56,7 +56,8 @@ def change(kind: str, value) -> str:
     """A change over 12 months with its sign; shares in percentage points."""
     if value is None:
         return "—"
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    shown = round(value, 2 if kind == MONEY else 0 if kind == COUNT else 1)  # what the text will say
+    sign = "+" if shown > 0 else "−" if shown < 0 else "±"
     if kind == PERCENT:
         return _("%(value)s pp") % {"value": sign + _one_decimal(abs(value))}
     return sign + show(kind, abs(value))

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from inventory.models import OrgUnit
-from lifecycle import monitoring, rules
+from lifecycle import monitoring, rules, views_monitoring
 from lifecycle.choices import TargetDirection
 from lifecycle.models import KpiSnapshot, KpiTarget
 from lifecycle.monitoring import steering
@@ -438,3 +438,21 @@ def test_steering_report_command_refuses_bad_usage(world, tmp_path, args, messag
         call_command("steering_report", "--out", str(out), *args, stdout=io.StringIO())
     assert error.value.returncode == 2 and message in str(error.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "en", "de"),
+    [
+        ("percent", 6.0, "+6.0 pp", "+6,0 "),
+        ("percent", -0.04, "±0.0 pp", "±0,0 "),  # the sign of what is shown, not of the float
+        ("money", Decimal("-12000.00"), "−12’000.00", "−12’000.00"),
+        ("count", 12, "+12", "+12"),
+        ("years", 0.30000000000000004, "+0.3", "+0,3"),
+        ("count", None, "—", "—"),
+    ],
+)
+def test_change_over_12_months_for_people(kind, value, en, de):
+    with translation.override("en"):
+        assert views_monitoring.change(kind, value) == en
+    with translation.override("de"):
+        assert views_monitoring.change(kind, value).startswith(de)
