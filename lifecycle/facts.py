@@ -118,6 +118,14 @@ def load(at: dt.date, queryset: QuerySet | None = None, catalogue: Catalogue | N
         list(ASSET_COLUMNS),
         text=("status", "category", "software_version"),
     )
+    return build(raw, at, qs, cat)
+
+
+def build(raw, at: dt.date, queryset: QuerySet, catalogue: Catalogue):
+    """``load`` after its query: ``raw`` holds the ``ASSET_COLUMNS`` of some assets (read from the
+    database, or rebuilt from the change log by ``lifecycle.snapshots``); ``queryset`` gives
+    their modules and contract links."""
+    cat, qs = catalogue, queryset
     ids = raw["pk"].to_numpy(dtype=np.int64)
     data: dict[str, object] = {
         "in_service": day_column(raw["in_service"]),

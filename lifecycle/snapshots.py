@@ -478,61 +478,6 @@ def _to_days(parsed: pd.Series) -> np.ndarray:
 
 def _facts(raw: pd.DataFrame, at: dt.date, cat: Catalogue):
     """``facts.load`` after its query, over assets whose ``facts.ASSET_COLUMNS`` are ``raw`` (rebuilt
-    from the change log): ``(ids, frame, contracts)``. Modules and contract links are today's.
-
-    The same steps as ``facts.load`` (tests/lifecycle/test_snapshots.py checks that both give the
-    same frame for today's assets); facts.load split into its query and this part would make it
-    one function (docs/snapshots.md)."""
-    ids = raw["pk"].to_numpy(dtype=np.int64)
-    data: dict[str, object] = {
-        "in_service": facts.day_column(raw["in_service"]),
-        "purchase": facts.day_column(raw["purchase"]),
-        "first_seen": facts.day_column(raw["first_seen"]),
-        "cost_cents": facts.cent_column(raw["cost_cents"]),
-        "list_price_cents": facts.cent_column(raw["list_price_cents"]),
-        "status": raw["status"].to_numpy(dtype=object),
-    }
-    policy_codes, policy_keys = facts._factorize(raw["category"].to_numpy(), raw["org_unit_id"].to_numpy())
-    table = []
-    for key in policy_keys:
-        row = cat.policy_row(*key)
-        policy = cat.policy(*key)
-        cost = row.replacement_cost if row is not None and row.replacement_cost is not None else None
-        table.append(
-            (*(getattr(policy, c) for c in facts.POLICY_COLUMNS), -1 if cost is None else int(cost * 100))
-        )
-    for i, column in enumerate(facts.POLICY_COLUMNS):
-        values = np.array([t[i] for t in table], dtype=object if column == "out_of_support" else np.int64)
-        data[column] = values[policy_codes] if len(values) else values
-    costs = np.array([t[-1] for t in table], dtype=np.int64)
-    data["policy_cost_cents"] = costs[policy_codes] if len(costs) else costs
-
-    model_codes, model_keys = facts._factorize(raw["hardware_model_id"].to_numpy())
-    notices = [cat.notices.get(key[0]) for key in model_keys]
-    known = np.array([n is not None for n in notices], dtype=bool)
-    data["has_notice"] = known[model_codes] if len(known) else known
-    for name in lframe.HW_FIELDS:
-        day, flag = facts._milestones([getattr(n, name) if n is not None else None for n in notices])
-        data[f"hw_{name}"], data[f"hw_{name}_reached"] = (
-            (day[model_codes], flag[model_codes]) if len(day) else (day, flag)
-        )
-
-    release_codes, release_keys = facts._factorize(
-        raw["platform_id"].to_numpy(), raw["software_version"].to_numpy()
-    )
-    releases = [cat.release(platform, version)[1] for platform, version in release_keys]
-    known = np.array([r is not None for r in releases], dtype=bool)
-    data["has_release"] = known[release_codes] if len(known) else known
-    for name in lframe.SW_FIELDS:
-        day, flag = facts._milestones([getattr(r, name) if r is not None else None for r in releases])
-        data[f"sw_{name}"], data[f"sw_{name}_reached"] = (
-            (day[release_codes], flag[release_codes]) if len(day) else (day, flag)
-        )
-    for name, values in data.items():
-        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-            data[name] = values.astype("datetime64[s]")
-    frame = pd.DataFrame(data, copy=False)
-    policies = [rules.Policy(*t[: len(facts.POLICY_COLUMNS)]) for t in table]
-    everything = Asset.objects.all()  # no filter: the links of the ids in the frame are kept
-    frame["module_worst"] = facts._module_worst(everything, ids, policy_codes, policies, cat, at)
-    return ids, frame, facts._contracts(everything, ids)
+    from the change log): ``(ids, frame, contracts)``. Modules and contract links are today's (no
+    filter: the links of the ids in the frame are kept)."""
+    return facts.build(raw, at, Asset.objects.all(), cat)
