@@ -308,6 +308,29 @@ def test_targets_and_traffic_lights_as_on_the_monitoring_page(client, city):
     assert len(found["werterhalt_kpi_target_light"].samples) == 3 * len(lights)
 
 
+def test_a_token_limited_to_bau_sees_bau_and_tiefbau_only(client, city, runs):
+    """Scoping (inventory.scopes): a token limited to Bau sees its subtree's gauges, not the
+    city's, not Schule's, and nothing of discovery (which serves the whole city)."""
+    token, secret = Token.issue(make_user("viewer"))
+    token.org_units.set([city["bau"]])
+    found = scrape(client, secret)
+    labels = {s.labels["org_unit"] for f in found.values() for s in f.samples if "org_unit" in s.labels}
+    assert labels == {"bau", "tiefbau"}
+    assert not [name for name in found if name.startswith("werterhalt_discovery_")]
+    assert values(found["werterhalt_assets_in_use"]) == {"bau": 2, "tiefbau": 1}
+
+
+def test_a_user_limited_to_schule_sees_schule_only(client, city):
+    """The token's user's own scope holds too (AccessScope)."""
+    from inventory.models import AccessScope
+
+    user = make_user("viewer")
+    AccessScope.objects.create(user=user).org_units.set([city["schule"]])
+    _token, secret = Token.issue(user)
+    found = scrape(client, secret)
+    assert values(found["werterhalt_assets_in_use"]) == {"schule": 0}
+
+
 def test_every_kpi_comes_from_the_snapshots_function(client, city):
     """One home per figure: every gauge equals compute(AT)'s value (shares in percent / 100)."""
     rows = snapshots.compute(AT)

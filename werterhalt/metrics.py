@@ -115,10 +115,14 @@ class Visibility:
 
 
 def visibility(request) -> Visibility:
-    """Which gauges this request may see — the one place org-unit scoping belongs
-    (``inventory.scopes.scope_of(request)``: ``.everything`` → ``Visibility()``, else the ids of
-    ``.units`` and their subtrees). Today every request that passed ``access`` sees everything."""
-    return Visibility()
+    """Which gauges this request may see (``inventory.scopes.scope_of(request)``): a token limited
+    to some org units (or whose user is) sees their units' gauges only, and nothing of discovery,
+    which serves the whole city; a client from ``METRICS_ALLOWED_NETWORKS`` without a token sees
+    everything."""
+    from inventory import scopes
+
+    scope = scopes.scope_of(request)
+    return Visibility() if scope.everything else Visibility(units=scope.units, discovery=False)
 
 
 _bad_networks_logged: set[str] = set()

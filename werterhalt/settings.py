@@ -13,6 +13,7 @@
 | HSTS_SECONDS    | 31536000 with HTTPS (0 turns HSTS off)   |
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -304,6 +305,13 @@ LAB_DIR = Path(os.environ.get("LAB_DIR", BASE_DIR / "var" / "lab"))
 # /metrics (Prometheus text) answers a valid API token, or any client from these networks
 # (comma-separated prefixes); empty: a token only.
 METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "")
+for _prefix in filter(None, (p.strip() for p in METRICS_ALLOWED_NETWORKS.split(","))):
+    try:
+        ipaddress.ip_network(_prefix, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_prefix!r} is not an address or prefix (e.g. 10.20.0.0/16)"
+        ) from None
 # open data (manage.py export_opendata): groups of fewer than OPENDATA_MIN_GROUP assets are
 # suppressed; the licence (an SPDX-style name) and publisher written into datapackage.json
 _k = os.environ.get("OPENDATA_MIN_GROUP", "5")
