@@ -449,6 +449,16 @@ def test_bad_options_are_usage_errors_naming_the_option(city):
     assert KpiSnapshot.objects.count() == 0
 
 
+def test_plan_needs_redis_url_or_says_so(settings):
+    """--plan puts the next monthly snapshot on RQ; without REDIS_URL it is bad usage (exit 2) and
+    nothing is written."""
+    settings.REDIS_URL = ""
+    with pytest.raises(CommandError) as caught:
+        call_command("snapshot", "--plan", stdout=io.StringIO())
+    assert caught.value.returncode == 2 and "--plan needs REDIS_URL" in str(caught.value)
+    assert KpiSnapshot.objects.count() == 0
+
+
 def test_bounds_themselves_are_taken(city):
     today = timezone.localdate()
     call_command("snapshot", "--at", "2000-01-01", stdout=io.StringIO())

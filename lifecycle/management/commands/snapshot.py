@@ -1,7 +1,7 @@
 import argparse
 import datetime as dt
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from inventory.models import OrgUnit
@@ -56,8 +56,30 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             help="rebuild the last day of each month from this month (YYYY-MM or YYYY-MM-DD) to the last "
             "complete one, from the change log; snapshots taken on the day are kept",
         )
+        which.add_argument(
+            "--plan",
+            action="store_true",
+            help="put the next monthly snapshot on RQ (needs REDIS_URL and a worker with --with-scheduler "
+            "on LIFECYCLE_QUEUE); each monthly job then plans the next",
+        )
 
-    def handle(self, *args, at, backfill, **options):
+    def handle(self, *args, at, backfill, plan=False, **options):
+        if plan:
+            from django.conf import settings
+
+            from lifecycle import jobs
+
+            if not settings.REDIS_URL:
+                raise CommandError(
+                    "--plan needs REDIS_URL (without it: deploy/werterhalt-snapshot.timer or cron)",
+                    returncode=2,
+                )
+            try:
+                job = jobs.plan()
+            except Exception as exc:  # redis' connection errors: said, not a traceback
+                raise CommandError(f"--plan: Redis did not answer ({exc}); nothing was planned") from None
+            self.stdout.write(f"Next monthly snapshot planned on RQ: {job.id}.")
+            return
         units = OrgUnit.objects.count()
         if backfill is None:
             day = at or timezone.localdate()
