@@ -42,7 +42,9 @@ DATES = [
 ]
 AT_CASES = [
     ([*command, "--at", value], fragment)
-    for command in (["lifecycle_status", "--json"], ["lifecycle_refresh"], PLAN)
+    for command in (
+        ["lifecycle_status", "--json"], ["lifecycle_refresh"], PLAN, ["export_opendata", "{tmp}/od"]
+    )
     for value, fragment in DATES
 ]
 
