@@ -158,6 +158,13 @@ class Contract(models.Model):
         return models.Q(pk__in=cls.assets.through.objects.filter(scope.q("asset__org_unit"))
                         .values("contract_id"))
 
+    @classmethod
+    def scope_history_filter(cls, scope):
+        """Whose change log shows a contract's changes (they list its assets by name): a scope
+        that holds every asset it covers."""
+        outside = cls.assets.through.objects.filter(~scope.q("asset__org_unit")).values("contract_id")
+        return cls.scope_filter(scope) & ~models.Q(pk__in=outside)
+
     def scope_units(self, old=None) -> set:
         if self.pk is None:
             return set()

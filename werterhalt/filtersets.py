@@ -41,9 +41,10 @@ class BaseFilterSet(django_filters.FilterSet):
             scope = scopes.scope_of(request)
             if not scope.everything:
                 for field in self.filters.values():
-                    queryset = field.extra.get("queryset")
+                    # django-filter keeps a model choice filter's query set as ``queryset``
+                    queryset = getattr(field, "queryset", None)
                     if hasattr(queryset, "restrict"):
-                        field.extra["queryset"] = queryset.restrict(scope)
+                        field.queryset = queryset.restrict(scope)
 
     def search(self, queryset, name, value):
         value = value.strip()

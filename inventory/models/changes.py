@@ -83,8 +83,9 @@ class ObjectChange(models.Model):
         for label in scope_models():
             model = apps.get_model(label)
             ct = ContentType.objects.get_for_model(model)
-            condition |= models.Q(content_type=ct, object_id__in=model._base_manager.filter(
-                model.scope_filter(scope)).values("pk"))
+            visible = getattr(model, "scope_history_filter", model.scope_filter)(scope)
+            condition |= models.Q(content_type=ct,
+                                  object_id__in=model._base_manager.filter(visible).values("pk"))
             if "org_unit_id" in {f.attname for f in model._meta.concrete_fields}:
                 condition |= models.Q(content_type=ct, action=ChangeAction.DELETE,
                                       prechange_data__org_unit_id__in=units)

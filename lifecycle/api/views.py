@@ -1,5 +1,6 @@
 """Lifecycle endpoints (``/api/lifecycle/``)."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -34,9 +35,15 @@ class SoftwareReleaseViewSet(ModelViewSet):
 
 
 class ContractViewSet(ModelViewSet):
-    queryset = Contract.objects.prefetch_related("assets")
+    queryset = Contract.objects.all()
     serializer_class = serializers.ContractSerializer
     filterset_class = filtersets.ContractFilterSet
+
+    def get_queryset(self):
+        # a contract shared with another Direktion lists only the scope's assets
+        scope = scopes.scope_of(self.request)
+        in_scope = Prefetch("assets", queryset=Asset.objects.restrict(scope))
+        return super().get_queryset().prefetch_related(in_scope)
 
 
 class LifecyclePolicyViewSet(ModelViewSet):
