@@ -256,10 +256,15 @@ def check_object(scope: Scope, obj, old=None, adding: bool = False) -> None:
     if kind != "scoped":
         if adding and kind == "shared-create":
             return
-        raise OutOfScope(scope, _("%(object)s is shared by the whole city and can only be changed by "
-                                  "users without a limit.") % {"object": _label(obj)})
-    if old is not None:
-        check_units(scope, old.scope_units(), _("%(object)s is outside it.") % {"object": _label(old)})
+        if obj.pk is None:
+            what = _("%(objects)s are shared by the whole city and can only be added by users without a "
+                     "limit.") % {"objects": obj._meta.verbose_name_plural}
+        else:
+            what = _("%(object)s is shared by the whole city and can only be changed by users without a "
+                     "limit.") % {"object": _label(obj)}
+        raise OutOfScope(scope, what)
+    if old is not None:  # as it is: an existing unit is itself (not where a new one would go)
+        check_units(scope, old.scope_units(old), _("%(object)s is outside it.") % {"object": _label(old)})
     check_units(scope, obj.scope_units(old), _("%(object)s would be outside it.") % {"object": _label(obj)})
 
 
@@ -291,7 +296,7 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         check_object(scope, owner, owner)
     for obj in related:
         if _KINDS.get(type(obj)) == "scoped":
-            check_units(scope, obj.scope_units(), _("%(object)s is outside it.") % {"object": _label(obj)})
+            check_units(scope, obj.scope_units(obj), _("%(object)s is outside it.") % {"object": _label(obj)})
 
 
 def register(model, kind: str = "scoped", m2m: tuple[str, ...] = ()) -> None:
