@@ -118,6 +118,7 @@ def _card(state: monitoring.FigureState, labels: list[str]) -> dict:
             labels, state.values, kind=state.figure.chart,
             target=None if target is None else float(target.value),
             fmt=lambda v, k=kind: show(k, v), tick_fmt=lambda v, k=kind: tick(k, v),
+            whole_steps=kind == COUNT,
         ),
     }
 

@@ -46,19 +46,21 @@ def trend_chart(
     target: float | None = None,
     fmt: Callable[[float], str] = str,
     tick_fmt: Callable[[float], str] | None = None,
+    whole_steps: bool = False,
     width: int = 480,
     height: int = 160,
     gap: float = 0.2,
 ) -> dict:
     """``labels`` and ``values`` per month, oldest first (None: no figure that month — the line
     breaks there, no bar). ``kind`` "line" or "bars"; ``target`` the target's value; ``fmt``
-    writes a value for people, ``tick_fmt`` an axis tick (default ``fmt``)."""
+    writes a value for people, ``tick_fmt`` an axis tick (default ``fmt``); ``whole_steps`` for
+    counts: the axis never steps by less than 1 (no tick at 2.5 assets)."""
     tick_fmt = tick_fmt or fmt
     if kind not in ("line", "bars"):
         raise ValueError(kind)
     known = [float(v) for v in values if v is not None]
     top = max([*known, float(target) if target is not None else 0.0, 0.0])
-    step = nice_step(top)
+    step = max(nice_step(top), 1.0) if whole_steps else nice_step(top)
     steps = max(1, math.ceil(top / step - 1e-9))
     axis = step * steps
     plot = height - LABEL_ROOM

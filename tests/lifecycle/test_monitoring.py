@@ -201,6 +201,12 @@ def test_bar_chart_geometry_raises_its_axis_for_the_target():
     assert chart["target"]["y"] == "20"
 
 
+def test_counts_step_by_whole_numbers():
+    chart = trend_chart(["a", "b"], [2, 2], whole_steps=True, height=120)
+    assert [g["value"] for g in chart["grid"]] == [0, 1, 2] and chart["axis_top"] == 2
+    assert [g["value"] for g in trend_chart(["a"], [2])["grid"]] == [0, 0.5, 1, 1.5, 2]  # shares may
+
+
 def test_month_labels_at_most_six_the_newest_always():
     labels = [f"m{i}" for i in range(24)]
     chart = trend_chart(labels, list(range(24)))
