@@ -177,7 +177,8 @@ class SteeringReportView(PermissionRequiredMixin, View):
             return _bad(error)
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - FileResponse closes it
         handle.close()
-        steering.write_xlsx(handle.name, seen.snapshots, seen.units, unit_id, months, at=timezone.localdate())
+        steering.write_xlsx(handle.name, seen.snapshots, seen.units, unit_id, months, at=timezone.localdate(),
+                            scope=seen.scope)
         name = steering.file_name(seen.units, unit_id, timezone.localdate())
         response = FileResponse(
             open(handle.name, "rb"),  # noqa: SIM115 - FileResponse closes it

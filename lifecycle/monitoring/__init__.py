@@ -19,7 +19,9 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from inventory import scopes
 from inventory.models import OrgUnit
+from inventory.scopes import EVERYTHING, Scope
 from lifecycle import rules
 from lifecycle.choices import Kpi, TargetDirection
 from lifecycle.models import KpiSnapshot, KpiTarget
@@ -127,19 +129,23 @@ def targets(unit_id: int | None) -> dict[str, KpiTarget]:
 
 @dataclass
 class Visible:
-    """What one request may look at: the snapshot rows and the org units (and whether the whole
-    city is among them)."""
+    """What one request may look at: the snapshot rows and the org units, whether the whole
+    city is among them, and the scope (for the plan in the steering report)."""
 
     snapshots: object  # QuerySet[KpiSnapshot]
     units: object  # QuerySet[OrgUnit]
     city: bool = True
+    scope: Scope = EVERYTHING
 
 
 def visible(request) -> Visible:
     """THE place that decides which units and snapshot rows ``request`` may see — the page, the
-    report and the API all ask here. Today everyone who may view snapshots sees everything; with
-    org-unit scoping (issue #16) a scoped user sees only the units of their subtrees, not the city."""
-    return Visible(snapshots=KpiSnapshot.objects.all(), units=OrgUnit.objects.all(), city=True)
+    report and the API all ask here: the request's scope (``inventory.scopes``). Unscoped, every
+    unit and the city; a scoped user (a Direktion's IT lead) sees the units of their subtrees and
+    not the city (its figures hold every unit)."""
+    scope = scopes.scope_of(request)
+    return Visible(snapshots=KpiSnapshot.objects.restrict(scope), units=OrgUnit.objects.restrict(scope),
+                   city=scope.everything, scope=scope)
 
 
 @dataclass(frozen=True)

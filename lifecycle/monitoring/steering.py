@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from xlsxwriter.utility import xl_col_to_name
 
+from inventory.scopes import EVERYTHING, Scope
 from lifecycle import planning, rules
 from lifecycle.exports import COUNT_FORMAT, MONEY_FORMAT, NUMBER_FORMATS, workbook_language
 from lifecycle.monitoring import (
@@ -228,11 +229,13 @@ def _plan(book: _Book, totals: dict) -> None:
 
 
 def write_xlsx(
-    path, snapshots, units, unit_id: int | None, months: int, at: dt.date, language: str | None = None
+    path, snapshots, units, unit_id: int | None, months: int, at: dt.date, language: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> Overview | None:
     """The steering report of ``unit_id`` (None: the city) over ``months`` months of
-    ``snapshots`` (the rows the caller may see) and the replacement plan on ``at``, in
-    ``language`` (None: the active one), to ``path`` (a file name or a binary file)."""
+    ``snapshots`` (the rows the caller may see) and the replacement plan on ``at`` of the assets
+    in ``scope``, in ``language`` (None: the active one), to ``path`` (a file name or a binary
+    file)."""
     language = workbook_language(language)
     with translation.override(language):
         name = unit_name(units, unit_id)
@@ -244,7 +247,7 @@ def write_xlsx(
         if view is not None:
             trends = _trends(book, view)
             _charts(book, view, trends)
-        filters = planning.Filters(org_units=[] if unit_id is None else [unit_id])
+        filters = planning.Filters(org_units=[] if unit_id is None else [unit_id], scope=scope)
         _plan(book, planning.build(at, filters).totals())
         workbook.close()
     return view

@@ -462,3 +462,30 @@ def test_change_over_12_months_for_people(kind, value, en, de):
         assert views_monitoring.change(kind, value) == en
     with translation.override("de"):
         assert views_monitoring.change(kind, value).startswith(de)
+
+
+# --- org-unit scopes (inventory.scopes through monitoring.visible) --------------------------------
+
+
+def test_a_scoped_user_sees_their_units_only(world, client):
+    from inventory.models import AccessScope
+
+    lead = UserFactory(username="bildungslead", groups=["viewer"])
+    AccessScope.objects.create(user=lead).org_units.set([world["bildung"]])
+    client.force_login(lead)
+    html = client.get(reverse("lifecycle:monitoring")).content.decode()
+    # no city (its figures hold every unit): the page opens on the first unit of the scope
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]+)</option>', html.split('name="months"')[0])
+    assert options == [(str(world["bildung"].pk), "Bildung"), (str(world["schulamt"].pk), "\u2003Schulamt")]
+    assert re.search(r'id="unit-name">Bildung<', html)
+    assert text_of(cells(html, "kpi-hw_out_share"), "kpi-value") == "11.5 %"
+    for outside in (world["finanzen"].pk, world["finanzen"].pk + 1):
+        for name in ("lifecycle:monitoring", "lifecycle:monitoring_report"):
+            response = client.get(reverse(name), {"unit": outside})
+            assert response.status_code == 400 and "Finanzen" not in response.content.decode()
+    report = client.get(reverse("lifecycle:monitoring_report"))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content)))
+    assert book.worksheets[0]["B3"].value == "Bildung"
+    api = client.get("/api/lifecycle/snapshots/", {"limit": 100}).json()
+    assert api["count"] == 24 + 3
+    assert {r["org_unit"]["name"] for r in api["results"]} == {"Bildung", "Schulamt"}
