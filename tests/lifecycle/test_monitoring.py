@@ -489,3 +489,23 @@ def test_a_scoped_user_sees_their_units_only(world, client):
     api = client.get("/api/lifecycle/snapshots/", {"limit": 100}).json()
     assert api["count"] == 24 + 3
     assert {r["org_unit"]["name"] for r in api["results"]} == {"Bildung", "Schulamt"}
+
+
+def test_default_targets_migration_creates_and_removes_the_general_targets(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lifecycle.migrations.0011_default_kpi_targets")
+    general = KpiTarget.objects.filter(org_unit__isnull=True)
+    expected = {("hw_out_share", Decimal("5.00"), Decimal("5.00"), "at_most"),
+                ("sw_out_share", Decimal("5.00"), Decimal("5.00"), "at_most"),
+                ("no_contract_share", Decimal("10.00"), Decimal("10.00"), "at_most")}
+    assert set(general.values_list("kpi", "value", "tolerance", "direction")) == expected
+    unit = OrgUnitFactory()
+    KpiTarget.objects.create(kpi="hw_out_share", org_unit=unit, value=Decimal("2"))
+    migration.delete(apps, None)
+    assert not general.exists() and KpiTarget.objects.count() == 1  # a unit's own target stays
+    migration.create(apps, None)
+    migration.create(apps, None)  # twice: still one each
+    assert set(general.values_list("kpi", "value", "tolerance", "direction")) == expected
