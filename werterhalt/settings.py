@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "werterhalt.context_processors.figures_updating",
+                "werterhalt.context_processors.scope",
             ],
         },
     },
