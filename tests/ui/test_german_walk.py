@@ -404,6 +404,12 @@ def pages(client, world) -> dict[str, str]:
     get("schedules", "/discovery/schedules/")
     get("schedule", world["schedule"].get_absolute_url())
     get("planning", "/planning/", budget="5000", extend_years="2")
+    get("monitoring (no snapshots)", "/monitoring/")
+    from lifecycle import snapshots
+
+    snapshots.take(timezone.localdate())
+    get("monitoring (city)", "/monitoring/", months="12")
+    get("monitoring (org unit)", "/monitoring/", unit=str(world["unit"].pk), months="12")
     get("search results", "/search/", q="sth")
     get("change log", "/changes/")
     upload = SimpleUploadedFile("geraete.csv", BAD_CSV.encode(), content_type="text/csv")
