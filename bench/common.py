@@ -34,23 +34,31 @@ def prepare_database() -> str:
     return f"SQLite {path}"
 
 
-def generated_inventory(assets: int) -> str:
-    """A fresh database (``prepare_database``) with Django set up, migrated and filled by
-    bench/ui.py's generator (fixed seed). Returns what was prepared, for the report."""
-    import random
-    import time
-
+def django_ready() -> str:
+    """A fresh database (``prepare_database``), Django set up as the bench scripts run it, and
+    migrated. Returns what was prepared, for the report."""
     target = prepare_database()
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
     import django
 
     django.setup()
-    import ui
     from django.core.management import call_command
 
     print(f"database: {target}")
     call_command("migrate", verbosity=0)
+    return target
+
+
+def generated_inventory(assets: int) -> str:
+    """A fresh database (``prepare_database``) with Django set up, migrated and filled by
+    bench/ui.py's generator (fixed seed). Returns what was prepared, for the report."""
+    import random
+    import time
+
+    target = django_ready()
+    import ui
+
     started = time.perf_counter()
     ui.generate(assets, random.Random(7))
     print(f"generation: {time.perf_counter() - started:.1f} s")

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import prepare_database  # noqa: E402
+from common import django_ready  # noqa: E402
 
 TARGET_MS = 250
 DIREKTIONEN = ["Bildung", "Finanzen", "Sicherheit", "Soziales", "Tiefbau"]
@@ -91,22 +91,14 @@ def main() -> None:
     parser.add_argument("--report-rounds", type=int, default=5)
     args = parser.parse_args()
 
-    target = prepare_database()
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
-    import django
-
-    django.setup()
+    django_ready()
     from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from inventory.models import Token
 
-    print(f"database: {target}")
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     data = generate(args.years, random.Random(7))
     print(f"generation: {data['rows']:,} snapshots ({data['months']} months × 51) in "

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import prepare_database  # noqa: E402
+from common import django_ready  # noqa: E402
 
 TARGET_MS = 250  # every URL but those in TARGETS_MS
 # issue #15: rendering 50 rows took most of 267–298 ms
@@ -203,14 +203,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
 
-    target = prepare_database()
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werterhalt.settings")
-    import django
-
-    django.setup()
+    django_ready()
     from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -220,9 +214,7 @@ def main() -> None:
     from lifecycle import state
     from lifecycle.models import LifecycleState
 
-    print(f"database: {target}")
     has_api = api_available()
-    call_command("migrate", verbosity=0)
     rng = random.Random(7)
     t = time.perf_counter()
     data = generate(args.assets, rng)

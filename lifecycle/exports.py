@@ -150,6 +150,25 @@ def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
 CSV_TABLES = ("schedule", "budget", "capped")
 
 
+
+def header_footer(title: str) -> tuple[str, str]:
+    """A printed sheet's header (``title`` left, the sheet's name right) and footer (the date
+    left, "Page n of m" right) in Excel's codes, in the active language."""
+    page = _("Page &P of &N")  # &P, &N: the page and the number of pages (Excel's codes)
+    return "&L" + title.replace("&", "&&") + "&R&A", "&L&D&R" + page
+
+
+def print_setup(sheet, header: str, footer: str):
+    """Every workbook's sheets print alike: A4 landscape, one page wide (as many pages high as it
+    takes), narrow margins, ``header_footer``'s lines."""
+    sheet.set_paper(9)  # A4
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
+    sheet.set_header(header)
+    sheet.set_footer(footer)
+    return sheet
+
 class NoSuchTable(ValueError):
     """The plan has no such table (the capped plan without a budget)."""
 
@@ -454,9 +473,7 @@ class _Sheets:
         day = self.formats["date"].num_format.replace("dd", "%d").replace("mm", "%m").replace("yyyy", "%Y")
         # gettext outside the f-strings: makemessages does not look inside them
         title = _("Replacement plan") + " " + plan.at.strftime(day)
-        page = _("Page &P of &N")  # &P, &N: the page and the number of pages (Excel's codes)
-        self.header = "&L" + title.replace("&", "&&") + "&R&A"
-        self.footer = "&L&D&R" + page
+        self.header, self.footer = header_footer(title)
 
     def indent(self, level: int):
         if level not in self.indents:
@@ -467,13 +484,7 @@ class _Sheets:
         """A new sheet, named in the workbook's language, set up for print: A4 landscape, one page
         wide (as many pages high as it takes), its header rows on every page, the plan and the
         sheet's name above, the date and page number below."""
-        sheet = self.workbook.add_worksheet(_(SHEETS[key]))
-        sheet.set_paper(9)  # A4
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
-        sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
-        sheet.set_header(self.header)
-        sheet.set_footer(self.footer)
+        sheet = print_setup(self.workbook.add_worksheet(_(SHEETS[key])), self.header, self.footer)
         if title_rows is not None:
             sheet.repeat_rows(*title_rows)
         return sheet

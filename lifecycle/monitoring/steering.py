@@ -26,7 +26,14 @@ from xlsxwriter.utility import xl_col_to_name
 
 from inventory.scopes import EVERYTHING, Scope
 from lifecycle import planning, rules
-from lifecycle.exports import COUNT_FORMAT, MONEY_FORMAT, NUMBER_FORMATS, workbook_language
+from lifecycle.exports import (
+    COUNT_FORMAT,
+    MONEY_FORMAT,
+    NUMBER_FORMATS,
+    header_footer,
+    print_setup,
+    workbook_language,
+)
 from lifecycle.monitoring import (
     COUNT,
     FIGURES,
@@ -93,19 +100,10 @@ class _Book:
             light: workbook.add_format({"bg_color": fill, "border": 1} if fill else {"border": 1})
             for light, (_words, _colour, fill) in LIGHTS.items()
         }
-        page = _("Page &P of &N")  # &P, &N: the page and the number of pages (Excel's codes)
-        self.header_text = "&L" + title.replace("&", "&&") + "&R&A"
-        self.footer_text = "&L&D&R" + page
+        self.header_text, self.footer_text = header_footer(title)
 
     def sheet(self, key: str):
-        sheet = self.workbook.add_worksheet(_(SHEETS[key]))
-        sheet.set_paper(9)  # A4
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
-        sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
-        sheet.set_header(self.header_text)
-        sheet.set_footer(self.footer_text)
-        return sheet
+        return print_setup(self.workbook.add_worksheet(_(SHEETS[key])), self.header_text, self.footer_text)
 
     def number(self, sheet, row: int, col: int, value, kind: str, fmt=None) -> None:
         if value is not None:
