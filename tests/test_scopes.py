@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from collectors.models import DiscoverySchedule
 from inventory import scopes
 from inventory.models import Asset, Manufacturer, ObjectChange, OrgUnit, Site
 from lifecycle.models import Contract, KpiSnapshot
@@ -287,7 +288,7 @@ def test_the_dashboard_counts_the_scope_only(client, world):
     assert context["asset_count"] == len(ALPHA_ASSETS)
     assert context["site_count"] == 3  # Alphaweg, Alpha Zentrale, and Werkhof Bravo-Nord (an Alpha asset)
     assert context["org_unit_count"] == 3
-    assert context["figures"]["count"] <= len(ALPHA_ASSETS)
+    assert context["figures"]["count"] == len(ALPHA_ASSETS)  # all in use
     assert context["review_count"] == 0
     assert [run.pk for run in context["runs"]] == [world.runs["mixed"].pk]
     assert [host.name for host in context["failures"]] == ["alpha-spo-sw01"]
@@ -374,6 +375,8 @@ def test_search_finds_nothing_outside_the_scope(client, world):
     response = client.get(reverse("search"), {"q": "sw0"})  # Alpha's and Bravo's switches
     labels = {hit.label for g in response.context["groups"] for hit in g.hits}
     assert {"alpha-sch-sw01", "alpha-sch-sw02", "alpha-spo-sw01"} <= labels, labels
+    counts = {g.key: g.count for g in response.context["groups"]}
+    assert counts.get("inventory.asset") == 3, counts  # not the city's five
     walk.get(reverse("search"), data={"q": "sw0"})
     walk.check()
 
@@ -612,10 +615,20 @@ class ApiWalk(Walk):
         return response
 
 
-@pytest.mark.parametrize("who", ["lead", "admin_alpha"])
+def api_client(world, who) -> APIClient:
+    """The lead's own token, the admin's token limited to Direktion Alpha, or the lead's session."""
+    if who == "lead_session":
+        client = APIClient()
+        client.force_login(world.users["lead"])
+        return client
+    return token_client(world.keys[who])
+
+
+@pytest.mark.parametrize("who", ["lead", "admin_alpha", "lead_session"])
 def test_every_api_endpoint_holds_the_scope_only(world, who):
-    client = token_client(world.keys[who])
-    scope = scopes.for_user(world.tokens[who].user, world.tokens[who])
+    client = api_client(world, who)
+    token = world.tokens.get(who)
+    scope = scopes.for_user(world.users["lead"]) if token is None else scopes.for_user(token.user, token)
     assert scope.names == ("Direktion Alpha",)
     walk = ApiWalk(client)
     paths = api_paths()
@@ -656,12 +669,12 @@ def test_the_api_hides_related_units_outside_the_scope(world):
     assert leaked(str(unit)) == [] and leaked(str(site)) == []
 
 
-@pytest.mark.parametrize("who", ["lead", "admin_alpha"])
+@pytest.mark.parametrize("who", ["lead", "admin_alpha", "lead_session"])
 def test_api_figures_count_the_scope_only(world, who):
-    client = token_client(world.keys[who])
+    client = api_client(world, who)
     summary = client.get("/api/lifecycle/summary/").json()
     control = token_client(world.keys["control"]).get("/api/lifecycle/summary/").json()
-    assert summary["count"] <= len(ALPHA_ASSETS) < control["count"], (summary, control)
+    assert summary["count"] == len(ALPHA_ASSETS) < control["count"], (summary, control)
     assert not leaked(str(summary))
     plan = client.get("/api/lifecycle/plan/").json()
     assert not leaked(str(plan))
@@ -799,6 +812,15 @@ def test_ui_writes_outside_the_scope_are_refused(client, world):
     )
     assert response.status_code in {403, 404}
     assert snapshot_of(world) == before
+    # the same forms in the scope are taken: the refusals above were about the scope
+    response = client.post(reverse("inventory:asset_add"), asset_form(name="alpha-sneak-01"))
+    assert response.status_code == 302, response.context["form"].errors
+    response = client.post(
+        reverse("inventory:orgunit_add"),
+        {"name": "Alpha Kultur", "slug": "alpha-kultur", "parent": world.alpha.pk},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert Asset.objects.get(name="alpha-sneak-01").org_unit == world.alpha
 
 
 @pytest.mark.xfail(
@@ -914,10 +936,14 @@ def test_api_writes_outside_the_scope_are_refused(world, who):
         if response.status_code == 403:
             assert "Direktion Alpha" in response.json()["detail"], response.json()
 
-    # create in Bravo
-    response = client.post(
-        "/api/inventory/assets/", {"name": "alpha-sneak-02", "org_unit": steuern.pk}, format="json"
-    )
+    # create in Bravo (the same body in Alpha is created: see the end)
+    new = {
+        "name": "alpha-sneak-02",
+        "org_unit": steuern.pk,
+        "site": world.sites["Alpha Zentrale"].pk,
+        "status": "active",
+    }
+    response = client.post("/api/inventory/assets/", new, format="json")
     assert response.status_code in {400, 403}, response.content
     if response.status_code == 403:
         assert "Direktion Alpha" in response.json()["detail"]
@@ -967,6 +993,9 @@ def test_api_writes_outside_the_scope_are_refused(world, who):
     )
     assert response.status_code == 400, response.content
     assert snapshot_of(world) == before
+    # the same creation in the scope is allowed: the refusals above were about the scope
+    response = client.post("/api/inventory/assets/", {**new, "org_unit": world.alpha.pk}, format="json")
+    assert response.status_code == 201, response.content
 
 
 def test_token_page_and_the_tokens_api_name_the_scope(client, world):
@@ -975,6 +1004,71 @@ def test_token_page_and_the_tokens_api_name_the_scope(client, world):
     assert response.status_code == 200
     assert "Direktion Alpha" in response.content.decode()
     assert not leaked(response.content.decode())
+
+
+def test_filters_by_what_lies_outside_the_scope_find_nothing(client, world):
+    """Filtering by a Bravo unit, site, serial or name: an empty list or a 400, never a row or a
+    name (the existence of a Bravo object is not confirmed either)."""
+    client.force_login(world.users["lead"])
+    bravo, steuern = world.bravo, world.units["Bravo Steuern"]
+    queries = [
+        {"org_unit_id": bravo.pk},
+        {"org_unit_id": steuern.pk},
+        {"org_unit": "bravo-steuern"},
+        {"site_id": world.sites["Steueramt Bravoplatz"].pk},
+        {"site": "steueramt-bravoplatz"},
+        {"serial": "SNBRV0002"},
+        {"name": "bravo-stv-sw01"},
+        {"asset_tag": "INVBRV0002"},
+        {"q": "bravo-stv"},
+    ]
+    api = token_client(world.keys["lead"])
+    problems = []
+    for query in queries:
+        page = client.get(reverse("inventory:asset_list"), query)
+        # the filter form, its links and the return URLs repeat what the user typed (and only there)
+        echo = re.compile(r'(=|=")' + re.escape(str(next(iter(query.values())))))
+        answers = [
+            (page, echo.sub("", text_of(page))),
+            *(
+                (a, text_of(a))
+                for a in (
+                    client.get(reverse("inventory:asset_list"), {**query, "export": "csv"}),
+                    api.get("/api/inventory/assets/", query),
+                )
+            ),
+        ]
+        for answer, text in answers:
+            is_json = answer.get("Content-Type", "").startswith("application/json")
+            if answer.status_code not in {200, 400} or leaked(text):
+                problems.append((query, answer.status_code, leaked(text)))
+            elif answer.status_code == 200 and is_json and answer.json()["count"] != 0:
+                problems.append((query, "count", answer.json()["count"]))
+        if page.status_code == 200:  # a filter that is no choice is shown as an error, the list unfiltered
+            assert {r.record.name for r in page.context["table"].rows} <= set(ALPHA_ASSETS), query
+    assert not problems, problems
+    # the same filters for the unit Alpha sees do find its assets
+    assert api.get("/api/inventory/assets/", {"org_unit_id": world.alpha.pk}).json()["count"] == len(
+        ALPHA_ASSETS
+    )
+    assert (
+        api.get("/api/inventory/assets/", {"site_id": world.sites["Werkhof Bravo-Nord"].pk}).json()["count"]
+        == 1
+    )
+
+
+def test_discoverys_machinery_is_the_whole_citys(client, world):
+    client.force_login(world.users["lead"])
+    schedule = DiscoverySchedule.objects.create(name="nightly", interval=60)
+    response = client.get(reverse("collectors:discoveryschedule_list"))  # hidden: an empty list
+    assert response.status_code == 200 and len(response.context["table"].rows) == 0
+    assert client.get(schedule.get_absolute_url()).status_code == 404
+    for name, method in (("collectors:health", client.get), ("collectors:health_plan", client.post)):
+        response = method(reverse(name))
+        assert response.status_code == 403, name
+        assert "Direktion Alpha" in response.content.decode()
+    client.force_login(world.users["control"])
+    assert len(client.get(reverse("collectors:discoveryschedule_list")).context["table"].rows) == 1
 
 
 def test_the_admin_is_closed_to_a_scoped_user(client, world):
