@@ -344,3 +344,26 @@ def test_filter_form_selects_are_written_as_django_writes_them(language):
             assert len(selects) > 10
             for field in filterset.form:
                 assert field_html(field) == str(field), field.name
+
+
+BAR_ROWS = """() => [...document.querySelectorAll('.bars .row')].map(row => {
+  const badge = row.querySelector('.badge'), track = row.querySelector('.track');
+  return badge && track ? {label: badge.textContent.trim(), right: badge.getBoundingClientRect().right,
+                           track: track.getBoundingClientRect().left} : null; }).filter(Boolean)"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
+def test_dashboard_support_labels_never_cover_their_bars(
+    browser, live_server, long_names, engineer, viewport  # noqa: F811
+):
+    """German "Unterstützt, Ende nicht angekündigt" is wider than the label column: it wraps in its
+    column instead of lying over the bar (it did at 1440 px)."""
+
+    def steps(page):
+        page.goto("/")
+        rows = page.evaluate(BAR_ROWS)
+        assert any("angekündigt" in row["label"] for row in rows), rows
+        for row in rows:
+            assert row["right"] <= row["track"] + 0.5, row
+
+    browser(live_server, engineer, viewport, "de", steps)
