@@ -194,6 +194,10 @@ def build(today: dt.date | None = None) -> World:
     asset("nounit-ap01", "SNNOU0001", "INVNOU0001", "10.77.0.1", None, None, switch)
     for name in ("alpha-sch-sw01", "bravo-stv-sw01"):
         w.assets[name].tags.add(tag)
+    # an Alpha asset that took the place of a Bravo one (pages name it "(outside your scope)")
+    replacing = w.assets["alpha-dir-fw01"]
+    replacing.replaces = w.assets["bravo-dir-rt01"]
+    replacing.save()
 
     w.modules["alpha"] = Module.objects.create(
         asset=w.assets["alpha-sch-sw01"],
