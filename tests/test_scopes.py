@@ -722,6 +722,14 @@ def test_api_figures_count_the_scope_only(world, who):
     plan = client.get("/api/lifecycle/plan/").json()
     assert not leaked(str(plan))
     assert plan_count(plan) == len(ALPHA_ASSETS), plan.get("totals")
+    for query in (
+        {"group_by": "org_unit"},
+        {"group_by": "site", "budget": "5000"},
+        {"org_unit": world.bravo.pk},
+    ):
+        response = client.get("/api/lifecycle/plan/", query)
+        assert response.status_code in {200, 400}, (query, response.content[:300])
+        assert not leaked(response.content.decode()), (query, leaked(response.content.decode()))
 
 
 @pytest.mark.xfail(strict=True, reason=API_KNOWN["api_replaces"])
