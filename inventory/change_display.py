@@ -29,9 +29,13 @@ def _field(model: type[models.Model] | None, key: str) -> models.Field | None:
         return next((f for f in meta.concrete_fields if f.attname == key), None)
 
 
-def describe(changes: Iterable) -> list[tuple[object, list[tuple[str, str, str]]]]:
+def describe(changes: Iterable, scope=None) -> list[tuple[object, list[tuple[str, str, str]]]]:
     """``(change, [(label, before, after), …])`` for each change, with one query per related
-    model for the names of every object the changes refer to."""
+    model for the names of every object the changes refer to; an org unit or asset outside
+    ``scope`` (an ``inventory.scopes.Scope``; default: none) is not named."""
+    from inventory import scopes
+
+    scope = scope if scope is not None else scopes.EVERYTHING
     changes = list(changes)
     prepared = []
     wanted: dict[type[models.Model], set] = defaultdict(set)
@@ -45,7 +49,8 @@ def describe(changes: Iterable) -> list[tuple[object, list[tuple[str, str, str]]
                 wanted[field.related_model].update(v for v in (before, after) if v is not None)
         prepared.append((change, rows))
     names = {
-        related: {obj.pk: str(obj) for obj in related._base_manager.filter(pk__in=list(ids))}
+        related: {obj.pk: str(obj) if scopes.shows(scope, obj) else scopes.hidden_text()
+                  for obj in related._base_manager.filter(pk__in=list(ids))}
         for related, ids in wanted.items()
     }
 

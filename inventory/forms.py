@@ -44,13 +44,13 @@ class AssetImportForm(forms.Form):
         return upload
 
 
-def _find_assets(names: list[str]) -> tuple[list[Asset], list[str]]:
-    """Assets by name, serial or asset tag (case-insensitive), in one query; and the names that
-    matched none or more than one asset."""
+def _find_assets(names: list[str], queryset=None) -> tuple[list[Asset], list[str]]:
+    """Assets of ``queryset`` (default: all) by name, serial or asset tag (case-insensitive), in
+    one query; and the names that matched none or more than one asset."""
     wanted = {n.lower() for n in names}
     matches: dict[str, set[int]] = {n: set() for n in wanted}
     found_by_pk = {}
-    candidates = Asset.objects.annotate(
+    candidates = (queryset if queryset is not None else Asset.objects.all()).annotate(
         lname=Lower("name"), lserial=Lower("serial"), ltag=Lower("asset_tag")
     ).filter(Q(lname__in=wanted) | Q(lserial__in=wanted) | Q(ltag__in=wanted))
     for asset in candidates:
@@ -68,11 +68,13 @@ def _find_assets(names: list[str]) -> tuple[list[Asset], list[str]]:
 
 
 class AssetChoiceField(forms.CharField):
-    """One asset by name, serial or asset tag — a text box, not a list of 100,000 options."""
+    """One asset by name, serial or asset tag — a text box, not a list of 100,000 options.
+    ``queryset``: the assets it may name (``inventory.scopes.restrict_choices`` narrows it)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("help_text", _("Name, serial number or asset tag."))
         super().__init__(*args, **kwargs)
+        self.queryset = Asset.objects.all()
 
     def prepare_value(self, value):
         if isinstance(value, int):
@@ -83,7 +85,7 @@ class AssetChoiceField(forms.CharField):
         value = super().clean(value).strip()
         if not value:
             return None
-        found, problems = _find_assets([value])
+        found, problems = _find_assets([value], self.queryset)
         if problems:
             raise forms.ValidationError(
                 _("No single asset has the name, serial number or asset tag “%(v)s”.") % {"v": value}
@@ -99,6 +101,7 @@ class AssetListField(forms.CharField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("help_text", _("One name, serial number or asset tag per line."))
         super().__init__(*args, **kwargs)
+        self.queryset = Asset.objects.all()  # the assets it may name (restrict_choices)
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple) or hasattr(value, "all"):
@@ -110,7 +113,7 @@ class AssetListField(forms.CharField):
     def clean(self, value):
         value = super().clean(value) or ""
         names = [n.strip() for n in value.replace(",", "\n").splitlines() if n.strip()]
-        found, problems = _find_assets(list(dict.fromkeys(names)))
+        found, problems = _find_assets(list(dict.fromkeys(names)), self.queryset)
         if problems:
             raise forms.ValidationError(
                 _("No single asset matches: %(names)s") % {"names": ", ".join(problems[:20])}

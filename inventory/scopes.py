@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
@@ -158,6 +158,22 @@ def shows(scope: Scope, obj) -> bool:
     return True
 
 
+def hidden_references(instance, names, scope: Scope) -> list[str]:
+    """Which of ``names`` (fields of ``instance``'s model) refer to an org unit or asset outside
+    ``scope``: a form leaves them out, so it neither names them nor changes them."""
+    hidden = []
+    for name in names:
+        try:
+            field = instance._meta.get_field(name)
+        except FieldDoesNotExist:  # a form field that is no model field
+            continue
+        if not field.many_to_one or getattr(instance, field.attname, None) is None:
+            continue
+        if not shows(scope, getattr(instance, name)):
+            hidden.append(name)
+    return hidden
+
+
 def hidden_text() -> str:
     """What pages show instead of a unit or asset outside the viewer's scope."""
     return _("(outside your scope)")
@@ -264,7 +280,9 @@ def check_object(scope: Scope, obj, old=None, adding: bool = False) -> None:
                      "limit.") % {"object": _label(obj)}
         raise OutOfScope(scope, what)
     if old is not None:  # as it is: an existing unit is itself (not where a new one would go)
-        check_units(scope, old.scope_units(old), _("%(object)s is outside it.") % {"object": _label(old)})
+        # not named: a page refusing it must not tell what a scope cannot see
+        check_units(scope, old.scope_units(old), _("this %(kind)s is outside it.")
+                    % {"kind": old._meta.verbose_name})
     check_units(scope, obj.scope_units(old), _("%(object)s would be outside it.") % {"object": _label(obj)})
 
 
@@ -296,7 +314,8 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         check_object(scope, owner, owner)
     for obj in related:
         if _KINDS.get(type(obj)) == "scoped":
-            check_units(scope, obj.scope_units(obj), _("%(object)s is outside it.") % {"object": _label(obj)})
+            check_units(scope, obj.scope_units(obj), _("this %(kind)s is outside it.")
+                        % {"kind": obj._meta.verbose_name})
 
 
 def register(model, kind: str = "scoped", m2m: tuple[str, ...] = ()) -> None:

@@ -314,9 +314,9 @@ def org_unit_tree(plan: Plan) -> pd.DataFrame:
     by unit, by top-level unit and over everything: the shares of a subtotal are the subtree's
     own, not an average of its units'."""
     frame = plan.frame
-    units = {
-        pk: (name, parent) for pk, name, parent in OrgUnit.objects.values_list("pk", "name", "parent_id")
-    }
+    # the plan's scope's units (its top units are the tree's top: nothing above them is named)
+    in_scope = OrgUnit.objects.restrict(plan.filters.scope)
+    units = {pk: (name, parent) for pk, name, parent in in_scope.values_list("pk", "name", "parent_id")}
 
     def root(pk):
         seen = {pk}

@@ -151,6 +151,8 @@ class Contract(models.Model):
     assets = models.ManyToManyField(Asset, verbose_name=_("assets"), blank=True, related_name="contracts")
     comments = models.TextField(_("comments"), blank=True)
 
+    scope_anchors = ("assets",)
+
     @classmethod
     def scope_filter(cls, scope):
         """Contracts that cover an asset of the scope; changed only by a scope that holds every
@@ -247,6 +249,8 @@ class LifecyclePolicy(models.Model):
     )
 
     objects = ScopedQuerySet.as_manager()
+
+    scope_anchors = ("org_unit",)
 
     @classmethod
     def scope_filter(cls, scope):
@@ -527,6 +531,8 @@ class KpiTarget(models.Model):
     )
 
     objects = ScopedQuerySet.as_manager()
+
+    scope_anchors = ("org_unit",)
 
     @classmethod
     def scope_filter(cls, scope):

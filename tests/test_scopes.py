@@ -95,54 +95,15 @@ def leaked(text: str) -> list[str]:
     return [s for s in FORBIDDEN if s.lower() in low]
 
 
-# Leaks found by this matrix and reported to the lead (issue #16). The walks below tell them apart
-# from anything new: a page whose forbidden strings all vanish when the known culprit is cut out of
-# it is filed under that leak (and the leak's own strict xfail test below keeps it in sight); any
-# other forbidden string fails the walk.
-KNOWN_LEAKS = {
-    "replaces_form": "an Alpha asset's edit form shows the name of the asset it replaces when that one is "
-    "outside the scope (inventory/forms.py AssetForm.replaces is a text field holding the name; "
-    "werterhalt/generic.py make_form keeps only model choice fields outside the scope as they are)",
-    "changelog": "the change log as people read it names the related objects of a change outside the "
-    "scope (inventory/change_display.py describe: a site's owner, a unit's parent, a "
-    "contract's assets), on /changes/<pk>/ and in every object page's change-log card",
-    "refusal": "edit/delete pages of an object outside the scope answer 403 naming the object "
-    "(werterhalt/generic.py get_object -> check_scope -> scopes.check_object message), where "
-    "its object page answers 404",
-    "plan_tree": "the plan workbook's org-unit sheet starts the tree at the city's root unit and "
-    "names it ('Total Stadt Testingen'; lifecycle/exports.py _org_units / org_unit_tree)",
-}
-
-REPLACES_INPUT = re.compile(r'<input type="text" name="replaces"[^>]*>')
-CHANGE_CARD = re.compile(r'<section class="card" id="change-log">.*?</section>', re.S)
-TABLES = re.compile(r"<table>.*?</table>", re.S)
-OBJECT_PAGE = re.compile(r"^/[a-z-]+(/[a-z-]+)?/\d+/$")
-
-
-def known_leak(url: str, status: int, text: str) -> str | None:
-    """Which reported leak explains the forbidden strings on this answer, if one does."""
-    path = url.split("?", 1)[0]
-    if status == 403 and path.endswith(("/edit/", "/delete/")):
-        return "refusal"
-    if status == 200 and re.match(r"^/assets/\d+/edit/$", path) and not leaked(REPLACES_INPUT.sub("", text)):
-        return "replaces_form"
-    if status == 200 and OBJECT_PAGE.match(path) and not leaked(CHANGE_CARD.sub("", text)):
-        return "changelog"
-    if status == 200 and re.match(r"^/changes/\d+/$", path) and not leaked(TABLES.sub("", text)):
-        return "changelog"
-    if path == "/planning/" and "download=xlsx" in url and leaked(text) == ["Stadt Testingen"]:
-        return "plan_tree"
-    return None
-
-
 class Walk:
-    """GETs that are checked for forbidden strings; failures collected, reported together; those
-    of a reported leak (``KNOWN_LEAKS``) apart, in ``known``."""
+    """GETs that are checked for forbidden strings; failures collected, reported together. (The
+    leaks this matrix found — the change log naming related objects, refusals naming the object,
+    the plan workbook's tree starting at the city, the API's nested references, the asset form's
+    "replaces", /api/status/'s last run — are fixed and covered by the tests below.)"""
 
     def __init__(self, client):
         self.client = client
         self.problems: list[str] = []
-        self.known: dict[str, list[str]] = {}
         self.texts: list[str] = []
 
     def get(self, url, ok=(200,), data=None, ignore: str = "", **extra):
@@ -159,11 +120,7 @@ class Walk:
         checked = re.sub(re.escape(ignore), "", text, flags=re.I) if ignore else text
         found = leaked(checked)
         if found:
-            key = known_leak(full, response.status_code, checked)
-            if key is None:
-                self.problems.append(f"{full}: {response.status_code} shows {found}")
-            else:
-                self.known.setdefault(key, []).append(f"{full}: {found}")
+            self.problems.append(f"{full}: {response.status_code} shows {found}")
         return response
 
     def check(self):
@@ -260,8 +217,6 @@ def test_a_scoped_user_reads_nothing_outside_their_scope_on_any_page(client, wor
     for url, ok, _in_scope in ui_urls(world, lead_scope(world)):
         walk.get(url, ok)
     walk.check()
-    # what the reported leaks account for (each has its own strict xfail test below)
-    assert set(walk.known) <= set(KNOWN_LEAKS), walk.known
 
 
 def test_the_control_reads_every_forbidden_string_on_the_same_pages(client, world):
@@ -425,7 +380,6 @@ def test_plans_and_their_downloads_hold_the_scope_only(client, world):
     for query in PLAN_QUERIES:
         walk.get(reverse("lifecycle:planning"), data=query)
     walk.check()
-    assert set(walk.known) <= {"plan_tree"}, walk.known
     plan = client.get(reverse("lifecycle:planning"), {"download": "json"}).json()
     assert plan_count(plan) == len(ALPHA_ASSETS), plan.get("totals")
     schedule = list(
@@ -452,7 +406,6 @@ def plan_count(plan: dict) -> int:
     return len(plan.get("schedule") or plan.get("assets") or [])
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS["plan_tree"])
 def test_the_plan_workbook_names_no_unit_above_the_scope(client, world):
     client.force_login(world.users["lead"])
     response = client.get(reverse("lifecycle:planning"), {"download": "xlsx", "group_by": "org_unit"})
@@ -475,7 +428,6 @@ def test_the_monitoring_page_shows_the_scopes_units_only(client, world):
             reverse("lifecycle:monitoring_report"), ok=(400, 403, 404), data={"unit": world.units[unit].pk}
         )
     walk.check()
-    assert not walk.known, walk.known
 
 
 def test_the_snapshots_api_holds_the_scopes_units_only(world):
@@ -487,7 +439,7 @@ def test_the_snapshots_api_holds_the_scopes_units_only(world):
     assert client.get(f"/api/lifecycle/snapshots/{bravo.pk}/").status_code == 404
 
 
-# --- the known leaks, one test each (strict: they fail once the leak is fixed) --------------------
+# --- what the matrix found, one test each (each was a leak, fixed in this issue) --------------------
 
 
 def test_list_filters_offer_only_the_scopes_units_and_sites(client, world):
@@ -501,7 +453,6 @@ def test_list_filters_offer_only_the_scopes_units_and_sites(client, world):
         assert leaked(client.get(reverse(name)).content.decode()) == [], name
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS["changelog"])
 def test_the_change_log_names_nothing_outside_the_scope(client, world):
     client.force_login(world.users["lead"])
     pages = [world.alpha, world.sites["Werkhof Bravo-Nord"], world.contracts["shared"]]
@@ -511,7 +462,6 @@ def test_the_change_log_names_nothing_outside_the_scope(client, world):
             assert leaked(client.get(change.get_absolute_url()).content.decode()) == [], change
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS["replaces_form"])
 def test_the_asset_form_names_no_replaced_asset_outside_the_scope(client, world):
     client.force_login(world.users["lead"])
     response = client.get(reverse("inventory:asset_edit", args=[world.assets["alpha-dir-fw01"].pk]))
@@ -519,14 +469,6 @@ def test_the_asset_form_names_no_replaced_asset_outside_the_scope(client, world)
     assert leaked(response.content.decode()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "inventory/forms.py AssetForm.replaces looks the name up over every asset, not the scope's: a "
-        "scoped user links an Alpha asset to a Bravo asset (and learns that it exists); the scope's "
-        "enforcement checks only the changed asset's own unit"
-    ),
-)
 def test_an_asset_cannot_be_linked_to_a_replaced_asset_outside_the_scope(client, world):
     """Typing a Bravo asset's name into "replaces" finds nothing (and links nothing)."""
     client.force_login(world.users["lead"])
@@ -541,10 +483,10 @@ def test_an_asset_cannot_be_linked_to_a_replaced_asset_outside_the_scope(client,
     response = client.post(url, data)
     assert Asset.objects.get(pk=asset.pk).replaces_id is None, "linked to a Bravo asset"
     assert response.status_code in {200, 400, 403}
-    assert not leaked(response.content.decode().replace('value="bravo-stv-sw01"', ""))
+    # what the user typed comes back (in the field and the error naming it), nothing else of Bravo
+    assert not leaked(response.content.decode().replace("bravo-stv-sw01", ""))
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS["refusal"])
 def test_refusals_do_not_name_objects_outside_the_scope(client, world):
     client.force_login(world.users["lead"])
     for obj in (world.assets["bravo-stv-sw01"], world.units["Bravo Steuern"], world.contracts["bravo"]):
@@ -582,26 +524,6 @@ def test_object_pages_outside_the_scope_are_404(client, world):
 
 
 # --- the API --------------------------------------------------------------------------------------
-
-API_KNOWN = {
-    "api_related": "the API names a related org unit outside the scope in full "
-    "(inventory/api/serializers.py: an org unit's nested `parent`, a site's nested `org_unit`), "
-    "where pages show scopes.hidden_text()",
-    "api_replaces": "the API's asset names the asset it replaces in full (name, serial) when that one is "
-    "outside the scope (inventory/api/serializers.py AssetSerializer.replaces, nested)",
-    "status": "/api/status/ names the city's last discovery run (id, times, status) even when it touched "
-    "nothing in the scope (werterhalt/api/urls.py StatusView: DiscoveryRun.objects without restrict)",
-}
-UNIT_NAMES = {"Direktion Bravo", "Bravo Steuern", "Stadt Testingen"}
-
-
-def api_known(path: str, found: list[str]) -> str | None:
-    if path.startswith("/api/inventory/assets/") and set(found) <= {"bravo-dir-rt01", "SNBRV0001"}:
-        return "api_replaces"
-    if path.startswith(("/api/inventory/org-units/", "/api/inventory/sites/")) and set(found) <= UNIT_NAMES:
-        return "api_related"
-    return None
-
 
 def api_paths():
     from drf_spectacular.generators import SchemaGenerator
@@ -645,16 +567,11 @@ class ApiWalk(Walk):
         response = self.client.get(url, data or {}, **extra)
         text = text_of(response)
         self.texts.append(text)
-        path = url.split("?", 1)[0]
-        if response.status_code not in ok and not (api_known(path, []) and response.status_code == 200):
+        if response.status_code not in ok:
             self.problems.append(f"{url}: {response.status_code} (expected {ok})")
         found = leaked(text)
         if found:
-            key = api_known(path, found)
-            if key is None:
-                self.problems.append(f"{url}: {response.status_code} shows {found}")
-            else:
-                self.known.setdefault(key, []).append(f"{url}: {found}")
+            self.problems.append(f"{url}: {response.status_code} shows {found}")
         return response
 
 
@@ -701,10 +618,8 @@ def test_every_api_endpoint_holds_the_scope_only(world, who):
     for path in ("/api/", "/api/inventory/", "/api/lifecycle/", "/api/discovery/", "/api/users/"):
         walk.get(path)
     walk.check()
-    assert set(walk.known) <= {"api_related", "api_replaces"}, walk.known
 
 
-@pytest.mark.xfail(strict=True, reason=API_KNOWN["api_related"])
 def test_the_api_hides_related_units_outside_the_scope(world):
     client = token_client(world.keys["lead"])
     unit = client.get(f"/api/inventory/org-units/{world.alpha.pk}/").json()
@@ -732,7 +647,6 @@ def test_api_figures_count_the_scope_only(world, who):
         assert not leaked(response.content.decode()), (query, leaked(response.content.decode()))
 
 
-@pytest.mark.xfail(strict=True, reason=API_KNOWN["api_replaces"])
 def test_the_api_hides_a_replaced_asset_outside_the_scope(world):
     client = token_client(world.keys["lead"])
     asset = client.get(f"/api/inventory/assets/{world.assets['alpha-dir-fw01'].pk}/").json()
@@ -777,14 +691,6 @@ def test_the_api_refuses_references_to_objects_outside_the_scope(world, who):
     assert not LifecyclePolicy.objects.filter(category="server").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "inventory/api/serializers.py: the asset's `site` takes any site's id, also one the scope cannot see "
-        "(the UI's form offers only the scope's sites): a scoped token moves an Alpha asset into a "
-        "Bravo-only site and the answer names it"
-    ),
-)
 @pytest.mark.parametrize("who", ["lead", "admin_alpha"])
 def test_the_api_puts_no_asset_into_a_site_the_scope_cannot_see(world, who):
     client = token_client(world.keys[who])
@@ -797,13 +703,6 @@ def test_the_api_puts_no_asset_into_a_site_the_scope_cannot_see(world, who):
     assert not leaked(response.content.decode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "inventory/api/serializers.py AssetSerializer.replaces takes any asset's id, not only the scope's: "
-        "a scoped token links an Alpha asset to a Bravo asset"
-    ),
-)
 @pytest.mark.parametrize("who", ["lead", "admin_alpha"])
 def test_the_api_links_no_replaced_asset_outside_the_scope(world, who):
     client = token_client(world.keys[who])
@@ -816,7 +715,6 @@ def test_the_api_links_no_replaced_asset_outside_the_scope(world, who):
     assert not leaked(response.content.decode())
 
 
-@pytest.mark.xfail(strict=True, reason=API_KNOWN["status"])
 def test_the_api_status_names_no_run_outside_the_scope(world):
     response = token_client(world.keys["lead"]).get("/api/status/")
     assert response.status_code == 200
@@ -958,14 +856,6 @@ def test_ui_writes_outside_the_scope_are_refused(client, world):
     assert Asset.objects.get(name="alpha-sneak-01").org_unit == world.alpha
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "werterhalt/generic.py ObjectEditView.make_form: the parent outside the scope is kept as a disabled "
-        "field, but a disabled field is still cleaned from its initial value against the restricted "
-        "queryset, so the form of Direktion Alpha is always invalid ('parent: Select a valid choice')"
-    ),
-)
 def test_the_scopes_top_unit_can_be_edited_its_parent_stays(client, world):
     client.force_login(world.users["lead"])
     alpha = world.alpha

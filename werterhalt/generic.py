@@ -15,7 +15,6 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.forms import ModelChoiceField
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, path, reverse
@@ -266,19 +265,15 @@ class ObjectEditView(ModelPermissionMixin, View):
 
     def make_form(self, *args, **kwargs):
         """The form, its choices limited to the scope. A reference the object already has to
-        something outside the scope (a Direktion's parent) stays as it is: that field is shown
-        without choices and not taken from the form."""
+        something outside the scope (a Direktion's parent, an asset it replaces) stays as it is:
+        that field is left out of the form, neither shown nor taken from it."""
         form = self.form(*args, **kwargs)
         scope = scopes.scope_of(self.request)
         scopes.restrict_choices(form.fields, scope)
         instance = kwargs.get("instance")
         if instance is not None and instance.pk and not scope.everything:
-            for name, field in form.fields.items():
-                current = getattr(instance, f"{name}_id", None)
-                if (isinstance(field, ModelChoiceField) and current is not None
-                        and not field.queryset.filter(pk=current).exists()):
-                    field.disabled = True
-                    field.help_text = _("Outside your scope: stays as it is.")
+            for name in scopes.hidden_references(instance, form.fields, scope):
+                del form.fields[name]
         return form
 
     def render_form(self, request, obj, form):

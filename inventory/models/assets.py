@@ -112,6 +112,8 @@ class Asset(models.Model):
 
     objects = AssetQuerySet.as_manager()
 
+    scope_anchors = ("org_unit",)  # what places it in a scope (inventory.scopes)
+
     @classmethod
     def scope_filter(cls, scope):
         return scope.q("org_unit")
@@ -210,6 +212,8 @@ class Module(models.Model):
     )
 
     objects = ScopedQuerySet.as_manager()
+
+    scope_anchors = ("asset",)
 
     @classmethod
     def scope_filter(cls, scope):

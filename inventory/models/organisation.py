@@ -53,6 +53,8 @@ class OrgUnit(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("inventory:orgunit", args=[self.pk])
 
+    scope_anchors = ("parent",)
+
     @classmethod
     def scope_filter(cls, scope):
         return scope.q("pk")
@@ -128,6 +130,8 @@ class Site(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:site", args=[self.pk])
+
+    scope_anchors = ("org_unit",)
 
     @classmethod
     def scope_filter(cls, scope):

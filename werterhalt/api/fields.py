@@ -6,6 +6,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
+from inventory import scopes
 from werterhalt.forms import MAX_ID
 
 # the URL namespace of each app's endpoints (see werterhalt/api/urls.py)
@@ -45,6 +46,26 @@ class NestedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False  # the brief representation needs the object
 
+    def _scope(self):
+        request = self.context.get("request") if self.root is not None else None
+        return scopes.scope_of(request) if request is not None else scopes.EVERYTHING
+
+    def _anchor(self) -> bool:
+        """Is this the relation that places the object in a scope (an asset's org unit, a
+        module's asset)? Then a value outside the scope is the model's to refuse (403 naming the
+        scope); every other relation only offers what the scope may see."""
+        node, name = self.parent, self.field_name
+        if isinstance(node, serializers.ManyRelatedField):
+            node, name = node.parent, node.field_name
+        model = getattr(getattr(node, "Meta", None), "model", None)
+        return name in getattr(model, "scope_anchors", ())
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if queryset is None or not hasattr(queryset, "restrict") or self._anchor():
+            return queryset
+        return queryset.restrict(self._scope())
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
             if self.lookup and "id" not in data and self.lookup in data:
@@ -67,6 +88,8 @@ class NestedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
     def to_representation(self, value):
+        if not scopes.shows(self._scope(), value):
+            return None  # an org unit or asset outside the caller's scope: not named
         # one brief serializer per field, reused for every row: building one per related object
         # per row cost more than the rest of a 100-row page together
         brief = getattr(self, "_brief", None)

@@ -48,7 +48,10 @@ class StatusView(views.APIView):
 
         healthy, found = health.checks()
         queue = jobs.health()
-        last = DiscoveryRun.objects.order_by("-started").first()
+        from inventory import scopes
+
+        # the last run the caller's scope may see (one that touched its assets)
+        last = DiscoveryRun.objects.restrict(scopes.scope_of(request)).order_by("-started").first()
         return Response({
             "status": "ok" if healthy else "fail",
             "checks": found,
