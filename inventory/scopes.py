@@ -66,7 +66,6 @@ class Scope:
 
 
 EVERYTHING = Scope()
-NOTHING = Scope(units=frozenset())
 
 
 def roots_of(user) -> list[int]:
