@@ -212,3 +212,8 @@ def server_facts(docs: ServerDocuments) -> DeviceFacts:
         modules=_unique_names(parts),
         details={k: v for k, v in details.items() if v},
     )
+
+
+def read_systems(fetch: Fetch) -> list[DeviceFacts]:
+    """Every computer system the service manages, each as its own device."""
+    return [server_facts(read_server(fetch))]

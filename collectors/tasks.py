@@ -19,7 +19,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nornir.core.task import Result, Task
@@ -70,6 +70,8 @@ class Collected:
     host: str
     facts: DeviceFacts
     seconds: float
+    # further devices the same host answered for (the other systems a BMC manages), each an asset
+    others: list[DeviceFacts] = field(default_factory=list)
 
 
 @dataclass
@@ -204,7 +206,7 @@ def _classify_redfish(chain: list[BaseException]) -> tuple[str, str] | None:
     return None
 
 
-def read_bmc(host, timeout: int) -> DeviceFacts:
+def read_bmc(host, timeout: int) -> list[DeviceFacts]:
     """A server through its BMC's Redfish service, with the DMTF ``redfish`` client. Host data:
     ``scheme`` (https), ``verify_tls`` (true: the certificate must chain to ``ca_file`` or the
     system's CA bundle), ``ca_file``. The client verifies TLS only when given a CA file, so one is
@@ -255,7 +257,7 @@ def read_bmc(host, timeout: int) -> DeviceFacts:
                 raise UnparsableOutput(f"{path}: the BMC's answer is not a JSON object")
             return response.dict
 
-        return bmc.server_facts(bmc.read_server(fetch))
+        return bmc.read_systems(fetch)
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -444,11 +446,12 @@ def collect(
     host = task.host
     start = time.monotonic()
     outcome: Outcome
+    others: list[DeviceFacts] = []
     try:
         if host.platform == "redfish":  # a server's BMC
             from django.conf import settings
 
-            facts = read_bmc(host, settings.DISCOVERY_TIMEOUT)
+            facts, *others = read_bmc(host, settings.DISCOVERY_TIMEOUT)
         elif host.platform not in normalize.SUPPORTED_DRIVERS:
             raise UnsupportedPlatform(
                 f"platform {host.platform!r} has no NAPALM driver here "
@@ -461,7 +464,7 @@ def collect(
                 _check_junos_host_key(host, settings.DISCOVERY_TIMEOUT)
             device = host.get_connection("napalm", task.nornir.config)
             facts = read_device(device, host.platform, lldp_addresses=lldp_addresses)
-        outcome = Collected(host.name, facts, time.monotonic() - start)
+        outcome = Collected(host.name, facts, time.monotonic() - start, others=others)
     except Exception as exc:  # every failure is classified and recorded, none stops the run
         reason, message = classify(exc)
         outcome = Failure(host.name, reason, redact(message, secrets), time.monotonic() - start,
