@@ -14,9 +14,33 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from netutils.lib_mapper import NAPALM_LIB_MAPPER, NETMIKO_LIB_MAPPER_REVERSE, NTCTEMPLATES_LIB_MAPPER_REVERSE
+
 from inventory.naming import model_key, vendor_key
 
+# The NAPALM drivers discovery uses. Every other library's name for a device's OS (ntc-templates'
+# platform, netmiko's and FakeNOS' device type) comes from netutils' ``lib_mapper`` through
+# ``network_os``: one table, kept by netutils, instead of one per module.
 SUPPORTED_DRIVERS = ("ios", "nxos_ssh", "eos", "junos")
+
+
+def network_os(driver: str) -> str:
+    """netutils' normalised name of a NAPALM driver's OS: ``ios`` -> ``cisco_ios``, ``nxos_ssh``
+    -> ``cisco_nxos``, ``junos`` -> ``juniper_junos``; an unknown driver stays as it is."""
+    return NAPALM_LIB_MAPPER.get(driver, driver)
+
+
+def ntc_platform(driver: str) -> str:
+    """ntc-templates' platform for a NAPALM driver (``ios`` -> ``cisco_ios``)."""
+    name = network_os(driver)
+    return NTCTEMPLATES_LIB_MAPPER_REVERSE.get(name, name)
+
+
+def netmiko_platform(driver: str) -> str:
+    """netmiko's device type for a NAPALM driver (also FakeNOS' platform names)."""
+    name = network_os(driver)
+    return NETMIKO_LIB_MAPPER_REVERSE.get(name, name)
+
 
 # Platform slugs (inventory.Platform.slug) per driver; IOS splits into IOS and IOS-XE.
 PLATFORM_NAMES = {
@@ -115,7 +139,8 @@ def platform_slug(driver: str, os_version_raw: str = "", os_version: str = "") -
             return "cisco-ios-xe"
         major = re.match(r"(\d+)\.", os_version or "")
         return "cisco-ios-xe" if major and int(major.group(1)) >= 16 else "cisco-ios"
-    return {"nxos_ssh": "nxos", "nxos": "nxos", "eos": "eos", "junos": "junos"}.get(driver, driver)
+    slugs = {"cisco_nxos": "nxos", "arista_eos": "eos", "juniper_junos": "junos"}
+    return slugs.get(network_os(driver), driver)
 
 
 def driver_from_description(description: str) -> str | None:
@@ -208,6 +233,79 @@ def modules_from_inventory(
                 description=value_or_blank(r.get("descr"), 250).strip('"'),
             )
         )
+    return modules
+
+
+# --- Junos: show chassis hardware ---------------------------------------------------------------
+
+# ntc-templates' juniper_junos_show_chassis_hardware gives one record per line, its fields named
+# by the kind of part (``ps_part``, ``xcvr_serial_number``...); parents' fields (FPC, CPU, MIC, PIC)
+# are filled down into their children's records. kind -> (label, the kinds whose numbers name it)
+JUNOS_PARTS = {
+    "mid": ("Midplane", ()),
+    "fpm": ("FPM", ()),
+    "ps": ("PEM", ()),
+    "re": ("Routing Engine", ()),
+    "cb": ("CB", ()),
+    "tfeb": ("TFEB", ()),
+    "qxm": ("QXM", ("tfeb",)),
+    "afeb": ("AFEB", ()),
+    "fpc": ("FPC", ()),
+    "cpu": ("CPU", ("fpc",)),
+    "mic": ("MIC", ("fpc",)),
+    "pic": ("PIC", ("fpc",)),
+    "xcvr": ("Xcvr", ("fpc", "pic")),
+    "fan": ("Fan", ()),
+}
+_JUNOS_NO_VALUE = {"builtin"}  # a part built into its parent: no part number or serial of its own
+
+
+def _junos_value(record: Mapping[str, str], key: str, limit: int = 100) -> str:
+    v = value_or_blank(record.get(key), limit)
+    return "" if v.casefold() in _JUNOS_NO_VALUE else v
+
+
+def is_chassis_hardware(records: Iterable[Mapping[str, str]]) -> bool:
+    """Records of Junos' ``show chassis hardware`` (they carry the chassis's own fields)."""
+    return any("chassis_serial_number" in r for r in records)
+
+
+def modules_from_chassis_hardware(
+    records: Iterable[Mapping[str, str]], chassis_serial: str = ""
+) -> list[ModuleFacts]:
+    """The parts of a Junos device, each once (filled-down parents appear in every child's record),
+    named as Junos prints them with their parents (``FPC 0 PIC 0 Xcvr 4``). Parts built into their
+    parent (``BUILTIN``) and parts with neither part number nor serial are left out, and so is the
+    chassis listed again (a QFX's FPC 0 carries the chassis's serial)."""
+    modules: list[ModuleFacts] = []
+    seen: set[tuple[str, str, str]] = set()
+    for r in records:
+        for kind, (label, parents) in JUNOS_PARTS.items():
+            part = _junos_value(r, f"{kind}_part")
+            serial = _junos_value(r, f"{kind}_serial_number")
+            if not part and not serial or (serial and serial == chassis_serial):
+                continue
+            path = [
+                f"{JUNOS_PARTS[p][0]} {text(r.get(f'{p}_number'), 10)}".strip()
+                for p in parents
+                if text(r.get(f"{p}_number"), 10) or value_or_blank(r.get(f"{p}_part"))
+            ]
+            name = " ".join([*path, f"{label} {text(r.get(f'{kind}_number'), 10)}".strip()])
+            if (name, part, serial) in seen:  # a parent filled down into its child's record
+                continue
+            seen.add((name, part, serial))
+            taken = {m.name for m in modules}
+            if name in taken:  # two parts Junos numbers alike (PEM 0 and Power Supply 0)
+                name = next(f"{name} ({n})" for n in range(2, len(modules) + 3)
+                            if f"{name} ({n})" not in taken)
+            modules.append(
+                ModuleFacts(
+                    name=name[:100],
+                    part_number=part,
+                    serial=serial,
+                    description=value_or_blank(r.get(f"{kind}_description"), 250),
+                )
+            )
     return modules
 
 
@@ -344,7 +442,8 @@ def device_facts(
     hostname = value_or_blank(facts.get("hostname"))
     vendor = value_or_blank(facts.get("vendor"))
     raw_version = text(facts.get("os_version"), 250)
-    chassis = chassis_from_inventory(inventory or [], serial) if inventory else None
+    junos = bool(inventory) and is_chassis_hardware(inventory)
+    chassis = None if junos or not inventory else chassis_from_inventory(inventory, serial)
     chassis_pid = value_or_blank(chassis.get("pid")).rstrip("=") if chassis else ""
     if not serial and chassis:
         serial = value_or_blank(chassis.get("sn"))
@@ -371,9 +470,18 @@ def device_facts(
         os_version_raw=raw_version,
         fqdn=value_or_blank(facts.get("fqdn"), 250),
         uptime_seconds=float(uptime) if isinstance(uptime, int | float) and uptime >= 0 else None,
-        modules=None if inventory is None else modules_from_inventory(inventory, chassis),
+        modules=(
+            None if inventory is None
+            else modules_from_chassis_hardware(inventory, _junos_chassis_serial(inventory) or serial)
+            if junos else modules_from_inventory(inventory, chassis)
+        ),
         neighbours=neighbours_from_lldp(lldp, lldp_addresses),
     )
+
+
+def _junos_chassis_serial(records: Iterable[Mapping[str, str]]) -> str:
+    return next((value_or_blank(r.get("chassis_serial_number")) for r in records
+                 if value_or_blank(r.get("chassis_serial_number"))), "")
 
 
 def model_keys(facts: DeviceFacts) -> list[str]:

@@ -35,8 +35,10 @@ from fakenos.plugins.nos import nos_plugins
 
 from collectors.lab import tls, topology
 from collectors.lab.topology import Bmc, Device
+from collectors.normalize import netmiko_platform
 
-FAKENOS_PLATFORM = {"ios": "cisco_ios", "nxos_ssh": "cisco_nxos", "eos": "arista_eos"}
+# FakeNOS names its platforms as netmiko does (``normalize.netmiko_platform``)
+FAKENOS_PLATFORM = {d: netmiko_platform(d) for d in ("ios", "nxos_ssh", "eos")}
 PROMPTS = ["{base_prompt}>", "{base_prompt}#"]
 PROJECT = Path(__file__).resolve().parents[2]
 MOCKUPS = Path(__file__).resolve().parent / "redfish"

@@ -700,3 +700,20 @@ def test_parse_prefixes_names_the_bad_one(values, bad):
         parse_prefixes(values)
     assert bad in str(err.value)
     assert "10.0.0.0/8'" not in str(err.value)
+
+
+def test_one_driver_table_through_netutils():
+    """Every library's name for a driver's OS comes from netutils' lib_mapper (issue #17)."""
+    from collectors import normalize as n
+    from collectors.lab.server import FAKENOS_PLATFORM
+    from collectors.tasks import COMMANDS
+
+    assert [n.network_os(d) for d in n.SUPPORTED_DRIVERS] == [
+        "cisco_ios", "cisco_nxos", "arista_eos", "juniper_junos"]
+    assert [n.ntc_platform(d) for d in n.SUPPORTED_DRIVERS] == [
+        "cisco_ios", "cisco_nxos", "arista_eos", "juniper_junos"]
+    assert FAKENOS_PLATFORM == {"ios": "cisco_ios", "nxos_ssh": "cisco_nxos", "eos": "arista_eos"}
+    assert set(COMMANDS) == {n.network_os(d) for d in n.SUPPORTED_DRIVERS}
+    assert [n.platform_slug(d) for d in ("nxos_ssh", "nxos", "eos", "junos", "redfish")] == [
+        "nxos", "nxos", "eos", "junos", "redfish"]
+    assert n.network_os("no-such-driver") == "no-such-driver"
