@@ -412,14 +412,17 @@ class Bmc:
 
 
 def build_bmcs(*, broken: bool = True, port: int = DEFAULT_BMC_PORT, prefix: str = BMC_PREFIX) -> list[Bmc]:
-    """A Dell PowerEdge R740 (iDRAC 9), an HPE ProLiant DL380 Gen10 (iLO 5) and a Lenovo
-    ThinkSystem SR650 V2 (XClarity Controller); with ``broken`` also a BMC that expects another
-    password and one that is listed but switched off."""
+    """A Dell PowerEdge R740 (iDRAC 9), an HPE ProLiant DL380 Gen10 (iLO 5), a Lenovo
+    ThinkSystem SR650 V2 (XClarity Controller) and a blade enclosure's manager that answers for
+    two blade servers (one asset each; one blade's Storage is missing, HTTP 404: see the mockup's
+    README); with ``broken`` also a BMC that expects another password and one that is listed but
+    switched off."""
     hosts = ipaddress.ip_network(prefix).hosts()
     plan: list[tuple[str, str, BmcBroken]] = [
         ("srv-dell-r740", "dell-r740", ""),
         ("srv-hpe-dl380", "hpe-dl380-gen10", ""),
         ("srv-lenovo-sr650", "lenovo-sr650-v2", ""),
+        ("srv-blade-encl", "contoso-bladed", ""),
     ]
     if broken:
         plan += [("srv-bmc-badpass", "dell-r740", "auth"), ("srv-bmc-off", "hpe-dl380-gen10", "down")]
