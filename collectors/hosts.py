@@ -7,8 +7,14 @@ NAPALM driver). Credentials never come from the database: from the environment
 (DEVICE_SECRETS_FILE), YAML of the form::
 
     default: {username: netops, password: "...", secret: "..."}
-    groups:  {nexus: {username: admin, password: "..."}}
-    hosts:   {core-1: {password: "..."}}
+    groups:  {nexus: {username: admin, password: "..."},
+              snmp: {snmp: {version: "3", user: inventory, auth_key: "...", priv_key: "...",
+                            auth_protocol: SHA256, priv_protocol: AES}}}
+    hosts:   {core-1: {password: "..."}, ups-3: {snmp: {version: "2c", community: "..."}}}
+
+SNMP hosts (platform ``snmp``) take the ``snmp`` mapping of the blocks that apply, with the group
+``snmp`` before their own groups; a more specific block's mapping replaces a general one whole (a
+host's v2c community is not mixed with the group's v3 user). Version 3 means authPriv.
 
 A host in the inventory folder that carries its own username/password keeps them.
 
@@ -109,6 +115,32 @@ def refusal(
     return f"{name} is outside the allowed prefixes ({shown}): not contacted"
 
 
+SNMP_KEYS = frozenset(
+    {"version", "community", "user", "auth_key", "priv_key", "auth_protocol", "priv_protocol", "context"}
+)
+SNMP_SECRET_KEYS = ("community", "auth_key", "priv_key")
+
+
+def _check_snmp(snmp, where: str) -> None:
+    """An ``snmp`` mapping of the secrets file: known keys, a version, what the version needs.
+    Errors name the place and the key, never a value."""
+    if not isinstance(snmp, dict):
+        raise InventoryError(f"{where} must be a mapping (version, community or user and keys)")
+    unknown = set(snmp) - SNMP_KEYS
+    if unknown:
+        raise InventoryError(f"{where} has unknown keys {sorted(map(str, unknown))}")
+    version = str(snmp.get("version", "2c"))
+    if version not in ("2c", "3"):
+        raise InventoryError(f"{where}: version must be 2c or 3")
+    needed = ("community",) if version == "2c" else ("user", "auth_key", "priv_key")
+    missing = [k for k in needed if not snmp.get(k)]
+    if missing:
+        raise InventoryError(
+            f"{where}: SNMP version {version} needs {', '.join(missing)}"
+            + (" (version 3 is used with authentication and privacy only)" if version == "3" else "")
+        )
+
+
 @dataclass
 class Credentials:
     default: dict = field(default_factory=dict)
@@ -123,12 +155,14 @@ class Credentials:
         return creds
 
     def secrets(self) -> set[str]:
-        """Every password and secret, for scrubbing messages."""
+        """Every password and secret (SNMP communities and keys too), for scrubbing messages."""
         values = set()
         for block in [self.default, *self.groups.values(), *self.hosts.values()]:
             for key in ("password", "secret"):
                 if block and block.get(key):
                     values.add(str(block[key]))
+            snmp = (block or {}).get("snmp") or {}
+            values |= {str(snmp[k]) for k in SNMP_SECRET_KEYS if snmp.get(k)}
         return values
 
     def __repr__(self) -> str:  # never print what it holds
@@ -164,11 +198,13 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
                 raise InventoryError(
                     f"secrets file {p}: {where} must be a mapping of username/password/secret"
                 )
-            unknown = set(entry or {}) - {"username", "password", "secret"}
+            unknown = set(entry or {}) - {"username", "password", "secret", "snmp"}
             if unknown:
                 raise InventoryError(
                     f"secrets file {p}: {where} has unknown keys {sorted(map(str, unknown))}"
                 )
+            if entry and entry.get("snmp") is not None:
+                _check_snmp(entry["snmp"], f"secrets file {p}: {where}.snmp")
         creds = Credentials(data.get("default") or {}, data.get("groups") or {}, data.get("hosts") or {})
         if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             import logging
@@ -206,6 +242,9 @@ def napalm_extras(driver: str, creds: dict | None = None, port: int | None = Non
 
 
 def _apply(host: Host, creds: Credentials, extra_groups: tuple[str, ...] = ()) -> None:
+    if host.platform == SNMP_PLATFORM:
+        _apply_snmp(host, creds, extra_groups)
+        return
     c = creds.for_host(host.name, [*extra_groups, *(g.name for g in host.groups)])
     if not host.username and c.get("username"):
         host.username = c["username"]
@@ -218,6 +257,21 @@ def _apply(host: Host, creds: Credentials, extra_groups: tuple[str, ...] = ()) -
     extras.update({k: v for k, v in given.items() if k != "optional_args"})
     opts.extras = extras
     host.connection_options["napalm"] = opts
+
+
+SNMP_PLATFORM = "snmp"  # the platform of hosts read over SNMP (``collectors.tasks.read_snmp``)
+
+
+def _apply_snmp(host: Host, creds: Credentials, extra_groups: tuple[str, ...] = ()) -> None:
+    """An SNMP host's settings, in its connection options ``snmp``: the secrets file's ``snmp``
+    mapping (group ``snmp`` first, then the host's groups and the host), over which the inventory
+    may set what is not secret (version, port, protocols, context)."""
+    groups = [SNMP_PLATFORM, *extra_groups, *(g.name for g in host.groups)]
+    snmp = dict(creds.for_host(host.name, list(dict.fromkeys(groups))).get("snmp") or {})
+    opts = host.connection_options.get(SNMP_PLATFORM) or ConnectionOptions()
+    given = {k: v for k, v in (opts.extras or {}).items() if k not in SNMP_SECRET_KEYS}
+    opts.extras = {**snmp, **given}
+    host.connection_options[SNMP_PLATFORM] = opts
 
 
 def from_folder(folder: str | os.PathLike, creds: Credentials) -> Inventory:
@@ -272,7 +326,8 @@ REDFISH_PLATFORM = "redfish"  # the platform slug discovery gives servers read t
 
 def from_database(creds: Credentials, queryset=None) -> Inventory:
     """Assets with a management address and a platform discovery can talk to (not decommissioned):
-    network devices whose platform has a NAPALM driver, over SSH on DISCOVERY_SSH_PORT, and servers
+    network devices whose platform has a NAPALM driver, over SSH on DISCOVERY_SSH_PORT, devices
+    whose platform was learnt over SNMP (driver ``snmp``) on DISCOVERY_SNMP_PORT, and servers
     (platform ``redfish``) through their BMC over HTTPS on DISCOVERY_BMC_PORT, with the credentials
     of the secrets file's group ``bmc`` and TLS verified against DISCOVERY_BMC_CA_FILE (or the
     system's CA bundle)."""
@@ -285,7 +340,10 @@ def from_database(creds: Credentials, queryset=None) -> Inventory:
     qs = (
         qs.exclude(status=AssetStatus.DECOMMISSIONED)
         .filter(management_address__isnull=False)
-        .filter(Q(platform__napalm_driver__in=SUPPORTED_DRIVERS) | Q(platform__slug=REDFISH_PLATFORM))
+        .filter(
+            Q(platform__napalm_driver__in=[*SUPPORTED_DRIVERS, SNMP_PLATFORM])
+            | Q(platform__slug=REDFISH_PLATFORM)
+        )
         .select_related("platform")
         .order_by("name", "pk")
     )
@@ -303,6 +361,9 @@ def from_database(creds: Credentials, queryset=None) -> Inventory:
             )
             if settings.DISCOVERY_BMC_CA_FILE:
                 host.data["ca_file"] = settings.DISCOVERY_BMC_CA_FILE
+        elif asset.platform.napalm_driver == SNMP_PLATFORM:
+            host = make_host(name, asset.management_address, SNMP_PLATFORM, creds,
+                             port=settings.DISCOVERY_SNMP_PORT)
         else:
             host = make_host(
                 name,

@@ -78,7 +78,8 @@ class Catalogue:
             defaults={
                 "name": (facts.model_name or facts.model)[:100],
                 "aliases": aliases,
-                "category": guess_category(facts.model, facts.driver),
+                # what the device said of itself (SNMP's recognition rules), else a guess by model
+                "category": facts.details.get("category") or guess_category(facts.model, facts.driver),
                 "discovered": True,
             },
         )
@@ -86,9 +87,9 @@ class Catalogue:
             self.models[(manufacturer_id, k)] = hm.pk
         return hm
 
-    def platform(self, slug: str, driver: str) -> Platform:
+    def platform(self, slug: str, driver: str, name: str = "") -> Platform:
         if slug not in self.platforms:
-            name, napalm_driver = PLATFORM_NAMES.get(slug, (slug, driver))
+            name, napalm_driver = PLATFORM_NAMES.get(slug, (name or slug, driver))
             self.platforms[slug], _ = Platform.objects.get_or_create(
                 slug=slug, defaults={"name": name, "napalm_driver": napalm_driver}
             )
@@ -125,7 +126,7 @@ def sync_device(
     """Upsert one device and its modules. Raises SyncConflict (nothing written) on a contradiction."""
     mfr = catalogue.manufacturer(facts.vendor)
     hm = catalogue.hardware_model(mfr.pk, facts)
-    platform = catalogue.platform(facts.platform, facts.driver)
+    platform = catalogue.platform(facts.platform, facts.driver, facts.details.get("platform_name", ""))
     hostname = facts.hostname
     asset = Asset.objects.select_for_update().filter(manufacturer_id=mfr.pk, serial=facts.serial).first()
     result = SyncResult(asset=asset)

@@ -257,6 +257,59 @@ def read_bmc(host, timeout: int) -> list[DeviceFacts]:
             client.logout()
 
 
+class NoCredentials(Exception):
+    """The secrets file gives this host nothing to log in with."""
+
+
+def read_snmp(host, timeout: float, retries: int) -> DeviceFacts:
+    """A device over SNMP (``collectors.snmp``): v2c with a community or v3 with authPriv, as the
+    host's connection options ``snmp`` say (``hosts._apply_snmp``: the secrets file's ``snmp``
+    mappings). Sync keys assets on (manufacturer, serial): a device that reports no serial number
+    cannot be recorded and fails as unparsable, saying so."""
+    from collectors.snmp import client
+
+    opts = host.connection_options.get("snmp")
+    snmp = dict(opts.extras or {}) if opts is not None else {}
+    version = str(snmp.get("version", "2c"))
+    if not (snmp.get("community") if version == "2c" else snmp.get("user")):
+        raise NoCredentials(
+            "no SNMP community or v3 user for this host (the secrets file's snmp mapping, group snmp)")
+    target = client.Target(
+        address=str(host.hostname),
+        port=int(host.port or 161),
+        version=version,
+        community=str(snmp.get("community") or ""),
+        user=str(snmp.get("user") or ""),
+        auth_key=str(snmp.get("auth_key") or ""),
+        priv_key=str(snmp.get("priv_key") or ""),
+        auth_protocol=str(snmp.get("auth_protocol") or "SHA"),
+        priv_protocol=str(snmp.get("priv_protocol") or "AES"),
+        context=str(snmp.get("context") or ""),
+        timeout=timeout,
+        retries=retries,
+    )
+    facts = client.read_device(target)
+    if not facts.serial:
+        raise UnparsableOutput(
+            f"SNMP: {facts.vendor or 'the device'} {facts.model or ''} reports no serial number "
+            "(ENTITY-MIB and the vendor's MIB are empty); an asset needs one".replace("  ", " "))
+    return facts
+
+
+def _classify_snmp(chain: list[BaseException]) -> tuple[str, str] | None:
+    try:
+        from collectors.snmp import client
+    except ImportError:  # pragma: no cover - pysnmp is a dependency
+        return None
+    for e in chain:
+        if isinstance(e, NoCredentials):
+            return Reason.AUTH, str(e)
+        found = client.classify(e)
+        if found:
+            return found
+    return None
+
+
 def known_hosts_name(address: str, port: int) -> str:
     """How a known_hosts file names a host: its address, or ``[address]:port`` off port 22."""
     return address if port == 22 else f"[{address}]:{port}"
@@ -338,6 +391,9 @@ def classify(exc: BaseException) -> tuple[str, str]:
     bmc = _classify_redfish(chain)
     if bmc:
         return bmc
+    snmp = _classify_snmp(chain)
+    if snmp:
+        return snmp
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     for e in chain:
         if isinstance(e, NotAllowed):
@@ -449,10 +505,14 @@ def collect(
             from django.conf import settings
 
             facts, *others = read_bmc(host, settings.DISCOVERY_TIMEOUT)
+        elif host.platform == "snmp":  # UPSes, printers, firewalls… without a NAPALM driver
+            from django.conf import settings
+
+            facts = read_snmp(host, settings.DISCOVERY_SNMP_TIMEOUT, settings.DISCOVERY_SNMP_RETRIES)
         elif host.platform not in normalize.SUPPORTED_DRIVERS:
             raise UnsupportedPlatform(
                 f"platform {host.platform!r} has no NAPALM driver here "
-                f"(supported: {', '.join(normalize.SUPPORTED_DRIVERS)}, or redfish)"
+                f"(supported: {', '.join(normalize.SUPPORTED_DRIVERS)}; redfish for BMCs, snmp for the rest)"
             )
         else:
             if host.platform == "junos":

@@ -36,6 +36,8 @@ class HardwareCategory(models.TextChoices):
     WIRELESS = "wireless", _("Wireless")
     SERVER = "server", _("Server")
     STORAGE = "storage", _("Storage")
+    UPS = "ups", _("UPS")
+    PRINTER = "printer", _("Printer")
     APPLIANCE = "appliance", _("Appliance")
     MODULE = "module", _("Module")
     OTHER = "other", _("Other")

@@ -265,6 +265,11 @@ DISCOVERY_SSH_PORT = int(os.environ.get("DISCOVERY_SSH_PORT", "22"))
 # servers from the database are read through their BMC (Redfish over HTTPS) on this port; TLS is
 # verified against this CA file, or the system's CA bundle when empty
 DISCOVERY_BMC_PORT = int(os.environ.get("DISCOVERY_BMC_PORT", "443"))
+# SNMP (UPSes, printers, firewalls and switches without a NAPALM driver; platform ``snmp``): the
+# agent's port, how long one request may take and how often it is repeated (UDP loses packets)
+DISCOVERY_SNMP_PORT = int(os.environ.get("DISCOVERY_SNMP_PORT", "161"))
+DISCOVERY_SNMP_TIMEOUT = float(os.environ.get("DISCOVERY_SNMP_TIMEOUT", "2"))
+DISCOVERY_SNMP_RETRIES = int(os.environ.get("DISCOVERY_SNMP_RETRIES", "1"))
 DISCOVERY_BMC_CA_FILE = os.environ.get("DISCOVERY_BMC_CA_FILE", "")
 # a BMC is read over HTTPS only: plain HTTP would send its credentials in clear (labs: set 1)
 DISCOVERY_BMC_ALLOW_HTTP = env_bool("DISCOVERY_BMC_ALLOW_HTTP")
