@@ -337,3 +337,68 @@ def test_from_database_same_name_twice_and_a_queryset(db):
 
     only = from_database(Credentials(), Asset.objects.filter(pk=first.pk))
     assert set(only.hosts) == {"sw-1"}
+
+
+# --- SNMP (issue #17) ---------------------------------------------------------------------------
+
+SNMP_SECRETS = """
+default: {username: netops, password: default-pw}
+groups:
+  snmp: {snmp: {version: "3", user: inventory, auth_key: v3-auth-key-1, priv_key: v3-priv-key-1,
+                auth_protocol: SHA256, priv_protocol: AES}}
+  printers: {snmp: {version: "2c", community: printers-community}}
+hosts:
+  ups-3: {snmp: {community: ups-3-community}}
+"""
+
+
+def test_snmp_settings_come_from_the_secrets_file(tmp_path):
+    creds = load_credentials(_write(tmp_path / "s.yaml", SNMP_SECRETS), env={})
+    assert {"v3-auth-key-1", "v3-priv-key-1", "printers-community", "ups-3-community"} <= creds.secrets()
+    folder = _folder(tmp_path, **{
+        "hosts.yaml": (
+            "fw-1: {hostname: 10.0.1.1, platform: snmp}\n"
+            "lj-2: {hostname: 10.0.1.2, platform: snmp, groups: [printers], port: 1161}\n"
+            "ups-3: {hostname: 10.0.1.3, platform: snmp,\n"
+            "        connection_options: {snmp: {extras: {version: '2c', community: from-inventory}}}}\n"
+        ),
+        "groups.yaml": "printers: {}\n",
+    })
+    inv = from_folder(folder, creds)
+    fw, lj, ups = (inv.hosts[n] for n in ("fw-1", "lj-2", "ups-3"))
+    assert fw.connection_options["snmp"].extras == {
+        "version": "3", "user": "inventory", "auth_key": "v3-auth-key-1", "priv_key": "v3-priv-key-1",
+        "auth_protocol": "SHA256", "priv_protocol": "AES"}
+    # a more specific block's mapping replaces the general one whole: no v3 user on a v2c printer
+    assert lj.connection_options["snmp"].extras == {"version": "2c", "community": "printers-community"}
+    assert lj.port == 1161
+    # the inventory may set the version, never a secret: the community comes from the secrets file
+    assert ups.connection_options["snmp"].extras == {"community": "ups-3-community", "version": "2c"}
+    assert "napalm" not in fw.connection_options  # no SSH options for an SNMP host
+
+
+@pytest.mark.parametrize(("snmp", "message"), [
+    ("{version: '1', community: c0mm}", "hosts.h.snmp: version must be 2c or 3"),
+    ("{version: '3', user: u, auth_key: secret-a}", "hosts.h.snmp: SNMP version 3 needs priv_key"),
+    ("{community: ''}", "hosts.h.snmp: SNMP version 2c needs community"),
+    ("{community: c0mm, comunity: c0mm2}", "hosts.h.snmp has unknown keys ['comunity']"),
+    ("c0mm-as-text", "hosts.h.snmp must be a mapping"),
+])
+def test_snmp_mapping_errors_name_the_place_never_the_value(tmp_path, snmp, message):
+    path = _write(tmp_path / "s.yaml", f"hosts:\n  h: {{snmp: {snmp}}}\n")
+    with pytest.raises(InventoryError) as err:
+        load_credentials(path, env={})
+    assert message in str(err.value)
+    assert "c0mm" not in str(err.value) and "secret-a" not in str(err.value)
+
+
+def test_from_database_reads_snmp_platforms_over_snmp(db, settings):
+    from tests.factories import AssetFactory, PlatformFactory
+
+    settings.DISCOVERY_SNMP_PORT = 1161
+    fortios = PlatformFactory(name="FortiOS", slug="fortios", napalm_driver="snmp")
+    AssetFactory(name="fw-1", management_address="10.0.2.1", platform=fortios)
+    creds = Credentials(groups={"snmp": {"snmp": {"version": "2c", "community": "city-ro"}}})
+    host = from_database(creds).hosts["fw-1"]
+    assert (host.hostname, host.platform, host.port) == ("10.0.2.1", "snmp", 1161)
+    assert host.connection_options["snmp"].extras == {"version": "2c", "community": "city-ro"}
