@@ -245,6 +245,8 @@ def read_bmc(host, timeout: int) -> list[DeviceFacts]:
                 from redfish.rest.v1 import InvalidCredentialsError
 
                 raise InvalidCredentialsError(f"{path}: HTTP 401")
+            if response.status == 404:  # a missing part is skipped by read_systems, not fatal
+                raise bmc.NotFound(path)
             if response.status != 200:
                 raise UnparsableOutput(f"{path}: HTTP {response.status} from the BMC")
             if not isinstance(response.dict, dict):
