@@ -7,6 +7,10 @@ per port only, so ``LabNOS`` checks (address, port) instead.
 Broken devices: ``auth`` expects another password, ``silent`` accepts TCP and never speaks,
 ``garbage`` answers every command with junk; hosts.yaml may also list a device nobody serves.
 
+Devices that only answer SNMP (``snmp_devices.build_snmp_devices``: UPSes, printers, firewalls, a
+switch) are served from their recordings by one snmpsim process (``collectors.lab.snmpagent``) on
+UDP, each on its own address with a community of its own that the secrets file names per host.
+
 Servers' BMCs (``topology.build_bmcs``) speak Redfish over HTTPS, each in a process of its own
 (``collectors.lab.bmc``), with a certificate of the lab's own CA (``collectors.lab.tls``) that
 the inventory names as ``ca_file``; their credentials are the secrets file's group ``bmc``.
@@ -18,6 +22,7 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,7 +38,8 @@ from fakenos import FakeNOS
 from fakenos.core.nos import Nos
 from fakenos.plugins.nos import nos_plugins
 
-from collectors.lab import tls, topology
+from collectors.lab import snmp_devices, tls, topology
+from collectors.lab.snmp_devices import SnmpDevice
 from collectors.lab.topology import Bmc, Device
 from collectors.normalize import netmiko_platform
 
@@ -119,10 +125,13 @@ class Lab:
         answers: dict[str, dict[str, str]] | None = None,
         bmcs: Sequence[Bmc] = (),
         tls_dir: Path | None = None,
+        snmp: Sequence[SnmpDevice] = (),
+        snmp_dir: Path | None = None,
     ) -> None:
         """``answers`` replaces the generated outputs of the devices it names (e.g. recorded
         outputs of real devices). ``bmcs`` are served over HTTPS with a certificate written
-        into ``tls_dir`` (see ``tls.ensure``)."""
+        into ``tls_dir`` (see ``tls.ensure``); ``snmp`` devices by snmpsim from recordings written
+        into ``snmp_dir``."""
         from collectors.lab.outputs import commands_for
 
         self.devices = devices
@@ -130,15 +139,20 @@ class Lab:
         self.tls_dir = tls_dir
         self.tls: tls.TlsFiles | None = None
         self.bmc_processes: dict[str, subprocess.Popen] = {}
+        self.snmp = list(snmp)
+        self.snmp_dir = snmp_dir
+        self.snmp_agents = None
         self.commands: dict[str, dict[str, dict]] = {}
         hosts = {}
         seen = set()
-        for d in [*devices, *self.bmcs]:
+        for d in [*devices, *self.bmcs, *self.snmp]:
             if (d.address, d.port) in seen:
                 raise LabError(f"{d.name}: {d.address}:{d.port} is used twice")
             seen.add((d.address, d.port))
         if self.bmcs and tls_dir is None:
             raise LabError("the lab's BMCs need a folder for their TLS files (tls_dir)")
+        if self.snmp and snmp_dir is None:
+            raise LabError("the lab's SNMP devices need a folder for their recordings (snmp_dir)")
         for d in devices:
             if d.broken in ("silent", "down"):
                 continue
@@ -170,6 +184,7 @@ class Lab:
     def start(self) -> None:
         try:
             self._spawn_bmcs()
+            self._start_snmp()
             if self.fakenos:
                 self.fakenos.start()
                 # FakeNOS calls listen() in its accept thread; do it now so that every device
@@ -225,6 +240,34 @@ class Lab:
                 env={**os.environ, PASSWORD_VARIABLE: password},
             )
 
+    def _start_snmp(self) -> None:
+        """Write the SNMP devices' recordings and start snmpsim on their endpoints; returns once
+        every endpoint answers."""
+        served = snmp_devices.served(self.snmp)
+        if not served:
+            return
+        from collectors.lab.snmpagent import SnmpAgentError, SnmpAgents
+
+        data = Path(self.snmp_dir) / "data"
+        if data.exists():
+            shutil.rmtree(data)
+        data.mkdir(parents=True)
+        for parent in [data, *data.parents]:  # snmpsim reads them as nobody when started as root
+            if parent == Path(parent.anchor) or parent.stat().st_mode & 0o005 == 0o005:
+                break
+            parent.chmod(parent.stat().st_mode | 0o005)
+        for name, text in snmp_devices.data_files(served).items():
+            (data / name).write_text(text, encoding="utf-8")
+            (data / name).chmod(0o644)
+        probe = next((d for d in served if not d.broken), served[0])
+        try:
+            self.snmp_agents = SnmpAgents(
+                data, [(d.address, d.port) for d in served],
+                probe_community=snmp_devices.served_community(probe),
+            ).start()
+        except SnmpAgentError as e:
+            raise LabError(f"the lab's SNMP agents did not start: {e}") from e
+
     def _wait_for_bmcs(self, timeout: float = BMC_START_TIMEOUT) -> None:
         """Until every BMC process says it listens; LabError when one exits or takes too long."""
         deadline = time.monotonic() + timeout
@@ -274,6 +317,8 @@ class Lab:
         for s in self.silent:
             with contextlib.suppress(Exception):
                 s.stop()
+        if self.snmp_agents is not None:
+            self.snmp_agents.stop()
         self._stop_bmcs()
 
     def __enter__(self) -> Lab:
@@ -308,6 +353,7 @@ def write_inventory(
     include_outside: bool = False,
     bmcs: Sequence[Bmc] = (),
     ca_file: Path | None = None,
+    snmp: Sequence[SnmpDevice] = (),
 ) -> Path:
     """hosts.yaml / groups.yaml / defaults.yaml (no credentials) + secrets.yaml (mode 600).
 
@@ -340,6 +386,14 @@ def write_inventory(
                 "ca_file": str(Path(ca_file).resolve()),
             },
         }
+    for d in snmp:
+        hosts[d.name] = {
+            "hostname": d.address,
+            "port": d.port,
+            "platform": "snmp",
+            "groups": [d.role],
+            "data": {"role": d.role, "kind": d.kind},
+        }
     groups = {role: {"data": {"role": role}} for role in sorted({h["groups"][0] for h in hosts.values()})}
     (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
     (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=True), encoding="utf-8")
@@ -350,6 +404,10 @@ def write_inventory(
     if bmcs:
         secrets_data["groups"] = {
             "bmc": {"username": topology.BMC_USERNAME, "password": topology.BMC_PASSWORD}
+        }
+    if snmp:  # each SNMP device its own community (see snmp_devices)
+        secrets_data["hosts"] = {
+            d.name: {"snmp": {"version": "2c", "community": snmp_devices.community(d)}} for d in snmp
         }
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         yaml.safe_dump(secrets_data, f)
@@ -375,18 +433,22 @@ def serve(
     port: int = topology.DEFAULT_PORT,
     bmcs: bool = True,
     bmc_port: int = topology.DEFAULT_BMC_PORT,
+    snmp: bool = True,
+    snmp_port: int = snmp_devices.DEFAULT_SNMP_PORT,
 ) -> None:
     """Foreground: serve until SIGTERM/SIGINT, then stop every server and remove the state file."""
     lab_dir.mkdir(parents=True, exist_ok=True)
     devices = topology.build_topology(access=access, broken=broken, port=port)
     servers = topology.build_bmcs(broken=broken, port=bmc_port) if bmcs else []
+    agents = snmp_devices.build_snmp_devices(broken=broken, port=snmp_port) if snmp else []
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    lab = Lab(devices, bmcs=servers, tls_dir=tls_dir(lab_dir))
+    lab = Lab(devices, bmcs=servers, tls_dir=tls_dir(lab_dir), snmp=agents, snmp_dir=lab_dir / "snmp")
     lab.start()
     try:
-        write_inventory(devices, lab_dir / "inventory", bmcs=servers, ca_file=lab.tls.ca if lab.tls else None)
+        write_inventory(devices, lab_dir / "inventory", bmcs=servers, ca_file=lab.tls.ca if lab.tls else None,
+                        snmp=agents)
         served = [d for d in devices if d.broken != "down"]
         bmc_endpoints = [[b.address, b.port] for b in lab.served_bmcs]
         state = {
@@ -399,6 +461,9 @@ def serve(
             "bmc_endpoints": bmc_endpoints,
             "bmc_pids": {name: proc.pid for name, proc in lab.bmc_processes.items()},
             "bmc_ca": str(lab.tls.ca) if lab.tls else "",
+            # UDP: not in "endpoints" (those are checked by a TCP connect)
+            "snmp_endpoints": [[d.address, d.port] for d in snmp_devices.served(agents)],
+            "snmp_pid": lab.snmp_agents.process.pid if lab.snmp_agents else 0,
         }
         tmp = state_file(lab_dir).with_suffix(".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
@@ -434,6 +499,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def snmp_running(state: dict) -> bool:
+    """Whether the lab's snmpsim process (UDP: no connection to try) is alive."""
+    return _alive(int(state.get("snmp_pid") or 0))
+
+
 def listening(endpoints) -> int:
     """How many of ``endpoints`` accept a TCP connection right now."""
     count = 0
@@ -460,6 +530,8 @@ def start_background(
     timeout: float = 120,
     bmcs: bool = True,
     bmc_port: int = topology.DEFAULT_BMC_PORT,
+    snmp: bool = True,
+    snmp_port: int = snmp_devices.DEFAULT_SNMP_PORT,
 ) -> dict:
     """Start ``manage.py lab serve`` detached; return its state once every device and BMC listens."""
     state = read_state(lab_dir)
@@ -482,11 +554,15 @@ def start_background(
         str(port),
         "--bmc-port",
         str(bmc_port),
+        "--snmp-port",
+        str(snmp_port),
     ]
     if not broken:
         args.append("--no-broken")
     if not bmcs:
         args.append("--no-bmcs")
+    if not snmp:
+        args.append("--no-snmp")
     log = open(lab_dir / "lab.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py, no user input
         args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd=manage.parent
@@ -524,6 +600,13 @@ def stop_background(lab_dir: Path, timeout: float = 20) -> tuple[bool, str]:
         if state.get("pgid") == pid:  # the lab led its own process group: its BMCs go with it
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+    # a killed lab leaves its snmpsim process (a session of its own) behind: end it here
+    snmp_pid = int(state.get("snmp_pid") or 0)
+    if snmp_pid and _alive(snmp_pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(snmp_pid, signal.SIGKILL)
+        if not _wait(lambda: not _alive(snmp_pid), 10):
+            raise LabError(f"the lab's snmpsim process {snmp_pid} survived SIGKILL")
     # a lab that stopped cleanly stopped its BMCs; a killed one leaves them to notice it is gone
     bmc_pids = [int(p) for p in state.get("bmc_pids", {}).values()]
     if not _wait(lambda: not any(_alive(p) for p in bmc_pids), 10):

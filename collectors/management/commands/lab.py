@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from collectors.lab import server, topology
+from collectors.lab import server, snmp_devices, topology
 from werterhalt import options as argtypes
 
 MAX_ACCESS = 5000  # access switches, as many as the lab ever took
@@ -12,7 +12,8 @@ MAX_ACCESS = 5000  # access switches, as many as the lab ever took
 class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "The lab: fake network devices (FakeNOS over SSH) on loopback addresses 127.77.x.y and "
-        "servers' BMCs (Redfish over HTTPS, a certificate of the lab's own CA) on 127.77.250.x. "
+        "servers' BMCs (Redfish over HTTPS, a certificate of the lab's own CA) on 127.77.250.x, "
+        "UPSes, printers and firewalls over SNMP (snmpsim) on 127.77.240.x. "
         "start runs it in the background and writes a Nornir inventory for it; stop ends it and "
         "checks that it is gone; status tells whether it runs; serve runs it in the foreground."
     )
@@ -45,8 +46,16 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             default=topology.DEFAULT_BMC_PORT,
             help=f"HTTPS port every BMC listens on (default {topology.DEFAULT_BMC_PORT})",
         )
+        parser.add_argument("--no-snmp", action="store_true", help="leave out the SNMP devices")
+        parser.add_argument(
+            "--snmp-port",
+            type=argtypes.port,
+            default=snmp_devices.DEFAULT_SNMP_PORT,
+            help=f"UDP port every SNMP device answers on (default {snmp_devices.DEFAULT_SNMP_PORT})",
+        )
 
-    def handle(self, *args, action, dir, access, no_broken, port, no_bmcs, bmc_port, **options):
+    def handle(self, *args, action, dir, access, no_broken, port, no_bmcs, bmc_port, no_snmp, snmp_port,
+               **options):
         option = "--dir" if dir else "LAB_DIR"  # --dir was checked by argparse, the setting is here
         lab_dir = Path(dir or argtypes.check(argtypes.folder, str(settings.LAB_DIR), option))
         if action in ("start", "serve"):
@@ -54,7 +63,8 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
                 lab_dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise CommandError(f"{option}: {lab_dir}: {e.strerror}", returncode=2) from None
-        options = {"broken": not no_broken, "port": port, "bmcs": not no_bmcs, "bmc_port": bmc_port}
+        options = {"broken": not no_broken, "port": port, "bmcs": not no_bmcs, "bmc_port": bmc_port,
+                   "snmp": not no_snmp, "snmp_port": snmp_port}
         try:
             if action == "serve":
                 server.serve(lab_dir, access, **options)
@@ -72,9 +82,12 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
                 bmc_endpoints = state.get("bmc_endpoints", [])
                 bmcs_up = server.listening(bmc_endpoints)
                 devices_up = server.listening(state["endpoints"]) - bmcs_up
+                snmp = len(state.get("snmp_endpoints", []))
+                snmp_state = "runs" if server.snmp_running(state) else "is not running"
                 self.stdout.write(
                     f"Lab running (pid {state['pid']}): {devices_up} of {state['devices']} devices and "
-                    f"{bmcs_up} of {len(bmc_endpoints)} BMCs accept connections."
+                    f"{bmcs_up} of {len(bmc_endpoints)} BMCs accept connections"
+                    + (f"; the SNMP agent of {snmp} devices {snmp_state}." if snmp else ".")
                 )
         except server.LabError as e:
             raise CommandError(str(e)) from None
@@ -90,6 +103,12 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             lines.append(
                 f"  and {len(bmc_endpoints)} server BMCs on {topology.BMC_PREFIX} port {bmc_endpoints[0][1]} "
                 f"(Redfish over HTTPS)"
+            )
+        snmp_endpoints = state.get("snmp_endpoints", [])
+        if snmp_endpoints:
+            lines.append(
+                f"  and {len(snmp_endpoints)} SNMP devices (UPS, printers, firewalls) on "
+                f"{snmp_devices.SNMP_PREFIX} UDP port {snmp_endpoints[0][1]}"
             )
         lines += [
             f"  inventory: {lab_dir / 'inventory'}",
