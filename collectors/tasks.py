@@ -263,20 +263,8 @@ class NoCredentials(Exception):
     """The secrets file gives this host nothing to log in with."""
 
 
-def read_snmp(host, timeout: float, retries: int) -> DeviceFacts:
-    """A device over SNMP (``collectors.snmp``): v2c with a community or v3 with authPriv, as the
-    host's connection options ``snmp`` say (``hosts._apply_snmp``: the secrets file's ``snmp``
-    mappings). Sync keys assets on (manufacturer, serial): a device that reports no serial number
-    cannot be recorded and fails as unparsable, saying so."""
-    from collectors.snmp import client
-
-    opts = host.connection_options.get("snmp")
-    snmp = dict(opts.extras or {}) if opts is not None else {}
-    version = str(snmp.get("version", "2c"))
-    if not (snmp.get("community") if version == "2c" else snmp.get("user")):
-        raise NoCredentials(
-            "no SNMP community or v3 user for this host (the secrets file's snmp mapping, group snmp)")
-    target = client.Target(
+def _snmp_target(client, host, snmp: dict, version: str, timeout: float, retries: int):
+    return client.Target(
         address=str(host.hostname),
         port=int(host.port or 161),
         version=version,
@@ -290,6 +278,25 @@ def read_snmp(host, timeout: float, retries: int) -> DeviceFacts:
         timeout=timeout,
         retries=retries,
     )
+
+
+def read_snmp(host, timeout: float, retries: int) -> DeviceFacts:
+    """A device over SNMP (``collectors.snmp``): v2c with a community or v3 with authPriv, as the
+    host's connection options ``snmp`` say (``hosts._apply_snmp``: the secrets file's ``snmp``
+    mappings). Sync keys assets on (manufacturer, serial): a device that reports no serial number
+    cannot be recorded and fails as unparsable, saying so."""
+    from collectors.snmp import client
+
+    opts = host.connection_options.get("snmp")
+    snmp = dict(opts.extras or {}) if opts is not None else {}
+    version = str(snmp.get("version", "2c"))
+    if not (snmp.get("community") if version == "2c" else snmp.get("user")):
+        raise NoCredentials(
+            "no SNMP community or v3 user for this host (the secrets file's snmp mapping, group snmp)")
+    try:
+        target = _snmp_target(client, host, snmp, version, timeout, retries)
+    except ValueError as exc:  # names the setting, never its value
+        raise NoCredentials(f"SNMP settings of this host: {exc}") from None
     facts = client.read_device(target)
     if not facts.serial:
         raise UnparsableOutput(
