@@ -48,8 +48,12 @@ class Catalogue:
         for link in through:
             self.notices[link.hardwaremodel_id] = _notice_dates(link.hardwarenotice)
         self.releases: dict[int, dict[str, rules.SoftwareDates]] = defaultdict(dict)
+        self.latest: dict[int, dict[str, str]] = defaultdict(dict)  # platform -> cycle -> latest
         for r in SoftwareRelease.objects.all():
             self.releases[r.platform_id][r.cycle] = _release_dates(r)
+            self.latest[r.platform_id][r.cycle] = r.latest_version
+        # each platform's cycles in rules.match_cycle's preference order
+        self.cycles = {p: rules.by_support(cycles) for p, cycles in self.releases.items()}
         self.policies = {(p.category, p.org_unit_id): p for p in LifecyclePolicy.objects.all()}
         self.parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
 
@@ -77,7 +81,7 @@ class Catalogue:
 
     def release(self, platform_id: int | None, version: str) -> tuple[str | None, rules.SoftwareDates | None]:
         cycles = self.releases.get(platform_id) or {}
-        cycle = rules.match_cycle(version, list(cycles))
+        cycle = rules.match_cycle(version, self.cycles.get(platform_id, ()), self.latest.get(platform_id))
         return cycle, cycles.get(cycle) if cycle else None
 
 
@@ -199,9 +203,11 @@ def milestones(notice: HardwareNotice | None, policy: rules.Policy, at: dt.date)
 
 def versions_in_cycle(release: SoftwareRelease) -> list[str]:
     """The software versions running on the release's platform that belong to its cycle (one
-    query for the platform's few distinct versions)."""
-    cycles = list(release.platform.releases.values_list("cycle", flat=True))
+    query for the platform's cycles, one for its few distinct versions; matched as ``Catalogue``)."""
+    releases = list(SoftwareRelease.objects.filter(platform_id=release.platform_id))
+    cycles = rules.by_support({r.cycle: _release_dates(r) for r in releases})
+    latest = {r.cycle: r.latest_version for r in releases}
     running = set(
         Asset.objects.filter(platform=release.platform_id).values_list("software_version", flat=True)
     )
-    return sorted(v for v in running if rules.match_cycle(v, cycles) == release.cycle)
+    return sorted(v for v in running if rules.match_cycle(v, cycles, latest) == release.cycle)

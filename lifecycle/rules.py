@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -332,31 +333,110 @@ def risk(
 _NUMBER = re.compile(r"\d+")
 
 
+@functools.lru_cache(maxsize=4096)
 def _normal(version: str) -> str:
     """Leading zeros off every number: ``17.09.04a`` -> ``17.9.4a``, ``7.0(3)I7(2)`` unchanged."""
     return _NUMBER.sub(lambda m: str(int(m.group())), version.strip())
 
 
-def match_cycle(version: str | None, cycles: Sequence[str]) -> str | None:
-    """The release cycle a reported version belongs to: the longest cycle the version starts with,
-    ending at a boundary (``17.09.04a`` -> 17.9, ``4.30.2F`` -> 4.30 not 4.3, ``11.1.4-h7`` -> 11.1,
-    ``7.0(3)I7(2)`` -> 7.0(3)I7). None when no cycle fits."""
+def _key(version: str) -> str:
+    return _normal(version).casefold()
+
+
+def _starts(v: str, c: str) -> bool:
+    """``v`` starts with ``c`` and the match ends at a boundary: a number does not run on into
+    another number (4.3 is not 4.30), nor a word into another word. Both normalised (``_key``)."""
+    if not c or not v.startswith(c):
+        return False
+    rest = v[len(c) :]
+    if rest and c[-1].isdigit() and rest[0].isdigit():
+        return False
+    return not (rest and c[-1].isalpha() and rest[0].isalpha())
+
+
+def build_prefix(latest: str) -> str | None:
+    """A latest version's *build prefix*: every dot-separated component but the last
+    (``6.21.1`` -> ``6.21``, ``10.0.20348`` -> ``10.0``), normalised; None below three components
+    (``7.8`` -> None: a bare major number says nothing about the cycle)."""
+    parts = _key(latest).split(".") if latest else []
+    return ".".join(parts[:-1]) if len(parts) >= 3 else None
+
+
+def match_cycle(
+    version: str | None, cycles: Sequence[str], latest: Mapping[str, str] | None = None
+) -> str | None:
+    """The release cycle a reported version belongs to, or None when none fits. The first of these
+    rules that finds a cycle decides:
+
+    1. **Name** — the longest cycle the version starts with, ending at a boundary (``17.09.04a`` ->
+       17.9, ``4.30.2F`` -> 4.30 not 4.3, ``11.1.4-h7`` -> 11.1, ``7.0(3)I7(2)`` -> 7.0(3)I7).
+    2. **Latest** (``latest``: cycle -> its latest version, e.g. endoflife.date's ``latest``) — the
+       cycle whose latest the version equals or extends at a boundary; the longest such latest
+       wins. This is the per-platform version map of vendors that report builds, derived from the
+       data, not typed in: Windows Server ``10.0.20348`` and ``10.0.20348.2340`` -> 2022 (its latest
+       is build 10.0.20348), ``10.0.17763.1`` -> 2019. A build no cycle's latest names — a Windows
+       10/11 desktop build such as ``10.0.19045`` — matches nothing: a desktop build lands on a
+       server cycle only where the data gives a server cycle that very build (the 2004 SAC and
+       Windows 10 2004 are both 10.0.19041).
+    3. **Build prefix** (``build_prefix``: the latest without its last component, from three
+       components up) — a version equal to it or extending it at a boundary, provided (a) no other
+       cycle of the platform has that build prefix and (b) the cycle's name is a version of the
+       same scheme (its first component is the latest's). RouterOS' odd cycle: 6.20's latest is
+       6.21.1 and there is no 6.21, so ``6.21`` and ``6.21.0`` -> 6.20. Windows Server cycles are
+       named by year (``2022`` vs ``10.0.20348``), so (b) keeps the major.minor ``10.0`` of every
+       modern Windows from claiming unknown builds even when only one cycle is loaded.
+
+    Several cycles can claim one version through their latest (endoflife.date gives Windows Server
+    2019 and 1809 SAC both build 10.0.17763, and 2003, 2003 SP1 and SP2 all 5.2.3790): the first
+    of them in ``cycles`` wins, so callers list the cycles in preference order — ``by_support``,
+    the longest-supported first (the build is serviced as long as its longest cycle: 2019, 2003
+    SP2). Without ``latest`` only rule 1 applies, as before."""
     if not version:
         return None
-    v = _normal(version).casefold()
+    v = _key(version)
     best = None
     for cycle in cycles:
-        c = _normal(cycle).casefold()
-        if not c or not v.startswith(c):
-            continue
-        rest = v[len(c) :]
-        if rest and (c[-1].isdigit() and rest[0].isdigit()):
-            continue  # 4.3 must not match 4.30
-        if rest and c[-1].isalpha() and rest[0].isalpha():
-            continue
-        if best is None or len(c) > len(_normal(best)):
+        c = _key(cycle)
+        if _starts(v, c) and (best is None or len(c) > len(_key(best))):
             best = cycle
+    if best is not None or not latest:
+        return best
+    claims = [(cycle, _key(latest[cycle])) for cycle in cycles if latest.get(cycle)]
+    length = -1
+    for cycle, lv in claims:
+        if _starts(v, lv) and len(lv) > length:
+            best, length = cycle, len(lv)
+    if best is not None:
+        return best
+    prefixes: dict[str, list[str]] = {}
+    for cycle, lv in claims:
+        p = build_prefix(lv)
+        if p is not None:
+            prefixes.setdefault(p, []).append(cycle)
+    for p, owners in prefixes.items():
+        if len(owners) != 1 or not _starts(v, p) or len(p) <= length:
+            continue
+        cycle = owners[0]
+        if _key(cycle).split(".")[0] == p.split(".")[0]:
+            best, length = cycle, len(p)
     return best
+
+
+def _support_end(release: SoftwareDates) -> dt.date:
+    """The last day a cycle is supported, for ordering: its end of life, else its end of security
+    support; reached without a date -> the earliest day, not announced -> the last."""
+    for milestone in (release.end_of_life, release.end_of_security_support):
+        if isinstance(milestone, dt.date):
+            return milestone
+        if milestone is True:
+            return dt.date.min
+    return dt.date.max
+
+
+def by_support(releases: Mapping[str, SoftwareDates]) -> list[str]:
+    """The cycles in ``match_cycle``'s preference order: the longest-supported first (ties keep
+    the given order)."""
+    return sorted(releases, key=lambda cycle: _support_end(releases[cycle]), reverse=True)
 
 
 # --- one asset, everything -------------------------------------------------------------------------

@@ -265,6 +265,96 @@ def test_match_cycle(version, cycles, cycle):
     assert rules.match_cycle(version, cycles) == cycle
 
 
+# Windows Server as endoflife.date gives it (cycle -> latest), in ``rules.by_support`` order
+WINDOWS = {
+    "2025": "10.0.26100",
+    "2022": "10.0.20348",
+    "2019": "10.0.17763",
+    "2016": "10.0.14393",
+    "23h2-ac": "10.0.25398",
+    "2003-sp2": "5.2.3790",
+    "1809-sac": "10.0.17763",
+    "2003-sp1": "5.2.3790",
+    "2003": "5.2.3790",
+}
+ROUTEROS = {"6.22": "6.22", "6.20": "6.21.1", "6.2": "6.2", "6.19": "6.19", "7.23": "7.23.3"}
+
+
+@pytest.mark.parametrize(
+    ("version", "table", "cycle"),
+    [
+        ("10.0.20348", WINDOWS, "2022"),  # a cycle's latest
+        ("10.0.20348.2340", WINDOWS, "2022"),  # a revision of that build
+        ("10.0.17763.1", WINDOWS, "2019"),  # 2019 and 1809 SAC share it: the first in the order
+        ("10.0.26100.1742", WINDOWS, "2025"),
+        ("5.2.3790", WINDOWS, "2003-sp2"),
+        ("10.0.19045", WINDOWS, None),  # Windows 10 22H2: no server cycle's build
+        ("10.0.22631.3880", WINDOWS, None),  # Windows 11 23H2
+        ("10.0.2034", WINDOWS, None),  # a number does not run on: 2034 is not 20348
+        ("10.0", WINDOWS, None),  # the major.minor of every modern Windows names no cycle
+        ("2022", WINDOWS, "2022"),  # the name rule first, as before
+        ("6.21.1", ROUTEROS, "6.20"),  # RouterOS: 6.20's latest
+        ("6.21", ROUTEROS, "6.20"),  # its build prefix, which no other cycle has
+        ("6.21.0", ROUTEROS, "6.20"),
+        ("6.2.1", ROUTEROS, "6.2"),  # names first
+        ("6.23", ROUTEROS, None),
+        ("7.23.1", ROUTEROS, "7.23"),
+        ("11.1.4-h7", {"11.1": "11.1.13", "10.2": "10.2.16"}, "11.1"),  # unchanged with latest given
+        ("6.2.1", {"7.0": "7.0.17", "7.2": "7.2.12"}, None),
+    ],
+)
+def test_match_cycle_by_latest(version, table, cycle):
+    assert rules.match_cycle(version, list(table), table) == cycle
+
+
+@pytest.mark.parametrize(
+    ("version", "table", "cycle"),
+    [
+        # one Windows cycle alone: its build prefix 10.0 would be unique, but a year names the
+        # cycle, not a version, so a desktop build stays unmatched
+        ("10.0.19045", {"2022": "10.0.20348"}, None),
+        ("10.0.20348.1", {"2022": "10.0.20348"}, "2022"),
+        # a version-named cycle alone: its build prefix counts
+        ("8.4", {"8.3": "8.4.2"}, "8.3"),
+        ("8.5", {"8.3": "8.4.2"}, None),
+        # two cycles with one build prefix: neither owns it
+        ("8.4", {"8.3": "8.4.2", "8.2": "8.4.1"}, None),
+        ("8.4.1", {"8.3": "8.4.2", "8.2": "8.4.1"}, "8.2"),
+        # below three components there is no build prefix: 8 would claim every 8.x
+        ("8.9", {"8.0": "8.1"}, None),
+        ("", {"8.0": "8.1"}, None),
+        ("8.1", {"8.0": ""}, None),  # no latest known
+    ],
+)
+def test_match_cycle_build_prefix(version, table, cycle):
+    assert rules.match_cycle(version, list(table), table) == cycle
+
+
+def test_match_cycle_ties_go_to_the_first_listed():
+    assert rules.match_cycle("10.0.17763", ["1809-sac", "2019"], WINDOWS) == "1809-sac"
+    assert rules.match_cycle("10.0.17763", ["2019", "1809-sac"], WINDOWS) == "2019"
+
+
+def test_by_support_longest_supported_first():
+    releases = {
+        "1809-sac": SoftwareDates(D(2020, 11, 10), D(2020, 11, 10), D(2020, 11, 10)),
+        "2019": SoftwareDates(D(2024, 1, 9), D(2029, 1, 9), D(2029, 1, 9)),
+        "old": SoftwareDates(True, True, True),  # over, date unknown
+        "open": SoftwareDates(False, False, False),  # no end announced
+        "sec": SoftwareDates(None, D(2027, 1, 1), None),  # only the end of security support
+        "also-2019": SoftwareDates(None, None, D(2029, 1, 9)),
+    }
+    assert rules.by_support(releases) == ["open", "2019", "also-2019", "sec", "1809-sac", "old"]
+
+
+def test_build_prefix():
+    assert rules.build_prefix("6.21.1") == "6.21"
+    assert rules.build_prefix("10.0.20348") == "10.0"
+    assert rules.build_prefix("17.09.04") == "17.9"
+    assert rules.build_prefix("7.8") is None
+    assert rules.build_prefix("") is None
+
+
 def test_module_past_support_rolls_up_to_its_chassis():
     asset = AssetFacts(
         in_service=D(2022, 1, 1),
