@@ -9,6 +9,13 @@ next round's hosts, up to ``depth`` hops from the seeds.
 Every round's hosts are checked against the allowed prefixes (DISCOVERY_ALLOW, or ``allow``)
 before Nornir starts: a host whose address (or any address its DNS name resolves to) lies outside
 is recorded as failed with the reason ``not allowed`` and is never connected to.
+
+A host may answer for several devices (a BMC that manages several systems: ``Collected.others``).
+Each is synced in its own transaction; the host's row names the first asset synced and counts the
+assets created and updated and the change-log rows over all of them. A device the host answered
+for but that could not be recorded (left out by the reader, e.g. a system that answered 404, or
+refused by the inventory) costs that device only: the others are saved, and the host is recorded
+as failed (with its first asset) and a message that names what is missing and why.
 """
 
 from __future__ import annotations
@@ -32,11 +39,11 @@ from nornir.core.inventory import Host, Inventory
 from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.plugins.runners import ThreadedRunner
 
-from collectors import hostkeys
+from collectors import hostkeys, redfish
 from collectors import hosts as host_sources
 from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoveryShard
-from collectors.normalize import driver_from_description, in_prefixes
+from collectors.normalize import DeviceFacts, driver_from_description, in_prefixes
 from collectors.sync import Catalogue, sync_device
 from collectors.tasks import Collected, Failure, Outcome, collect
 from inventory.changelog import change_actor
@@ -68,8 +75,8 @@ class HostReport:
     message: str = ""
     seconds: float = 0.0
     depth: int = 0
-    created: bool = False
-    updated: bool = False
+    created: int = 0  # assets created (a host may answer for several devices)
+    updated: int = 0
     changes: int = 0
     replaced: str = ""
     asset_id: int | None = None
@@ -448,26 +455,7 @@ def _record(
         hr.reason, hr.message = item.reason, item.message
     else:
         started = time.monotonic()
-        if not item.facts.hostname:  # a BMC without the OS agent names no host: the inventory's name
-            item = dataclasses.replace(
-                item, facts=dataclasses.replace(item.facts, hostname=host.name.split("#")[0])
-            )
-        try:
-            result = _sync(item, address, catalogue, label)
-            hr.outcome = HostOutcome.SUCCESS
-            hr.created, hr.updated, hr.asset_id = result.created, result.updated, result.asset.pk
-            hr.replaced = result.replaced.serial if result.replaced else ""
-            hr.changes = result.changes
-        except (IntegrityError, DatabaseError) as exc:
-            hr.reason = HostReason.CONFLICT
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            hr.message = f"not saved, the inventory refused it: {first[:300]}"
-            catalogue.reload()  # the rolled-back transaction may have held new catalogue rows
-        except Exception as exc:  # a bug must cost one host, not the run; it is logged in full
-            log.exception("sync of %s failed in %s", host.name, label)
-            hr.reason = HostReason.ERROR
-            hr.message = f"not saved: {type(exc).__name__}: {str(exc)[:300]}"
-            catalogue.reload()
+        _sync_all(item, host, address, hr, catalogue, label)
         hr.seconds += time.monotonic() - started
     # host names are unique within a run (Nornir's inventory keys; crawl skips visited names)
     DiscoveryHost.objects.create(
@@ -483,8 +471,8 @@ def _record(
         asset_id=hr.asset_id,
         changes=hr.changes,
         seconds=round(hr.seconds, 3),
-        created=hr.created,
-        updated=hr.updated,
+        created=hr.created > 0,
+        updated=hr.updated > 0,
         shard=shard,
     )
     if shard is not None:
@@ -494,7 +482,90 @@ def _record(
     return hr
 
 
-def _sync(item: Collected, address: str, catalogue: Catalogue, label: str):
+def _named(devices: list[DeviceFacts], host_name: str) -> list[DeviceFacts]:
+    """The devices, each with a name (sync names an asset by ``hostname``): a device that names no
+    host (a BMC without the OS agent) is named as the inventory names the host; when the host
+    answers for several systems, each system so named gets its system Id appended (``srv-encl
+    Blade2``) — also when some of them were left out, so a name stays with its system. Names
+    several devices share get their system Id (or their position) appended: the same name at the
+    same address would make sync take one for the replacement of the other."""
+    base = host_name.split("#")[0]
+    several = len(devices) > 1 or any(int(d.details.get(redfish.SYSTEMS_LISTED) or 1) > 1 for d in devices)
+    named = []
+    for d in devices:
+        system = d.details.get(redfish.SYSTEM_ID, "")
+        if not d.hostname:
+            d = dataclasses.replace(d, hostname=f"{base} {system}" if several and system else base)
+        named.append(d)
+    counts: dict[str, int] = {}
+    for d in named:
+        counts[d.hostname.casefold()] = counts.get(d.hostname.casefold(), 0) + 1
+    return [
+        dataclasses.replace(d, hostname=f"{d.hostname} {d.details.get(redfish.SYSTEM_ID) or position}")
+        if counts[d.hostname.casefold()] > 1 else d
+        for position, d in enumerate(named, start=1)
+    ]
+
+
+def _sync_all(item: Collected, host: Host, address: str, hr: HostReport, catalogue: Catalogue,
+              label: str) -> None:
+    """Sync every device of a collected host, each in its own transaction, into ``hr``: success
+    when every device the host answered for was saved; otherwise failed with the reason of the
+    first device that was not (the inventory's refusal, an error, or what the reader left out),
+    still naming the first asset saved and counting what was saved."""
+    devices = _named([item.facts, *item.others], host.name)
+    problems: list[tuple[str, str]] = []  # (reason, message) per device not saved
+    replaced = []
+    for facts in devices:
+        who = f"{facts.hostname} ({facts.serial})" if len(devices) > 1 else ""
+        try:
+            result = _sync(facts, address, catalogue, label)
+        except (IntegrityError, DatabaseError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            problems.append((HostReason.CONFLICT, f"{who + ' ' if who else ''}not saved, the inventory "
+                                                  f"refused it: {first[:300 - len(who)]}"))
+            catalogue.reload()  # the rolled-back transaction may have held new catalogue rows
+            continue
+        except Exception as exc:  # a bug must cost one device, not the run; it is logged in full
+            log.exception("sync of %s failed in %s", host.name, label)
+            problems.append((HostReason.ERROR, f"{who + ' ' if who else ''}not saved: "
+                                               f"{type(exc).__name__}: {str(exc)[:300]}"))
+            catalogue.reload()
+            continue
+        hr.created += result.created
+        hr.updated += result.updated
+        hr.changes += result.changes
+        if hr.asset_id is None:
+            hr.asset_id = result.asset.pk
+        if result.replaced:
+            replaced.append(result.replaced.serial)
+    hr.replaced = ", ".join(replaced)[:100]
+    saved = len(devices) - len(problems)
+    left_out = item.facts.details.get(redfish.SKIPPED, "")
+    if left_out:  # systems the reader could not make into devices: after the inventory's refusals
+        problems.append((HostReason.UNPARSABLE, f"systems not recorded: {left_out}"))
+    several = len(devices) > 1
+    missing = [
+        f"{d.hostname}: {d.details[redfish.MISSING]}" if several else d.details[redfish.MISSING]
+        for d in devices
+        if d.details.get(redfish.MISSING)
+    ]
+    notes = [message for _, message in problems]
+    if missing:
+        notes.append("skipped, not found (HTTP 404): " + "; ".join(missing))
+    if problems:
+        hr.outcome, hr.reason = HostOutcome.FAILED, problems[0][0]
+        if saved:
+            listed = max(int(d.details.get(redfish.SYSTEMS_LISTED) or 1) for d in devices)
+            notes.insert(0, f"{saved} of {max(listed, len(devices))} systems recorded")
+    else:
+        hr.outcome = HostOutcome.SUCCESS
+        if several:
+            notes.insert(0, f"{saved} systems recorded")
+    hr.message = "; ".join(notes)
+
+
+def _sync(facts: DeviceFacts, address: str, catalogue: Catalogue, label: str):
     """Upsert keyed on (manufacturer, serial), guarded by the database's unique constraint: when
     another run (another worker) inserted the same device first, this transaction fails on the
     constraint and rolls back; the next attempt finds that row and updates it. A conflict that
@@ -502,7 +573,7 @@ def _sync(item: Collected, address: str, catalogue: Catalogue, label: str):
     for attempt in range(3):
         try:
             return sync_device(
-                item.facts, address=address, now=timezone.now(), catalogue=catalogue, run_label=label
+                facts, address=address, now=timezone.now(), catalogue=catalogue, run_label=label
             )
         except IntegrityError:
             if attempt == 2:
