@@ -398,7 +398,8 @@ BmcBroken = Literal["", "auth", "down"]
 
 @dataclass(frozen=True)
 class Bmc:
-    """One server's BMC: ``mockup`` names its folder under ``collectors/lab/redfish``."""
+    """One server's BMC: ``mockup`` names its folder under ``collectors/lab/redfish`` (an absolute
+    path instead: a folder of its own, e.g. a test's altered copy)."""
 
     name: str
     address: str

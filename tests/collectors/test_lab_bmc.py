@@ -1,6 +1,8 @@
 """The lab's server BMCs: three Redfish mockups of our own (Dell iDRAC 9, HPE iLO 5, Lenovo
-XClarity Controller) read from their files, and served over HTTPS with Basic authentication by
-``collectors.lab.bmc`` processes, discovered end to end through the inventory the lab writes."""
+XClarity Controller) and a blade enclosure's manager with two blades (``contoso-bladed``, read
+in detail by test_redfish_systems.py) read from their files, and served over HTTPS with Basic
+authentication by ``collectors.lab.bmc`` processes, discovered end to end through the inventory
+the lab writes."""
 
 import base64
 import json
@@ -22,6 +24,7 @@ from collectors import redfish
 from collectors.lab import topology
 from collectors.lab.server import MOCKUPS, PROJECT, Lab, LabError, _alive, listening, write_inventory
 from tests.collectors.conftest import free_port
+from tests.collectors.test_redfish_systems import BLADE1, BLADE2
 
 # what each mockup says, as an inventory would record it: (name, part number, serial) per module
 EXPECTED = {
@@ -168,7 +171,11 @@ def _links(node):
             yield from _links(item)
 
 
-@pytest.mark.parametrize("mockup", sorted(EXPECTED))
+# links that lead nowhere on purpose
+DEAD_ON_PURPOSE = {"contoso-bladed": {"/redfish/v1/Systems/Blade2/Storage"}}  # a 404 the reader skips
+
+
+@pytest.mark.parametrize("mockup", sorted([*EXPECTED, *DEAD_ON_PURPOSE]))
 def test_every_link_of_a_mockup_leads_to_a_document(mockup):
     root = MOCKUPS / mockup
     files = sorted(root.rglob("index.json"))
@@ -178,6 +185,9 @@ def test_every_link_of_a_mockup_leads_to_a_document(mockup):
         own = document["@odata.id"].removeprefix("/redfish/v1").strip("/")
         assert root / own / "index.json" == file, f"{file} calls itself {document['@odata.id']}"
         for link in _links(document):
+            if link in DEAD_ON_PURPOSE.get(mockup, ()):
+                assert not (root / link.removeprefix("/redfish/v1").strip("/")).exists()
+                continue
             target = link.split("#")[0].removeprefix("/redfish/v1").strip("/")
             assert (root / target / "index.json").is_file(), f"{file}: {link} leads nowhere"
 
@@ -194,6 +204,7 @@ def test_inventory_lists_bmcs_with_their_ca_and_group_credentials(tmp_path):
         "srv-dell-r740",
         "srv-hpe-dl380",
         "srv-lenovo-sr650",
+        "srv-blade-encl",
         "srv-bmc-badpass",
         "srv-bmc-off",
     ]
@@ -271,7 +282,8 @@ def test_a_lab_bmc_wants_basic_auth_except_for_the_service_root(bmc_lab):
 
 
 def test_a_lab_bmc_keeps_its_password_off_the_command_line(bmc_lab):
-    assert set(bmc_lab.bmc_processes) == set(HEALTHY) | {"srv-bmc-badpass"}  # srv-bmc-off is off
+    served = set(HEALTHY) | {"srv-blade-encl", "srv-bmc-badpass"}
+    assert set(bmc_lab.bmc_processes) == served  # srv-bmc-off is off
     for proc in bmc_lab.bmc_processes.values():
         assert proc.poll() is None
         cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()
@@ -292,8 +304,8 @@ def test_discovery_reads_the_lab_servers_over_https(db, bmc_inventory):
     folder, credentials = bmc_inventory
     report = discover(from_folder(folder, credentials), source="lab BMCs", credentials=credentials)
 
-    assert report.run.hosts_succeeded == 3 and report.run.hosts_failed == 2
-    assert report.run.assets_created == 3
+    assert report.run.hosts_succeeded == 4 and report.run.hosts_failed == 2
+    assert report.run.assets_created == 5  # the enclosure's BMC answers for two blades
     for host, mockup in HEALTHY.items():
         expected = EXPECTED[mockup]
         asset = Asset.objects.get(serial=expected["serial"])
@@ -309,6 +321,14 @@ def test_discovery_reads_the_lab_servers_over_https(db, bmc_inventory):
     assert Asset.objects.get(serial="CNWS30097P0412").name == "esx-prod-07"
     # no HostName from the BMC: named as the inventory names the host
     assert Asset.objects.get(serial="CZJ0420ABX").name == "srv-hpe-dl380"
+    # one asset per blade, each named after the host and its system
+    blades = {a.serial: a for a in Asset.objects.filter(serial__in=[BLADE1["serial"], BLADE2["serial"]])}
+    assert blades[BLADE1["serial"]].name == "srv-blade-encl Blade1"
+    assert blades[BLADE2["serial"]].name == "srv-blade-encl Blade2"
+    blade1_modules = blades[BLADE1["serial"]].modules.all()
+    assert {(m.name, m.part_number, m.serial) for m in blade1_modules} == BLADE1["modules"]
+    encl = DiscoveryHost.objects.get(run=report.run, name="srv-blade-encl")
+    assert encl.outcome == "success" and encl.asset_id == blades[BLADE1["serial"]].pk
 
     badpass = DiscoveryHost.objects.get(run=report.run, name="srv-bmc-badpass")
     assert badpass.outcome == "failed" and badpass.reason == Reason.AUTH
@@ -321,7 +341,7 @@ def test_discovery_reads_the_lab_servers_over_https(db, bmc_inventory):
 
     again = discover(from_folder(folder, credentials), source="lab BMCs", credentials=credentials)
     assert again.run.assets_created == 0 and again.run.assets_updated == 0  # idempotent, modules too
-    assert Asset.objects.filter(platform__slug="redfish").count() == 3
+    assert Asset.objects.filter(platform__slug="redfish").count() == 5
 
 
 def test_a_bmc_certificate_from_the_lab_ca_is_not_trusted_by_the_system_bundle(db, bmc_inventory):
@@ -372,8 +392,8 @@ def test_stop_ends_every_bmc_process(tmp_path):
     endpoints = [(b.address, b.port) for b in bmcs]
     try:
         pids = [p.pid for p in lab.bmc_processes.values()]
-        assert len(pids) == 3 and all(_alive(pid) for pid in pids)
-        assert listening(endpoints) == 3
+        assert len(pids) == 4 and all(_alive(pid) for pid in pids)
+        assert listening(endpoints) == 4
     finally:
         lab.stop()
     assert all(p.returncode is not None for p in lab.bmc_processes.values())
