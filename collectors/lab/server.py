@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -126,12 +127,11 @@ class Lab:
         bmcs: Sequence[Bmc] = (),
         tls_dir: Path | None = None,
         snmp: Sequence[SnmpDevice] = (),
-        snmp_dir: Path | None = None,
     ) -> None:
         """``answers`` replaces the generated outputs of the devices it names (e.g. recorded
         outputs of real devices). ``bmcs`` are served over HTTPS with a certificate written
         into ``tls_dir`` (see ``tls.ensure``); ``snmp`` devices by snmpsim from recordings written
-        into ``snmp_dir``."""
+        into a folder of their own (readable by snmpsim's user nobody, removed on stop)."""
         from collectors.lab.outputs import commands_for
 
         self.devices = devices
@@ -140,7 +140,7 @@ class Lab:
         self.tls: tls.TlsFiles | None = None
         self.bmc_processes: dict[str, subprocess.Popen] = {}
         self.snmp = list(snmp)
-        self.snmp_dir = snmp_dir
+        self.snmp_dir: Path | None = None
         self.snmp_agents = None
         self.commands: dict[str, dict[str, dict]] = {}
         hosts = {}
@@ -151,8 +151,6 @@ class Lab:
             seen.add((d.address, d.port))
         if self.bmcs and tls_dir is None:
             raise LabError("the lab's BMCs need a folder for their TLS files (tls_dir)")
-        if self.snmp and snmp_dir is None:
-            raise LabError("the lab's SNMP devices need a folder for their recordings (snmp_dir)")
         for d in devices:
             if d.broken in ("silent", "down"):
                 continue
@@ -248,14 +246,10 @@ class Lab:
             return
         from collectors.lab.snmpagent import SnmpAgentError, SnmpAgents
 
-        data = Path(self.snmp_dir) / "data"
-        if data.exists():
-            shutil.rmtree(data)
-        data.mkdir(parents=True)
-        for parent in [data, *data.parents]:  # snmpsim reads them as nobody when started as root
-            if parent == Path(parent.anchor) or parent.stat().st_mode & 0o005 == 0o005:
-                break
-            parent.chmod(parent.stat().st_mode | 0o005)
+        # snmpsim reads the recordings as nobody when started as root: a world-readable folder of
+        # their own in the temp dir (a lab folder under /root or pytest's tmp is 0700)
+        self.snmp_dir = data = Path(tempfile.mkdtemp(prefix="werterhalt-lab-snmp-"))
+        data.chmod(0o755)
         for name, text in snmp_devices.data_files(served).items():
             (data / name).write_text(text, encoding="utf-8")
             (data / name).chmod(0o644)
@@ -319,6 +313,8 @@ class Lab:
                 s.stop()
         if self.snmp_agents is not None:
             self.snmp_agents.stop()
+        if self.snmp_dir is not None:
+            shutil.rmtree(self.snmp_dir, ignore_errors=True)
         self._stop_bmcs()
 
     def __enter__(self) -> Lab:
@@ -444,7 +440,7 @@ def serve(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    lab = Lab(devices, bmcs=servers, tls_dir=tls_dir(lab_dir), snmp=agents, snmp_dir=lab_dir / "snmp")
+    lab = Lab(devices, bmcs=servers, tls_dir=tls_dir(lab_dir), snmp=agents)
     lab.start()
     try:
         write_inventory(devices, lab_dir / "inventory", bmcs=servers, ca_file=lab.tls.ca if lab.tls else None,

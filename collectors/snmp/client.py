@@ -182,13 +182,23 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
 
 class _ThreadState:
-    """One event loop and one SnmpEngine, owned by one thread, reused for every host."""
+    """One event loop and one SnmpEngine, used by one thread at a time, reused for every host
+    (``_run`` takes one from a pool and puts it back: Nornir starts new threads every run).
+
+    Engines are made one at a time (``_CREATE``): pysnmp loads MIB modules by executing Python
+    files, and several threads doing so at once crash CPython's compiler ("AST constructor
+    recursion depth mismatch", seen with 10 threads). The view the command generator resolves
+    OIDs with is built on the engine's own MIB builder, not on a second one that hlapi would
+    otherwise load on each engine's first request (0.45 s each)."""
 
     def __init__(self) -> None:
         from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
+        from pysnmp.smi import view
 
-        self.loop = asyncio.new_event_loop()
-        self.engine = SnmpEngine()
+        with _CREATE:
+            self.loop = asyncio.new_event_loop()
+            self.engine = SnmpEngine()
+            self.engine.cache["mibViewController"] = view.MibViewController(self.engine.get_mib_builder())
         _states.add(self)
 
     def run(self, coro):
@@ -212,23 +222,32 @@ class _ThreadState:
         self.close()
 
 
-_local = threading.local()
+_CREATE = threading.Lock()
+_pool: list[_ThreadState] = []  # engines not in use (LIFO: the warmest first)
+_POOL = threading.Lock()
 _states: weakref.WeakSet[_ThreadState] = weakref.WeakSet()
 _helper = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="snmp")
 
 
-def _state() -> _ThreadState:
-    state = getattr(_local, "state", None)
-    if state is None or state.loop.is_closed():
-        state = _local.state = _ThreadState()
-    return state
+def _take() -> _ThreadState:
+    with _POOL:
+        while _pool:
+            state = _pool.pop()
+            if not state.loop.is_closed():
+                return state
+    return _ThreadState()
+
+
+def _give_back(state: _ThreadState) -> None:
+    with _POOL:
+        _pool.append(state)
 
 
 def close_thread_engine() -> None:
-    """Release this thread's engine and loop (they are created again when needed)."""
-    state = getattr(_local, "state", None)
-    if state is not None:
-        _local.state = None
+    """Release the engines and loops not in use (they are created again when needed)."""
+    with _POOL:
+        idle, _pool[:] = list(_pool), []
+    for state in idle:
         state.close()
 
 
@@ -244,8 +263,11 @@ def _run(coro_factory):
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        state = _state()
-        return state.run(coro_factory(state.engine))
+        state = _take()
+        try:
+            return state.run(coro_factory(state.engine))
+        finally:
+            _give_back(state)
     return _helper.submit(_run, coro_factory).result()
 
 

@@ -17,9 +17,9 @@ from tests.collectors.conftest import free_port
 
 
 @pytest.fixture(scope="module")
-def snmp_lab(tmp_path_factory):
+def snmp_lab():
     devices = snmp_devices.build_snmp_devices(port=free_port())
-    with Lab([], snmp=devices, snmp_dir=tmp_path_factory.mktemp("snmp")) as lab:
+    with Lab([], snmp=devices) as lab:
         yield lab, devices
 
 
