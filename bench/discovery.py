@@ -19,6 +19,15 @@ With REDIS_URL and a PostgreSQL DATABASE_URL it then runs distributed discovery 
 schedule over the 200 devices, cut into shards (--shard-size), taken by 1 and then 2 `manage.py
 rqworker` processes (--sessions parallel SSH sessions each), first into an empty inventory and
 again; --only-rq skips the comparison with bare Nornir.
+
+SNMP (issue #17; --snmp N, --only-snmp for this part alone): N simulated SNMP devices (UPSes,
+printers, FortiGates, Aruba CX switches in turn: ``collectors.lab.snmp_devices.bench_devices``)
+served by one snmpsim process on their own loopback addresses, discovered by Werterhalt (Nornir
+task ``platform: snmp``, identification, sync) into an empty inventory and again, compared with a
+bare pysnmp read of the same OIDs (the GET of the system group, the rule's scalars and bulk walks
+of its subtrees: what ``identify.plan`` asks for; pysnmp's hlapi, no MIB lookups, 50 repetitions),
+the same number of devices in flight on one event loop, results kept in memory. Targets: N = 200
+in under 30 s; within 1.2x of bare.
 """
 
 from __future__ import annotations
@@ -89,6 +98,109 @@ def werterhalt(inventory, workers: int, creds) -> tuple[float, int]:
     report = discover(inventory, source="bench", workers=workers, credentials=creds)
     elapsed = time.perf_counter() - start
     return elapsed, report.run.hosts_succeeded
+
+
+def bare_snmp(devices, workers: int) -> tuple[float, int]:
+    """pysnmp alone: per device the GET of the system group, then the rule's scalars and walks
+    (``identify.plan``), ``workers`` devices at a time on one event loop; nothing else."""
+    import asyncio
+
+    from pysnmp.hlapi.v3arch.asyncio import (
+        CommunityData,
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        SnmpEngine,
+        UdpTransportTarget,
+        bulk_walk_cmd,
+        get_cmd,
+    )
+
+    from collectors.lab import snmp_devices
+    from collectors.snmp import identify
+
+    async def one(engine, device, gate):
+        async with gate:
+            auth = CommunityData(snmp_devices.community(device))
+            target = await UdpTransportTarget.create((device.address, device.port), timeout=2, retries=1)
+            values = {}
+
+            async def get(oids):
+                if not oids:
+                    return
+                err, status, _, binds = await get_cmd(
+                    engine, auth, target, ContextData(), *(ObjectType(ObjectIdentity(o)) for o in oids),
+                    lookupMib=False)
+                if err or status:
+                    raise RuntimeError(f"{device.name}: {err or status}")
+                for name, value in binds:
+                    values[str(name)] = value.prettyPrint()
+
+            await get(identify.SYSTEM)
+            sys_object_id = "1.3.6.1.2.1.1.2.0"
+            plan = identify.plan({k: v if k == sys_object_id else v.encode() for k, v in values.items()})
+            await get(plan.get)
+            for subtree in plan.walk:
+                async for err, status, _, binds in bulk_walk_cmd(
+                    engine, auth, target, ContextData(), 0, 50, ObjectType(ObjectIdentity(subtree)),
+                    lexicographicMode=False, lookupMib=False,
+                ):
+                    if err or status:
+                        raise RuntimeError(f"{device.name}: {err or status}")
+                    for name, value in binds:
+                        values[str(name)] = value.prettyPrint()
+            return len(values)
+
+    async def everything():
+        engine = SnmpEngine()
+        gate = asyncio.Semaphore(workers)
+        results = await asyncio.gather(*(one(engine, d, gate) for d in devices), return_exceptions=True)
+        engine.close_dispatcher()
+        return sum(1 for r in results if isinstance(r, int))
+
+    start = time.perf_counter()
+    ok = asyncio.run(everything())
+    return time.perf_counter() - start, ok
+
+
+def snmp_runs(size: int, workers: int, repeat: int) -> None:
+    """``size`` simulated SNMP devices: bare pysnmp, Werterhalt into an empty inventory, again."""
+    from collectors import hosts as host_sources
+    from collectors.lab import snmp_devices
+    from collectors.lab.server import Lab
+
+    devices = snmp_devices.bench_devices(size, port=10161 + os.getpid() % 1000)
+    creds = host_sources.Credentials(
+        hosts={d.name: {"snmp": {"version": "2c", "community": snmp_devices.community(d)}} for d in devices})
+
+    def inv():
+        return host_sources.from_hosts([
+            host_sources.make_host(d.name, d.address, "snmp", creds, port=d.port) for d in devices])
+
+    t = time.perf_counter()
+    with Lab([], snmp=devices) as lab:
+        pid = lab.snmp_agents.process.pid
+        print(f"SNMP: {size} devices served by snmpsim (pid {pid}), up in {time.perf_counter() - t:.1f} s",
+              flush=True)
+        print(f"{'devices':>7} {'workers':>7} {'bare s':>8} {'first s':>8} {'ratio':>6} {'again s':>8} "
+              f"{'ratio':>6}   CPU s client/agent: bare, first, again")
+        samples = []
+        for _ in range(repeat):
+            reset_inventory()
+            bare = measured(pid, bare_snmp, devices, workers)
+            first = measured(pid, werterhalt, inv(), workers, creds)
+            again = measured(pid, werterhalt, inv(), workers, creds)
+            assert bare[1] == size and first[1] == again[1] == size, (bare[1], first[1], again[1], size)
+            samples.append((bare, first, again))
+        bare_s, _, bare_c, bare_l = median_of([s[0] for s in samples])
+        first_s, _, first_c, first_l = median_of([s[1] for s in samples])
+        again_s, _, again_c, again_l = median_of([s[2] for s in samples])
+        print(
+            f"{size:>7} {workers:>7} {bare_s:>8.1f} {first_s:>8.1f} {first_s / bare_s:>6.2f} {again_s:>8.1f} "
+            f"{again_s / bare_s:>6.2f}   {bare_c:.0f}/{bare_l:.0f}, {first_c:.0f}/{first_l:.0f}, "
+            f"{again_c:.0f}/{again_l:.0f}",
+            flush=True,
+        )
 
 
 def rq_runs(lab_dir: Path, size: int, worker_counts: list[int], sessions: int, shard_size: int) -> None:
@@ -201,6 +313,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=16, help="distributed part: SSH sessions per worker")
     parser.add_argument("--shard-size", type=int, default=25, help="distributed part: hosts per shard")
     parser.add_argument("--only-rq", action="store_true", help="skip the comparison with bare Nornir")
+    parser.add_argument("--snmp", type=int, default=200, help="SNMP part: simulated devices (0: none)")
+    parser.add_argument("--snmp-workers", type=int, default=32, help="SNMP part: devices in flight")
+    parser.add_argument("--only-snmp", action="store_true", help="the SNMP part alone")
     parser.add_argument(
         "--single-worker-max",
         type=int,
@@ -227,6 +342,10 @@ def main() -> None:
     from collectors.runner import _register_napalm
 
     _register_napalm()
+    if args.snmp:
+        snmp_runs(args.snmp, args.snmp_workers, args.repeat)
+    if args.only_snmp:
+        return
     lab_dir = Path(tempfile.mkdtemp(prefix="werterhalt-bench-lab-"))
     biggest = max([*args.sizes, args.rq_size])
     print(f"Database: {label}; starting a lab of {biggest}+ devices in {lab_dir} ...", flush=True)
