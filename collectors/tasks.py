@@ -299,9 +299,10 @@ def read_snmp(host, timeout: float, retries: int) -> DeviceFacts:
         raise NoCredentials(f"SNMP settings of this host: {exc}") from None
     facts = client.read_device(target)
     if not facts.serial:
+        what = " ".join(filter(None, [facts.vendor, facts.model])) or "?"
         raise UnparsableOutput(
-            f"SNMP: {facts.vendor or 'the device'} {facts.model or ''} reports no serial number "
-            "(ENTITY-MIB and the vendor's MIB are empty); an asset needs one".replace("  ", " "))
+            f"SNMP: the device ({what}) reports no serial number in ENTITY-MIB or its vendor's MIB; "
+            "an asset needs one")
     return facts
 
 

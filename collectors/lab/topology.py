@@ -9,7 +9,9 @@ A few broken devices sit beside it (wrong password, no answer, garbage output, s
 lives outside the lab prefix, reachable only by following LLDP beyond what is allowed.
 
 Servers are apart from the network: ``build_bmcs()`` gives their BMCs (Redfish over HTTPS), three
-healthy ones of three vendors, one that expects another password and one that is switched off.
+healthy ones of three vendors, a blade enclosure's manager with two blades, one that expects
+another password and one that is switched off. The devices that answer only SNMP are in
+``collectors.lab.snmp_devices``.
 """
 
 from __future__ import annotations
