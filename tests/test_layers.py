@@ -15,7 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("inventory", "collectors", "lifecycle", "werterhalt")
 PROJECT = "werterhalt"  # its URL modules are the root URLconfs: they may import any app's views
-FLOOR_1 = ("lifecycle/rules.py", "lifecycle/frame.py", "collectors/normalize.py")
+FLOOR_1 = (
+    "lifecycle/rules.py", "lifecycle/frame.py", "collectors/normalize.py", "collectors/redfish.py",
+    "collectors/snmp/identify.py", "collectors/snmp/records.py", "collectors/snmp/client.py",
+    "collectors/lab/snmp_devices.py",
+)
 MODELS = tuple(f"{app}.models" for app in APPS)
 
 
