@@ -15,24 +15,15 @@ address cannot be resolved or the network refuses to send) and ``SnmpError``. No
 contains a community or a key (``Target.secrets()`` lists them for callers that build messages
 of their own).
 
-Engines and event loops. An ``SnmpEngine`` costs ~0.1 s of CPU to create (its MIB builder),
-and the first request through a fresh engine adds the set-up of its transport and LCD rows, so
-every thread keeps one engine and one event loop of its own (``threading.local``) and reuses
-them for every host it reads. The engine binds its asyncio dispatcher (the timer task that
-fires pysnmp's timeouts) and its UDP socket to the loop it first runs in, which is why the loop
-is per thread too and never changes; pysnmp's module-level state is only id generators and
-stateless helpers, and the per-engine LCD cache lives in the engine. Measured on the 2-core VM
-against one snmpsim agent (log level error) serving the LibreNMS recordings:
+Engine and event loop. An ``SnmpEngine`` costs ~0.1 s of CPU to create, and the first request
+through it builds the hlapi's MIB view (another 0.45 s unless the view is given, see ``_Loop``).
+The process has one engine on one event loop in a thread of its own (``_Loop``); the threads
+that ask (Nornir's workers, one per host) hand their coroutines over and wait. Measured on the
+2-core VM: engines per thread loaded MIB modules side by side, which crashed CPython's compiler
+with 10 threads ("AST constructor recursion depth mismatch"), and 32 busy loops starved the
+thread that saves the results; one loop behaves as a bare pysnmp script does (bench/discovery.py
+--only-snmp, docs/performance.md).
 
-- ``SnmpEngine()`` itself: 0.06-0.12 s;
-- but the first request through a fresh engine also builds the hlapi's MIB view (pysnmp
-  resolves every varbind through it): a fresh engine per read cost 0.45 s more per device
-  (linux: 0.018 s reused vs 0.46 s fresh; ios_2960x, sysDescr/sysObjectID/sysName plus the
-  entPhysicalTable walk, 2583 values: 0.69-0.75 s reused vs 1.38 s fresh);
-- 200 reads (30 recordings cycled on 200 endpoints) from 8 threads with per-thread engines:
-  every answer equal to the single-threaded one (no cross-talk between engines or loops);
-  200 devices × (system + entPhysicalTable) took 23 s with 8 threads at timeout 1 s, of which
-  ~7 s are windows_svr_2019_1809's malformed OIDs (see ``walk``);
 - four subtrees of ios_2960x walked concurrently: 0.72 s, one after the other: 0.84 s, hence
   ``WALK_CONCURRENTLY``.
 
@@ -46,10 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import concurrent.futures
 import contextlib
 import threading
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -178,97 +167,89 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-# -- per-thread engine and loop --------------------------------------------------------------
+# -- one engine on one event loop, in a thread of its own ------------------------------------
 
 
-class _ThreadState:
-    """One event loop and one SnmpEngine, used by one thread at a time, reused for every host
-    (``_run`` takes one from a pool and puts it back: Nornir starts new threads every run).
+class _Loop:
+    """The one SnmpEngine and the event loop it runs on, in a thread of its own: every caller
+    (Nornir's worker threads) hands its coroutine over and waits for the result, so all SNMP
+    work of the process shares one engine and one loop, as pysnmp is meant to be used. Measured
+    on 200 simulated devices: 32 threads each with an engine and loop of its own spent the GIL
+    encoding and decoding side by side and starved the thread that saves what they found; one
+    loop does the same work in one thread (what a bare pysnmp script does).
 
-    Engines are made one at a time (``_CREATE``): pysnmp loads MIB modules by executing Python
-    files, and several threads doing so at once crash CPython's compiler ("AST constructor
-    recursion depth mismatch", seen with 10 threads). The view the command generator resolves
-    OIDs with is built on the engine's own MIB builder, not on a second one that hlapi would
-    otherwise load on each engine's first request (0.45 s each)."""
+    The view the command generator resolves OIDs with is built on the engine's own MIB builder,
+    not on a second one that pysnmp's hlapi would load on the first request (0.45 s)."""
 
     def __init__(self) -> None:
         from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
         from pysnmp.smi import view
 
-        with _CREATE:
-            self.loop = asyncio.new_event_loop()
-            self.engine = SnmpEngine()
-            self.engine.cache["mibViewController"] = view.MibViewController(self.engine.get_mib_builder())
-        _states.add(self)
+        self.loop = asyncio.new_event_loop()
+        self.engine = SnmpEngine()
+        self.engine.cache["mibViewController"] = view.MibViewController(self.engine.get_mib_builder())
+        self.thread = threading.Thread(target=self._serve, name="snmp-loop", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
 
     def run(self, coro):
-        return self.loop.run_until_complete(coro)
+        if threading.current_thread() is self.thread:  # pragma: no cover - a bug, not a use
+            raise RuntimeError("SNMP requests cannot wait for themselves on the SNMP loop")
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def close(self) -> None:
+        async def shutdown():
+            with contextlib.suppress(Exception):
+                dispatcher = self.engine.transport_dispatcher
+                if dispatcher is not None:
+                    dispatcher.close_dispatcher()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
         with contextlib.suppress(Exception):
-            dispatcher = self.engine.transport_dispatcher
-            if dispatcher is not None:
-                dispatcher.close_dispatcher()
-        with contextlib.suppress(Exception):
-            if not self.loop.is_closed() and not self.loop.is_running():
-                pending = asyncio.all_tasks(self.loop)
-                for task in pending:
-                    task.cancel()
-                if pending:
-                    self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-                self.loop.close()
-
-    def __del__(self) -> None:  # the thread ended: release socket and loop
-        self.close()
+            if self.loop.is_running():
+                asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(5)
+                self.loop.call_soon_threadsafe(self.loop.stop)
+                self.thread.join(5)
+            self.loop.close()
 
 
-_CREATE = threading.Lock()
-_pool: list[_ThreadState] = []  # engines not in use (LIFO: the warmest first)
-_POOL = threading.Lock()
-_states: weakref.WeakSet[_ThreadState] = weakref.WeakSet()
-_helper = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="snmp")
+_LOCK = threading.Lock()
+_current: _Loop | None = None
+_made = 0  # engines made in this process (tests: one, however many threads ask)
 
 
-def _take() -> _ThreadState:
-    with _POOL:
-        while _pool:
-            state = _pool.pop()
-            if not state.loop.is_closed():
-                return state
-    return _ThreadState()
-
-
-def _give_back(state: _ThreadState) -> None:
-    with _POOL:
-        _pool.append(state)
+def _the_loop() -> _Loop:
+    global _current, _made
+    with _LOCK:
+        if _current is None or _current.loop.is_closed():
+            _current = _Loop()
+            _made += 1
+        return _current
 
 
 def close_thread_engine() -> None:
-    """Release the engines and loops not in use (they are created again when needed)."""
-    with _POOL:
-        idle, _pool[:] = list(_pool), []
-    for state in idle:
-        state.close()
+    """Stop the SNMP loop and release its engine (made again when needed)."""
+    global _current
+    with _LOCK:
+        loop, _current = _current, None
+    if loop is not None:
+        loop.close()
 
 
-@atexit.register
-def _close_all() -> None:
-    for state in list(_states):
-        state.close()
+atexit.register(close_thread_engine)
 
 
 def _run(coro_factory):
-    """Run ``coro_factory(engine)`` on this thread's loop (or a helper's when a loop already runs
-    here, e.g. when called from async code)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        state = _take()
-        try:
-            return state.run(coro_factory(state.engine))
-        finally:
-            _give_back(state)
-    return _helper.submit(_run, coro_factory).result()
+    """Run ``coro_factory(engine)`` on the SNMP loop and wait for its result (from any thread,
+    also from async code running on another loop)."""
+    state = _the_loop()
+    return state.run(coro_factory(state.engine))
 
 
 # -- converting values -----------------------------------------------------------------------
