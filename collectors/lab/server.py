@@ -342,6 +342,17 @@ class Lab:
 # --- the lab's Nornir inventory ------------------------------------------------------------------
 
 
+def _host(device, platform: str, **data) -> dict:
+    """A SimpleInventory host: the device's address, port and role, in the group of its role."""
+    return {
+        "hostname": device.address,
+        "port": device.port,
+        "platform": platform,
+        "groups": [device.role],
+        "data": {"role": device.role, **data},
+    }
+
+
 def write_inventory(
     devices: list[Device],
     folder: Path,
@@ -362,34 +373,12 @@ def write_inventory(
     for d in devices:
         if d.role == "outside" and not include_outside:
             continue
-        hosts[d.name] = {
-            "hostname": d.address,
-            "port": d.port,
-            "platform": d.driver,
-            "groups": [d.role],
-            "data": {"model": d.spec.model, "role": d.role},
-        }
+        hosts[d.name] = _host(d, d.driver, model=d.spec.model)
     for b in bmcs:
-        hosts[b.name] = {
-            "hostname": b.address,
-            "port": b.port,
-            "platform": "redfish",
-            "groups": [b.role],
-            "data": {
-                "role": b.role,
-                "scheme": "https",
-                "verify_tls": True,
-                "ca_file": str(Path(ca_file).resolve()),
-            },
-        }
+        ca = str(Path(ca_file).resolve())
+        hosts[b.name] = _host(b, "redfish", scheme="https", verify_tls=True, ca_file=ca)
     for d in snmp:
-        hosts[d.name] = {
-            "hostname": d.address,
-            "port": d.port,
-            "platform": "snmp",
-            "groups": [d.role],
-            "data": {"role": d.role, "kind": d.kind},
-        }
+        hosts[d.name] = _host(d, "snmp", kind=d.kind)
     groups = {role: {"data": {"role": role}} for role in sorted({h["groups"][0] for h in hosts.values()})}
     (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
     (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=True), encoding="utf-8")

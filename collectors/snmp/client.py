@@ -532,16 +532,19 @@ def classify(exc: BaseException) -> tuple[str, str] | None:
     The reasons are ``collectors.tasks.Reason``'s values."""
     from collectors.normalize import UnparsableOutput
 
-    if isinstance(exc, SnmpTimeout):
-        return "timeout", str(exc)
-    if isinstance(exc, SnmpAuthError):
-        return "auth", str(exc)
-    if isinstance(exc, SnmpNoSuchObject):
-        return "unparsable", str(exc)
-    if isinstance(exc, SnmpUnreachable):
-        return "unreachable", str(exc)
-    if isinstance(exc, SnmpError):
-        return "error", str(exc)
+    for kind, reason in _REASONS:
+        if isinstance(exc, kind):
+            return reason, str(exc)
     if isinstance(exc, UnparsableOutput):
         return "unparsable", str(exc)
     return None
+
+
+# the most specific first: every error of this module is an SnmpError
+_REASONS = (
+    (SnmpTimeout, "timeout"),
+    (SnmpAuthError, "auth"),
+    (SnmpNoSuchObject, "unparsable"),
+    (SnmpUnreachable, "unreachable"),
+    (SnmpError, "error"),
+)

@@ -12,22 +12,11 @@ from lifecycle import assess, rules, state
 from lifecycle.importers import endoflife
 from lifecycle.models import LifecycleState
 from tests.factories import AssetFactory, PlatformFactory
+from tests.lifecycle.test_import_endoflife import SOFTWARE as ENDOFLIFE_PRODUCTS
 
 pytestmark = pytest.mark.django_db
 
-SOFTWARE = [
-    "big-ip",
-    "cisco-ios-xe",
-    "debian",
-    "fortios",
-    "netapp-ontap",
-    "pan-os",
-    "rhel",
-    "routeros",
-    "ubuntu",
-    "vmware-esxi",
-    "windows-server",
-]
+SOFTWARE = ENDOFLIFE_PRODUCTS  # every product of the shared snapshots
 
 # Cycles whose latest version belongs to another cycle in the source data: (product, cycle) ->
 # (the cycle the version goes to, why). The build alone cannot tell them apart; the
