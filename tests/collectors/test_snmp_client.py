@@ -302,7 +302,12 @@ def test_read_from_async_code(v2c):
     async def inside():
         return client.read(v2c, [SYS_OBJECT_ID])
 
-    assert asyncio.run(inside()) == {SYS_OBJECT_ID: "1.3.6.1.4.1.9.1.1208"}
+    # in a thread of its own: the test session's main thread may already run a loop (Playwright)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(values=asyncio.run(inside())))
+    thread.start()
+    thread.join(30)
+    assert result["values"] == {SYS_OBJECT_ID: "1.3.6.1.4.1.9.1.1208"}
 
 
 def test_agents_that_cannot_start_say_why(snmp_dir):
