@@ -463,7 +463,6 @@ class NetBox:
             f"API_TOKEN_PEPPERS = {{1: {_random_secret()!r}}}\n"
             "CENSUS_REPORTING_ENABLED = False\n"
             "RELEASE_CHECK_URL = None\n"
-            "LOGIN_REQUIRED = True\n"
             "TIME_ZONE = 'UTC'\n"
         )
         path = conf / "configuration.py"
@@ -576,10 +575,10 @@ class NetBox:
             time.sleep(delay)  # back-off between polls, not a fixed wait for the server
             delay = min(delay * 1.5, 1.0)
         else:
-            last = f"not ready within {self.start_timeout:.0f} s ({last})"
+            last = f"not ready within {self.start_timeout:g} s ({last})"
         log = self.log_path.read_text(errors="replace")
         raise NetBoxUnavailable(
-            f"netbox runserver on {self.url}: {last}\n--- tail of {self.log_path} ---\n"
+            f"netbox runserver on {self.url}: {last}\n--- tail of the server's log ---\n"
             + _scrub(_tail(log), self.token, self.password)
         )
 
