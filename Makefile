@@ -9,7 +9,7 @@ PORT   ?= 8000
 DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/werterhalt.sqlite3
 LAB_DIR  := $(CURDIR)/var/lab
 
-.PHONY: install browser office demo lab-stop serve test lint check bench clean
+.PHONY: netbox install browser office demo lab-stop serve test lint check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,7 +66,12 @@ office:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			libreoffice-calc-nogui poppler-utils; }
 
-test: install browser office
+# The real NetBox the NetBox sync is tested against (tests/netbox_harness.py): NetBox 4.7.3 from
+# PyPI in a Python 3.12 virtualenv of its own (.netbox-venv/, ~65 s the first time, then a check)
+netbox: install
+	$(BIN)/python -c "from tests.netbox_harness import ensure_venv; print('NetBox venv:', ensure_venv())"
+
+test: install browser office netbox
 	$(BIN)/python -m pytest
 
 lint: install
