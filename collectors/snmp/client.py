@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -243,6 +244,15 @@ def close_thread_engine() -> None:
 
 
 atexit.register(close_thread_engine)
+
+
+def _forgotten_in_child() -> None:
+    """A forked child (an RQ work horse) has no SNMP loop thread: it makes its own."""
+    global _current, _LOCK
+    _current, _LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forgotten_in_child)
 
 
 def _run(coro_factory):

@@ -319,3 +319,25 @@ def test_agents_that_cannot_start_say_why(snmp_dir):
     assert "BOGUS" in str(caught.value)
     assert broken.auth_key not in str(caught.value)
     assert not agents.running
+
+
+def test_a_forked_child_reads_with_a_loop_of_its_own(v2c):
+    """An RQ work horse is a fork of a process that may have read SNMP: the parent's loop thread
+    does not exist in the child, which must make its own instead of waiting for it forever."""
+    import os
+
+    expected = client.read(v2c, [SYS_OBJECT_ID])  # the parent has its loop now
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one read, its answer through the pipe, out
+        import signal
+
+        signal.alarm(20)  # waiting on the parent's loop would hang: die instead, and fail the test
+        try:
+            ok = client.read(v2c, [SYS_OBJECT_ID]) == expected
+            os.write(write_end, b"ok" if ok else b"different")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read_end, 20) == b"ok" and status == 0
