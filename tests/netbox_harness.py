@@ -344,19 +344,7 @@ class NetBox:
         if self._session is not None:
             self._session.close()
             self._session = None
-        if self._process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGTERM)
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait(timeout=15)
-            self._process = None
-        if self._log_handle is not None:
-            self._log_handle.close()
-            self._log_handle = None
+        self._kill_server(graceful=True)
         if self._db_created:
             try:
                 with _pg_connect() as conn:
@@ -543,11 +531,18 @@ class NetBox:
                     continue
                 raise
 
-    def _kill_server(self) -> None:
+    def _kill_server(self, graceful: bool = False) -> None:
+        """End the server's process group (SIGTERM first when ``graceful``, SIGKILL if it stays)."""
         if self._process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait(timeout=15)
+            if graceful:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._process.pid, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._process.wait(timeout=15)
+            if self._process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait(timeout=15)
             self._process = None
         if self._log_handle is not None:
             self._log_handle.close()

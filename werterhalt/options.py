@@ -179,6 +179,20 @@ def output_file(text: str) -> str:
     return text
 
 
+def readable_folder(text: str) -> str:
+    """An existing folder this process may read."""
+    if not text:
+        raise argparse.ArgumentTypeError("'' is not a folder name")
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: is a file, not a folder")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: no permission to read it")
+    return text
+
+
 def folder(text: str) -> str:
     """A folder, or a path where one can be made: neither it nor the nearest part of it that
     exists is a file."""

@@ -1,25 +1,9 @@
-import argparse
-import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory import devicetypes
 from werterhalt import options as argtypes
-
-
-def library_folder(text: str) -> str:
-    """An existing folder this process may read."""
-    if not text:
-        raise argparse.ArgumentTypeError("'' is not a folder name")
-    path = Path(text)
-    if not path.exists():
-        raise argparse.ArgumentTypeError(f"{text}: no such folder")
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: is a file, not a folder")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{text}: no permission to read it")
-    return text
 
 
 class Command(argtypes.UsageErrorMixin, BaseCommand):
@@ -33,7 +17,7 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("folder", metavar="DIR", type=library_folder,
+        parser.add_argument("folder", metavar="DIR", type=argtypes.readable_folder,
                             help="the library's checkout, or a folder of its YAML files")
         parser.add_argument("--dry-run", action="store_true",
                             help="check the files and report what would change; write nothing")
