@@ -166,7 +166,9 @@ def test_bulk_edit_a_selection(page, inventory, engineer):
     rows.nth(0).locator("input[name=pk]").check()
     rows.nth(2).locator("input[name=pk]").check()
     page.get_by_role("button", name="Edit selected").click()
-    assert page.get_by_role("heading", name="Edit 2 objects").is_visible()
+    heading = page.get_by_role("heading", name="Edit 2 objects")
+    heading.wait_for()  # the form posts and the edit page loads: is_visible() does not wait
+    assert heading.is_visible()
     page.get_by_label("Status").select_option("maintenance")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**/assets/?q=sth-new")
