@@ -70,3 +70,38 @@ class HostReason(ColoredChoices):
     NOT_ALLOWED = "not allowed", _("Not allowed")  # outside DISCOVERY_ALLOW, or plain-HTTP BMC
     HOST_KEY_CHANGED = "host key changed", _("Host key changed")  # collectors.hostkeys
     ERROR = "error", _("Other error")
+
+
+class ScheduleAction(ColoredChoices):
+    DISCOVER = "discover", _("Discovery")
+    DISCOVER_NETBOX = "discover-netbox", _("Discovery from NetBox")
+    NETBOX_PULL = "netbox-pull", _("NetBox pull")
+    NETBOX_PUSH = "netbox-push", _("NetBox push")
+
+
+ScheduleAction._colors = {
+    "discover": "primary", "discover-netbox": "primary", "netbox-pull": "info", "netbox-push": "info",
+}
+
+
+class NetBoxOrgUnits(ColoredChoices):
+    TENANT = "tenant", _("Tenants")
+    REGION = "region", _("Regions")
+    SITE_GROUP = "site_group", _("Site groups")
+
+
+NetBoxOrgUnits._colors = {}
+
+
+class NetBoxKind(ColoredChoices):
+    TENANT = "tenant", _("Tenant")
+    REGION = "region", _("Region")
+    SITE_GROUP = "site_group", _("Site group")
+    SITE = "site", _("Site")
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    DEVICE_TYPE = "device_type", _("Device type")
+    PLATFORM = "platform", _("Platform")
+    DEVICE = "device", _("Device")
+
+
+NetBoxKind._colors = {}

@@ -141,11 +141,15 @@ def _check_snmp(snmp, where: str) -> None:
         )
 
 
+NETBOX_KEYS = {"url", "token", "ca_file"}
+
+
 @dataclass
 class Credentials:
     default: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)
     hosts: dict = field(default_factory=dict)
+    netbox: dict = field(default_factory=dict)  # url, token, ca_file (collectors.netbox.connection)
 
     def for_host(self, name: str, groups: list[str] = ()) -> dict:
         creds = dict(self.default)
@@ -163,6 +167,8 @@ class Credentials:
                     values.add(str(block[key]))
             snmp = (block or {}).get("snmp") or {}
             values |= {str(snmp[k]) for k in SNMP_SECRET_KEYS if snmp.get(k)}
+        if self.netbox.get("token"):
+            values.add(str(self.netbox["token"]))
         return values
 
     def __repr__(self) -> str:  # never print what it holds
@@ -184,8 +190,18 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
             where = f" at line {mark.line + 1}" if mark else ""
             # the YAML error text can quote the file's content: say where, never what
             raise InventoryError(f"secrets file {p} is not valid YAML{where}") from None
-        if not isinstance(data, dict) or not set(data) <= {"default", "groups", "hosts"}:
-            raise InventoryError(f"secrets file {p}: expected the keys default, groups, hosts")
+        if not isinstance(data, dict) or not set(data) <= {"default", "groups", "hosts", "netbox"}:
+            raise InventoryError(f"secrets file {p}: expected the keys default, groups, hosts, netbox")
+        netbox = data.get("netbox")
+        if netbox is not None:
+            if not isinstance(netbox, dict):
+                raise InventoryError(f"secrets file {p}: 'netbox' must be a mapping of url/token/ca_file")
+            unknown = set(netbox) - NETBOX_KEYS
+            if unknown:
+                raise InventoryError(f"secrets file {p}: netbox has unknown keys {sorted(map(str, unknown))}")
+            for key in NETBOX_KEYS:
+                if netbox.get(key) is not None and not isinstance(netbox[key], str):
+                    raise InventoryError(f"secrets file {p}: netbox.{key} must be a string")
         for key in ("default", "groups", "hosts"):
             if data.get(key) is not None and not isinstance(data[key], dict):
                 raise InventoryError(f"secrets file {p}: {key!r} must be a mapping")
@@ -205,7 +221,9 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
                 )
             if entry and entry.get("snmp") is not None:
                 _check_snmp(entry["snmp"], f"secrets file {p}: {where}.snmp")
-        creds = Credentials(data.get("default") or {}, data.get("groups") or {}, data.get("hosts") or {})
+        creds = Credentials(
+            data.get("default") or {}, data.get("groups") or {}, data.get("hosts") or {}, dict(netbox or {})
+        )
         if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             import logging
 
@@ -217,6 +235,9 @@ def load_credentials(secrets_file: str | os.PathLike | None = None, env=None) ->
     ):
         if env.get(var):
             creds.default[key] = env[var]
+    for key, var in (("url", "NETBOX_URL"), ("token", "NETBOX_TOKEN")):
+        if env.get(var):
+            creds.netbox[key] = env[var]
     return creds
 
 

@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from collectors.choices import HostOutcome, HostReason, RunStatus, RunTrigger, ShardStatus
+from collectors.choices import (
+    HostOutcome,
+    HostReason,
+    NetBoxKind,
+    NetBoxOrgUnits,
+    RunStatus,
+    RunTrigger,
+    ScheduleAction,
+    ShardStatus,
+)
 from inventory.scopes import ScopedQuerySet
 
 
@@ -54,6 +63,24 @@ class DiscoverySchedule(models.Model):
         max_length=100,
         blank=True,
         help_text=_("Minute hour day month weekday, in the server's time zone, e.g. 30 2 * * 1-5."),
+    )
+    action = models.CharField(
+        _("action"),
+        max_length=20,
+        choices=ScheduleAction.choices,
+        default=ScheduleAction.DISCOVER,
+        help_text=_(
+            "Discover devices, or pull from / push to NetBox (manage.py netbox). Discovery from "
+            "NetBox takes its seeds from NetBox, filtered by the NetBox filter."
+        ),
+    )
+    netbox_filter = models.CharField(
+        _("NetBox filter"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Which NetBox devices, e.g. site=zentrale role=core-switch (discovery from NetBox and pull)."
+        ),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
     shard_size = models.PositiveIntegerField(
@@ -141,6 +168,12 @@ class DiscoverySchedule(models.Model):
     @property
     def source(self) -> str:
         """Where the hosts come from, in the active language (pages, the API's display text)."""
+        if self.action == ScheduleAction.NETBOX_PULL:
+            return gettext("NetBox pull") + (f" ({self.netbox_filter})" if self.netbox_filter else "")
+        if self.action == ScheduleAction.NETBOX_PUSH:
+            return gettext("NetBox push")
+        if self.action == ScheduleAction.DISCOVER_NETBOX:
+            return gettext("devices in NetBox") + (f" ({self.netbox_filter})" if self.netbox_filter else "")
         if self.inventory_folder:
             return gettext("inventory folder %(folder)s") % {"folder": self.inventory_folder}
         if self.asset_filter:
@@ -172,6 +205,17 @@ class DiscoverySchedule(models.Model):
                 schedules.check_asset_filter(self.asset_filter)
             except ValueError as e:
                 errors["asset_filter"] = str(e)
+        if self.action != ScheduleAction.DISCOVER and (self.inventory_folder or self.asset_filter):
+            errors["action"] = _(
+                "Folder and asset filter are for discovery from the inventory; NetBox takes the NetBox filter."
+            )
+        if self.netbox_filter:
+            from collectors.netbox import connection
+
+            try:
+                connection.parse_filters(self.netbox_filter.split())
+            except ValueError as e:
+                errors["netbox_filter"] = str(e)
         if errors:
             raise ValidationError(errors)
 
@@ -451,3 +495,75 @@ class HostKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}:{self.port} {self.fingerprint}"
+
+
+class NetBoxSettings(models.Model):
+    """How NetBox's objects map onto the inventory (one row; the URL and token live in the
+    secrets file like device passwords, never here)."""
+
+    org_units_from = models.CharField(
+        _("organisational units from"),
+        max_length=20,
+        choices=NetBoxOrgUnits.choices,
+        default=NetBoxOrgUnits.TENANT,
+        help_text=_("Which NetBox objects become organisational units: tenants, regions or site groups."),
+    )
+    org_unit_parent = models.ForeignKey(
+        "inventory.OrgUnit",
+        verbose_name=_("under unit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Units made from NetBox go under this unit (empty: top level)."),
+    )
+    decommission_deleted = models.BooleanField(
+        _("decommission deleted devices"),
+        default=True,
+        help_text=_("A device deleted in NetBox is decommissioned here by a full pull (never deleted)."),
+    )
+    push_device_types = models.BooleanField(
+        _("push EoX dates to device types"), default=True,
+        help_text=_("Push writes end-of-sale and end-of-support dates into custom fields on device types."),
+    )
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("NetBox settings")
+        verbose_name_plural = _("NetBox settings")
+
+    def __str__(self) -> str:
+        return gettext("NetBox settings")
+
+    @classmethod
+    def load(cls) -> "NetBoxSettings":
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1  # one row
+        super().save(*args, **kwargs)
+
+
+class NetBoxLink(models.Model):
+    """Which NetBox object an inventory object came from: pull is keyed on NetBox's id."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=NetBoxKind.choices)
+    netbox_id = models.PositiveBigIntegerField(_("NetBox id"))
+    object_id = models.BigIntegerField(_("object id"))
+    name = models.CharField(_("name in NetBox"), max_length=200, blank=True)
+    seen = models.DateTimeField(_("last pulled"), null=True, blank=True)
+    gone = models.DateTimeField(
+        _("deleted in NetBox"), null=True, blank=True, help_text=_("When a pull found it gone.")
+    )
+
+    class Meta:
+        ordering = ["kind", "netbox_id"]
+        verbose_name = _("NetBox link")
+        verbose_name_plural = _("NetBox links")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "netbox_id"], name="netboxlink_unique_netbox_id"),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"], name="netboxlink_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.netbox_id} → {self.object_id}"

@@ -27,6 +27,7 @@ class AssetSource(models.TextChoices):
     MANUAL = "manual", _("Manual")
     DISCOVERY = "discovery", _("Discovery")
     IMPORT = "import", _("Import")
+    NETBOX = "netbox", _("NetBox")
 
 
 class HardwareCategory(models.TextChoices):

@@ -271,6 +271,13 @@ DISCOVERY_SNMP_PORT = int(os.environ.get("DISCOVERY_SNMP_PORT", "161"))
 DISCOVERY_SNMP_TIMEOUT = float(os.environ.get("DISCOVERY_SNMP_TIMEOUT", "2"))
 DISCOVERY_SNMP_RETRIES = int(os.environ.get("DISCOVERY_SNMP_RETRIES", "1"))
 DISCOVERY_BMC_CA_FILE = os.environ.get("DISCOVERY_BMC_CA_FILE", "")
+# NetBox (manage.py netbox pull|push|status, discover --from-netbox): its URL and API token are in
+# the secrets file's ``netbox`` block (or NETBOX_URL / NETBOX_TOKEN), like device passwords. One
+# request may take NETBOX_TIMEOUT seconds; lists are read NETBOX_PAGE_SIZE objects a page,
+# NETBOX_WORKERS pages at once (NetBox's MAX_PAGE_SIZE, 1000 by default, caps the page).
+NETBOX_TIMEOUT = float(os.environ.get("NETBOX_TIMEOUT", "60"))
+NETBOX_PAGE_SIZE = int(os.environ.get("NETBOX_PAGE_SIZE", "1000"))
+NETBOX_WORKERS = int(os.environ.get("NETBOX_WORKERS", "4"))
 # a BMC is read over HTTPS only: plain HTTP would send its credentials in clear (labs: set 1)
 DISCOVERY_BMC_ALLOW_HTTP = env_bool("DISCOVERY_BMC_ALLOW_HTTP")
 # distributed discovery (RQ workers, see README): a run is cut into shards of hosts; a shard's job
