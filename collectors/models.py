@@ -207,7 +207,7 @@ class DiscoverySchedule(models.Model):
                 errors["asset_filter"] = str(e)
         if self.action != ScheduleAction.DISCOVER and (self.inventory_folder or self.asset_filter):
             errors["action"] = _(
-                "Folder and asset filter are for discovery from the inventory; NetBox takes the NetBox filter."
+                "Folder and asset filter are for discovery from the inventory; NetBox uses the NetBox filter."
             )
         if self.netbox_filter:
             from collectors.netbox import connection
