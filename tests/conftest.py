@@ -81,3 +81,26 @@ def migrated_sqlite(migrated_sqlite_template, tmp_path):
         return target
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def netbox_server():
+    """One real NetBox 4.7 for the whole session (tests/netbox_harness.py), PostgreSQL suite only:
+    NetBox needs PostgreSQL, and one start (~40 s) per CI run is enough. Its Redis databases:
+    NETBOX_TEST_REDIS_DBS (default 10,11)."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("a real NetBox runs with the PostgreSQL suite: set DATABASE_URL=postgres://...")
+    from tests.netbox_harness import NetBox
+
+    dbs = tuple(int(n) for n in os.environ.get("NETBOX_TEST_REDIS_DBS", "10,11").split(","))
+    with NetBox(redis_dbs=dbs) as nb:
+        yield nb
+
+
+@pytest.fixture
+def netbox(netbox_server):
+    """The session's NetBox, emptied after the test (objects made through the API)."""
+    try:
+        yield netbox_server
+    finally:
+        netbox_server.wipe()

@@ -26,7 +26,7 @@ def _databases() -> set[str]:
 
 def test_a_real_netbox_takes_devices_through_its_api_and_goes_away_cleanly():
     tag = uuid.uuid4().hex[:6]
-    with NetBox(redis_dbs=(10, 11)) as nb:
+    with NetBox(redis_dbs=(12, 13)) as nb:
         assert nb.database in _databases()
         assert nb.api("/api/status/")["netbox-version"].startswith("4.7")
         maker = nb.api("/api/dcim/manufacturers/", "POST", {"name": f"Cisco {tag}", "slug": f"cisco-{tag}"})
