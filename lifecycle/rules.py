@@ -237,6 +237,16 @@ def coverage(contracts: Iterable[ContractDates], at: dt.date) -> str:
 _COVERAGE_RANK = {NONE: 0, EXPIRED: 1, EXPIRING: 2, COVERED: 3}
 
 
+def contract_end(contracts: Iterable[ContractDates], at: dt.date) -> dt.date | None:
+    """The end of the contract that counts for ``coverage``: the latest end of those in force on
+    ``at``, else of those expired; None without a contract that has started."""
+    running = [c.end for c in contracts if contract_state(c, at) in (RUNNING, EXPIRING)]
+    if running:
+        return max(running)
+    ended = [c.end for c in contracts if contract_state(c, at) == EXPIRED]
+    return max(ended) if ended else None
+
+
 # --- replacement and value ------------------------------------------------------------------------
 
 

@@ -435,7 +435,7 @@ class _Writer:
 
         creates: list[tuple[dict, Asset]] = []
         updates: list[tuple[Asset, Asset, list[str]]] = []  # (as it was, as it is, fields changed)
-        flagged: dict[int, str] = {}
+        flagged: dict[int, tuple[Asset, str]] = {}
         claimed: dict[tuple, int] = {}  # (manufacturer, serial) → NetBox id that holds it in this pull
         module_work: list[tuple[dict, Asset, bool]] = []
         for d in self.snap.devices:
@@ -461,8 +461,6 @@ class _Writer:
                     self._conflict(host, d, other_device, target, other, flagged)
                     continue
                 asset = other  # known already (discovery, import): adopt it
-            if key:
-                claimed[key] = d["id"]
             if asset is None:
                 asset = Asset(
                     source=AssetSource.NETBOX,
@@ -483,6 +481,8 @@ class _Writer:
                 else:
                     host.message = "unchanged"
             host.asset = asset
+            if key:
+                claimed[key], by_serial[key] = d["id"], asset
             module_work.append((d, asset, host.created))
 
         self._save_assets(creates, updates)
@@ -546,10 +546,11 @@ class _Writer:
             f"serial {target['serial']} is also on NetBox device {other_device}: not pulled; "
             "resolve in NetBox"
         )[:500]
-        if other_asset is not None and other_asset.pk:
-            flagged[other_asset.pk] = (
+        if other_asset is not None:  # (perhaps made by this pull: flagged once it is saved)
+            flagged[id(other_asset)] = (
+                other_asset,
                 f"NetBox devices {other_device} and {d['id']} ({d.get('name') or ''}) "
-                f"share serial {target['serial']}"
+                f"share serial {target['serial']}",
             )
             host.asset = other_asset
 
@@ -671,9 +672,9 @@ class _Writer:
         NetBoxLink.objects.bulk_update(gone_links, ["gone"])
         return changed
 
-    def _flag(self, flagged: dict[int, str]) -> None:
-        for asset in Asset.objects.filter(pk__in=list(flagged)):
-            reason = flagged[asset.pk][:250]
-            if not asset.needs_review or asset.review_reason != reason:
-                asset.needs_review, asset.review_reason = True, reason
+    def _flag(self, flagged: dict[int, tuple[Asset, str]]) -> None:
+        reasons = {asset.pk: reason[:250] for asset, reason in flagged.values()}
+        for asset in Asset.objects.filter(pk__in=list(reasons)):
+            if not asset.needs_review or asset.review_reason != reasons[asset.pk]:
+                asset.needs_review, asset.review_reason = True, reasons[asset.pk]
                 asset.save(update_fields=["needs_review", "review_reason"])
