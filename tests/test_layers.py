@@ -18,7 +18,7 @@ PROJECT = "werterhalt"  # its URL modules are the root URLconfs: they may import
 FLOOR_1 = (
     "lifecycle/rules.py", "lifecycle/frame.py", "collectors/normalize.py", "collectors/redfish.py",
     "collectors/snmp/identify.py", "collectors/snmp/records.py", "collectors/snmp/client.py",
-    "collectors/lab/snmp_devices.py",
+    "collectors/lab/snmp_devices.py", "collectors/netbox/client.py", "collectors/netbox/mapping.py",
 )
 MODELS = tuple(f"{app}.models" for app in APPS)
 
