@@ -512,7 +512,7 @@ class _Writer:
         else:
             unit = site_unit
         return {
-            "name": (d.get("name") or "").strip()[:100],
+            "name": ((d.get("name") or "").strip() or f"NetBox device {d['id']}")[:100],
             "serial": (d.get("serial") or "").strip()[:100],
             "asset_tag": (d.get("asset_tag") or "").strip()[:100],
             "status": mapping.status(d),
