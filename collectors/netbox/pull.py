@@ -415,18 +415,15 @@ class _Writer:
         for d in self.snap.devices:
             wanted_targets[d["id"]] = self._target(d, units, sites, models, platforms)
         # the assets already linked, and the ones with a serial a NetBox device names
-        linked_ids = {links[n].object_id for n in links}
         serial_keys = {(t["manufacturer_id"], t["serial"]) for t in wanted_targets.values() if t["serial"]}
-        assets: dict[int, Asset] = (
-            {a.pk: a for a in Asset.objects.filter(pk__in=linked_ids)} if linked_ids else {}
-        )
+        linked = NetBoxLink.objects.filter(kind=NetBoxKind.DEVICE).values("object_id")
+        assets: dict[int, Asset] = {a.pk: a for a in Asset.objects.filter(pk__in=linked)}
         by_serial: dict[tuple, Asset] = {
             (a.manufacturer_id, a.serial): a for a in assets.values() if a.serial
         }
-        if serial_keys:
-            mfrs = {m for m, _ in serial_keys}
-            serials = {s for _, s in serial_keys}
-            for a in Asset.objects.filter(manufacturer_id__in=mfrs, serial__in=serials):
+        serials = sorted({s for _, s in serial_keys} - {s for _, s in by_serial})
+        for start in range(0, len(serials), 5000):  # (SQLite's limit of query parameters)
+            for a in Asset.objects.filter(serial__in=serials[start : start + 5000]):
                 assets.setdefault(a.pk, a)
                 by_serial[(a.manufacturer_id, a.serial)] = a
         device_of_asset = {
@@ -469,14 +466,14 @@ class _Writer:
                 )
                 asset.status = target["status"]
                 creates.append((d, asset))
-                host.created = True
+                host.created, host.changes = True, 1
                 host.message = "created"
             else:
                 old = copy.copy(asset)
                 changed = self._apply(asset, target)
                 if changed:
                     updates.append((old, asset, changed))
-                    host.updated = True
+                    host.updated, host.changes = True, 1
                     host.message = "updated: " + ", ".join(sorted(changed))
                 else:
                     host.message = "unchanged"
