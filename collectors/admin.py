@@ -1,11 +1,17 @@
-"""Discovery runs in the admin: read-only records of what each run did, host by host."""
+"""Discovery runs in the admin: read-only records of what each run did, host by host; NetBox's
+connection (read-only: it lives in the secrets file) and mapping, and the links a pull made."""
 
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collectors import hostkeys
-from collectors.models import DiscoveryHost, DiscoveryRun, HostKey
+from collectors.models import DiscoveryHost, DiscoveryRun, HostKey, NetBoxLink, NetBoxSettings
 from werterhalt.admin import ChangeLoggedAdmin
+
+NETBOX_CHECK_TIMEOUT = 10.0  # seconds the settings page waits for NetBox's answer
 
 
 class DiscoveryHostInline(admin.TabularInline):
@@ -110,3 +116,95 @@ class HostKeyAdmin(ChangeLoggedAdmin):
             hostkeys.accept(host_key)
             accepted += 1
         self.message_user(request, _("%(n)s key(s) accepted.") % {"n": accepted})
+
+
+@admin.register(NetBoxSettings)
+class NetBoxSettingsAdmin(admin.ModelAdmin):
+    """One row: how NetBox's objects map onto the inventory (editable), with the connection from
+    the secrets file shown read-only (the URL, whether a token is set, never the token) and checked
+    live each time the page opens."""
+
+    fields = [
+        "netbox_url",
+        "netbox_token",
+        "netbox_connection",
+        "org_units_from",
+        "org_unit_parent",
+        "decommission_deleted",
+        "push_device_types",
+    ]
+    readonly_fields = ["netbox_url", "netbox_token", "netbox_connection"]
+
+    def changelist_view(self, request, extra_context=None):
+        """No list of one row: its page, or the page to make it."""
+        opts = self.model._meta
+        if self.model.objects.exists():
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.load().pk])
+        else:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        return HttpResponseRedirect(url)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _credentials(self):
+        from collectors import hosts as host_sources
+
+        try:
+            return host_sources.load_credentials(), ""
+        except host_sources.InventoryError as e:
+            return None, str(e)
+
+    @admin.display(description=gettext_lazy("NetBox URL"))
+    def netbox_url(self, obj=None):
+        from collectors.netbox import connection
+
+        creds, problem = self._credentials()
+        if creds is None:
+            return problem
+        return connection.configured_url(creds) or _("not configured")
+
+    @admin.display(description=gettext_lazy("API token"))
+    def netbox_token(self, obj=None):
+        creds, problem = self._credentials()
+        if creds is None:
+            return problem
+        return _("set") if (creds.netbox or {}).get("token") else _("not set")
+
+    @admin.display(description=gettext_lazy("Connection"))
+    def netbox_connection(self, obj=None):
+        """NetBox's version, or why it cannot be asked (computed when the page opens)."""
+        from collectors.netbox import connection
+        from collectors.netbox.client import NetBoxError
+
+        creds, problem = self._credentials()
+        if creds is None:
+            return problem
+        try:
+            client = connection.client(creds)
+            client.timeout = min(client.timeout, NETBOX_CHECK_TIMEOUT)
+            version = client.status().get("netbox-version", "?")
+        except (connection.NotConfigured, NetBoxError) as e:
+            return str(e)
+        return _("NetBox %(version)s answers") % {"version": version}
+
+
+@admin.register(NetBoxLink)
+class NetBoxLinkAdmin(admin.ModelAdmin):
+    """Which NetBox object each inventory object came from (made by pulls; read-only)."""
+
+    list_display = ["kind", "netbox_id", "object_id", "name", "seen", "gone"]
+    list_filter = ["kind", ("gone", admin.EmptyFieldListFilter)]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,8 +10,11 @@ marks its shard lost and the run incomplete, keeping what was saved; the next ru
 Only one run of a schedule runs at a time (the schedule's row is locked while a run is started,
 and a running run blocks the next).
 
-Secrets never pass through Redis: a job carries ids; each worker reads the credentials from its
-own DEVICE_SECRETS_FILE / environment.
+A schedule whose action is a NetBox pull or push has no shards: ``start_run`` creates its run and
+runs ``execute_netbox`` with it, here (without Redis) or as one RQ job.
+
+Secrets never pass through Redis: a job carries ids; each worker reads the credentials (device
+passwords, NetBox's URL and token) from its own DEVICE_SECRETS_FILE / environment.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from django.utils import timezone
 
 from collectors import hosts as host_sources
 from collectors import schedules
-from collectors.choices import HostOutcome, RunStatus, RunTrigger, ShardStatus
+from collectors.choices import HostOutcome, RunStatus, RunTrigger, ScheduleAction, ShardStatus
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, DiscoveryShard
 
 log = logging.getLogger(__name__)
@@ -234,7 +237,7 @@ def start_run(
     """Start a run of ``schedule`` unless one is still running (then None, and the schedule says
     why). Its hosts are cut into shards; each shard is an RQ job, or, ``inline`` (the default
     without Redis), run here one after another. A host list that cannot be read gives a failed
-    run that says why."""
+    run that says why. A NetBox pull or push is one job without shards (``execute_netbox``)."""
     now = now or timezone.now()
     inline = (not redis_configured()) if inline is None else inline
     reap(now)
@@ -248,11 +251,16 @@ def start_run(
             DiscoverySchedule.objects.filter(pk=s.pk).update(last_message=message[:500])
             log.info("schedule %s: %s", s.name, message)
             return None
-        spec = {"inventory_folder": s.inventory_folder, "asset_filter": s.asset_filter}
+        spec = {
+            "inventory_folder": s.inventory_folder,
+            "asset_filter": s.asset_filter,
+            "action": s.action,
+            "netbox_filter": s.netbox_filter,
+        }
         run = DiscoveryRun.objects.create(
             started=now,
             heartbeat=now,
-            source=s.source[:250],
+            source=_source(s)[:250],
             workers=s.workers or settings.DISCOVERY_WORKERS,
             # what this machine allows; each worker checks every host against its own setting
             allowed_prefixes=_allow_setting(),
@@ -262,19 +270,29 @@ def start_run(
             hosts_spec=spec,
         )
         DiscoverySchedule.objects.filter(pk=s.pk).update(last_run=run, last_message="")
-        try:
-            host_sources.allowed_networks(settings.DISCOVERY_ALLOW)  # a typo stops the run here
-            inventory = schedules.inventory_for(s, host_sources.load_credentials())
-        except host_sources.InventoryError as e:
-            run.status, run.finished, run.message = RunStatus.FAILED, now, f"host list: {e}"[:1000]
-            run.save(update_fields=["status", "finished", "message"])
-            return run
-        parts = schedules.split(sorted(inventory.hosts), s.shard_size)
-        run.shards_total = len(parts)
-        run.save(update_fields=["shards_total"])
-        shards = DiscoveryShard.objects.bulk_create(
-            [DiscoveryShard(run=run, index=i, hosts=names, queued=now) for i, names in enumerate(parts)]
-        )
+        if s.action in NETBOX_ACTIONS:
+            shards = None
+        else:
+            try:
+                host_sources.allowed_networks(settings.DISCOVERY_ALLOW)  # a typo stops the run here
+                inventory = schedules.inventory_for(s, host_sources.load_credentials())
+            except host_sources.InventoryError as e:
+                run.status, run.finished, run.message = RunStatus.FAILED, now, f"host list: {e}"[:1000]
+                run.save(update_fields=["status", "finished", "message"])
+                return run
+            parts = schedules.split(sorted(inventory.hosts), s.shard_size)
+            run.shards_total = len(parts)
+            run.save(update_fields=["shards_total"])
+            shards = DiscoveryShard.objects.bulk_create(
+                [DiscoveryShard(run=run, index=i, hosts=names, queued=now) for i, names in enumerate(parts)]
+            )
+    if shards is None:  # a NetBox pull or push: one job, no shards
+        if inline:
+            execute_netbox(run.pk)
+        else:
+            _enqueue_netbox(run)
+        run.refresh_from_db()
+        return run
     if not shards:
         return close_run(run.pk, now=now, note="no hosts to discover")
     if inline:
@@ -284,6 +302,92 @@ def start_run(
         _enqueue(run, shards)
     run.refresh_from_db()
     return run
+
+
+NETBOX_ACTIONS = (ScheduleAction.NETBOX_PULL, ScheduleAction.NETBOX_PUSH)
+
+
+def _source(schedule: DiscoverySchedule) -> str:
+    """A run's source: as ``manage.py netbox`` records it for a pull or push ("NetBox pull <url>",
+    which the status command and the pages look for), else the schedule's host source."""
+    if schedule.action not in NETBOX_ACTIONS:
+        return schedule.source
+    from collectors.netbox import connection
+
+    return _netbox_source(schedule.action, connection.configured_url(), schedule.netbox_filter)
+
+
+def _netbox_source(action: str, url: str, netbox_filter: str = "") -> str:
+    what = "pull" if action == ScheduleAction.NETBOX_PULL else "push"
+    source = f"NetBox {what} {url}".rstrip()
+    if action == ScheduleAction.NETBOX_PULL and netbox_filter:
+        source += f" ({netbox_filter})"
+    return source[:250]
+
+
+def _enqueue_netbox(run: DiscoveryRun) -> None:
+    try:
+        queue().enqueue(
+            execute_netbox,
+            run.pk,
+            job_id=_job_id("netbox", run.pk),
+            job_timeout=settings.DISCOVERY_SHARD_JOB_TIMEOUT,
+            description=f"discovery run {run.pk} ({run.source})"[:200],
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
+        )
+    except Exception as exc:
+        message = f"the NetBox job could not be queued on RQ: {type(exc).__name__}: {exc}"[:400]
+        log.error("run %s: %s", run.pk, message)
+        _fail_run(run.pk, message)
+
+
+def _fail_run(run_id: int, message: str) -> None:
+    DiscoveryRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, finished=timezone.now(), message=message[:1000]
+    )
+
+
+def execute_netbox(run_id: int) -> dict:
+    """RQ job (or inline): a scheduled NetBox pull or push with its run. The worker reads NetBox's
+    URL and token from its own secrets; not configured, unreachable or refused: the run fails
+    with the message. A run that is not running any more (a job delivered twice, a run given up
+    as stale) is left alone."""
+    from collectors import runner
+    from collectors.netbox import connection
+    from collectors.netbox.client import NetBoxError
+    from collectors.netbox.pull import pull
+    from collectors.netbox.push import push
+    from lifecycle import state as lifecycle_state
+
+    run = DiscoveryRun.objects.select_related("schedule", "user").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING:
+        return {"run": run_id, "skipped": True}
+    spec = _spec(run)
+    if spec["action"] not in NETBOX_ACTIONS:
+        _fail_run(run.pk, f"run {run.pk} is not a NetBox pull or push ({spec['action']})")
+        return {"run": run_id, "skipped": True}
+    DiscoveryRun.objects.filter(pk=run.pk).update(heartbeat=timezone.now())
+    try:
+        with runner.Heartbeat(DiscoveryRun, run.pk), lifecycle_state.deferred():
+            client = connection.client()
+            source = _netbox_source(spec["action"], client.url, spec["netbox_filter"])
+            if run.source != source:  # (this worker's NetBox URL)
+                run.source = source
+                run.save(update_fields=["source"])
+            kwargs = {"user": run.user, "trigger": run.trigger, "schedule": run.schedule, "run": run}
+            if spec["action"] == ScheduleAction.NETBOX_PULL:
+                filters = connection.parse_filters(spec["netbox_filter"].split())
+                pull(client, filters=filters, now=run.started, **kwargs)
+            else:
+                push(client, **kwargs)
+    except (connection.NotConfigured, host_sources.InventoryError, NetBoxError, ValueError) as e:
+        _fail_run(run.pk, str(e))
+    except Exception as e:  # logged in full; the run says what
+        log.exception("NetBox run %s failed", run.pk)
+        _fail_run(run.pk, f"{type(e).__name__}: {e}")
+    run.refresh_from_db()
+    return {"run": run.pk, "status": run.status, "hosts": run.hosts_tried}
 
 
 def _enqueue(run: DiscoveryRun, shards: list[DiscoveryShard]) -> None:
@@ -374,6 +478,8 @@ def _spec(run: DiscoveryRun) -> dict:
     return {
         "inventory_folder": spec.get("inventory_folder", ""),
         "asset_filter": spec.get("asset_filter", ""),
+        "action": spec.get("action", ScheduleAction.DISCOVER),
+        "netbox_filter": spec.get("netbox_filter", ""),
     }
 
 

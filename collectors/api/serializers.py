@@ -30,8 +30,10 @@ class DiscoveryScheduleSerializer(BaseModelSerializer):
             "interval",
             "cron",
             "when",
+            "action",
             "inventory_folder",
             "asset_filter",
+            "netbox_filter",
             "source",
             "shard_size",
             "workers",
@@ -50,7 +52,8 @@ class DiscoveryScheduleSerializer(BaseModelSerializer):
         return str(obj.when)
 
     def get_source(self, obj) -> str:
-        """Where its hosts come from: an inventory folder, or the database (with its filter)."""
+        """Where its hosts come from: an inventory folder, the database (with its filter) or NetBox;
+        or the NetBox pull or push it runs."""
         return obj.source
 
 

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from collectors import jobs, schedules
-from collectors.choices import RunStatus, RunTrigger
+from collectors.choices import RunStatus, RunTrigger, ScheduleAction
 from collectors.models import DiscoverySchedule
 from lifecycle import state as lifecycle_state
 from werterhalt import options as argtypes
@@ -18,6 +18,8 @@ OPTIONS = {
     "inventory_folder": "--inventory",
     "asset_filter": "--filter",
     "shard_size": "--shard-size",
+    "action": "--action",
+    "netbox_filter": "--netbox-filter",
     NON_FIELD_ERRORS: "schedule",
 }
 
@@ -27,8 +29,10 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         "Discovery schedules. With Redis (REDIS_URL), RQ's scheduler fires them on the workers "
         "(`manage.py rqworker discovery --with-scheduler`); without Redis, run `schedules run-due` "
         "from cron every minute. Actions: list; add NAME (--interval MIN | --cron EXPR) "
-        "[--inventory DIR | --filter QUERY]; run NAME (now); run-due (cron); plan (put missing firings "
-        "back on RQ); reap (close runs whose worker died)."
+        "[--action ACTION] [--inventory DIR | --filter QUERY | --netbox-filter FILTERS]; run NAME (now); "
+        "run-due (cron); plan (put missing firings back on RQ); reap (close runs whose worker died). "
+        "A schedule discovers devices (hosts from a folder, the inventory or NetBox) or pulls from / "
+        "pushes to NetBox."
     )
 
     def add_arguments(self, parser):
@@ -48,6 +52,19 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             metavar="QUERY",
             default="",
             help="add: asset filter, e.g. site=stadthaus&platform=ios",
+        )
+        parser.add_argument(
+            "--action",
+            dest="schedule_action",  # ("action" is this command's own: list, add, ...)
+            choices=ScheduleAction.values,
+            default=None,
+            help="add: what the schedule does (default discover; with --replace: as it was)",
+        )
+        parser.add_argument(
+            "--netbox-filter",
+            metavar="FILTERS",
+            default=None,
+            help='add: which NetBox devices (discover-netbox, netbox-pull), e.g. "site=zentrale role=core"',
         )
         shard = argtypes.field_bounds(FIELD("shard_size"))
         parser.add_argument(
@@ -79,11 +96,25 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             last_text = f"run {last.pk} {last.status}" if last else "never run"
             next_text = timezone.localtime(s.next_run).strftime("%Y-%m-%d %H:%M") if s.next_run else "-"
             self.stdout.write(
-                f"{s.name:<24} {'on ' if s.enabled else 'off'} {s.when!s:<18} next {next_text:<16} "
-                f"{last_text:<22} {s.source}"
+                f"{s.name:<24} {'on ' if s.enabled else 'off'} {s.action:<15} {s.when!s:<18} "
+                f"next {next_text:<16} {last_text:<22} {s.source}"
             )
 
-    def do_add(self, name, *, interval, cron, inventory, filter, shard_size, disabled, replace, **options):
+    def do_add(
+        self,
+        name,
+        *,
+        interval,
+        cron,
+        inventory,
+        filter,
+        schedule_action,
+        netbox_filter,
+        shard_size,
+        disabled,
+        replace,
+        **options,
+    ):
         if not name:
             raise CommandError("add needs a NAME", returncode=2)
         from django.conf import settings
@@ -95,6 +126,10 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         schedule.cron = cron or ""
         schedule.inventory_folder = inventory or ""
         schedule.asset_filter = filter
+        if schedule_action is not None or schedule.pk is None:
+            schedule.action = schedule_action or ScheduleAction.DISCOVER
+        if netbox_filter is not None or schedule.pk is None:
+            schedule.netbox_filter = " ".join((netbox_filter or "").split())
         schedule.enabled = not disabled
         schedule.shard_size = shard_size or settings.DISCOVERY_SHARD_SIZE
         try:
@@ -112,7 +147,8 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         schedule.refresh_from_db()
         nxt = timezone.localtime(schedule.next_run).strftime("%Y-%m-%d %H:%M") if schedule.next_run else "-"
         self.stdout.write(
-            f"Schedule {schedule.name} saved: {schedule.when}, next run {nxt}, {schedule.source}"
+            f"Schedule {schedule.name} saved: {schedule.when}, next run {nxt}, {schedule.action}: "
+            f"{schedule.source}"
         )
 
     def _get(self, name) -> DiscoverySchedule:
