@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from collectors.choices import HostOutcome, NetBoxKind, RunStatus, RunTrigger
+from collectors.choices import HostOutcome, HostReason, NetBoxKind, RunStatus, RunTrigger
 from collectors.models import DiscoveryHost, DiscoveryRun, NetBoxLink, NetBoxSettings
 from collectors.netbox.client import NetBoxClient, NetBoxError
 from inventory.models import Asset
@@ -63,6 +63,8 @@ FIELDS = {
         "Werterhalt: vendor's last date of support",
     ),
 }
+CHUNK = 200  # devices per bulk PATCH
+
 DEVICE_FIELDS = [n for n, spec in FIELDS.items() if spec[1] == DEVICE]
 TYPE_FIELDS = [n for n, spec in FIELDS.items() if spec[1] == DEVICE_TYPE]
 
@@ -96,10 +98,14 @@ def push(
         written, unchanged = _devices(client, run, hosts, timezone.localdate(now))
         types = _device_types(client) if options.push_device_types else 0
     except NetBoxError as e:
-        DiscoveryHost.objects.bulk_create(hosts)  # what was written before the error
+        DiscoveryHost.objects.bulk_create(hosts, batch_size=2000)  # what was done before the error
+        written = sum(1 for h in hosts if h.updated)
         run.status, run.finished = RunStatus.FAILED, timezone.now()
-        run.message = (f"{e} ({len(hosts)} devices written before)" if hosts else str(e))[:1000]
-        run.hosts_tried = run.hosts_succeeded = run.assets_updated = len(hosts)
+        run.message = (f"{e} ({written} devices written before)" if written else str(e))[:1000]
+        run.hosts_tried = len(hosts)
+        run.hosts_failed = sum(1 for h in hosts if h.outcome == HostOutcome.FAILED)
+        run.hosts_succeeded = run.hosts_tried - run.hosts_failed
+        run.assets_updated = written
         run.save()
         return run
     DiscoveryHost.objects.bulk_create(hosts, batch_size=2000)
@@ -206,7 +212,8 @@ def _devices(client: NetBoxClient, run: DiscoveryRun, hosts: list, at: dt.date) 
             fields=("id", "custom_fields"),
         )
     }
-    patches, unchanged = [], 0
+    pending: list[tuple[dict, DiscoveryHost]] = []  # (patch, its host row)
+    unchanged = 0
     for netbox_id, link in links.items():
         if netbox_id not in current:
             continue  # deleted since the last pull: the next pull decommissions it
@@ -224,15 +231,27 @@ def _devices(client: NetBoxClient, run: DiscoveryRun, hosts: list, at: dt.date) 
             asset_id=link.object_id,
         )
         if diff:
-            patches.append({"id": netbox_id, "custom_fields": diff})
-            host.updated, host.changes = True, 1
             host.message = "written: " + ", ".join(sorted(diff))
+            pending.append(({"id": netbox_id, "custom_fields": diff}, host))
         else:
             host.message = "unchanged"
             unchanged += 1
-        hosts.append(host)
-    client.update_many("/api/dcim/devices/", patches)
-    return len(patches), unchanged
+            hosts.append(host)
+    written = 0
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        try:
+            client.update_many("/api/dcim/devices/", [patch for patch, _ in chunk], chunk=CHUNK)
+        except NetBoxError as e:  # this chunk and the ones after it are not written
+            for _, host in pending[start:]:
+                host.outcome, host.reason, host.message = HostOutcome.FAILED, HostReason.ERROR, str(e)[:500]
+                hosts.append(host)
+            raise
+        for _, host in chunk:
+            host.updated, host.changes = True, 1
+            hosts.append(host)
+        written += len(chunk)
+    return written, unchanged
 
 
 def _device_types(client: NetBoxClient) -> int:

@@ -134,8 +134,10 @@ def test_add_schedule_plans_it_and_records_who(client, django_capture_on_commit_
         "enabled",
         "interval",
         "cron",
+        "action",
         "inventory_folder",
         "asset_filter",
+        "netbox_filter",
         "shard_size",
         "workers",
     }
