@@ -147,6 +147,10 @@ class NetBoxSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not self.model.objects.exists()
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        context.update(show_save_and_add_another=False)  # there is only one
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -366,6 +366,7 @@ def test_the_netbox_settings_admin_shows_url_and_token_state_and_the_error(admin
     page = admin_client.get(add).content.decode()
     assert url in page and TOKEN not in page
     assert "unreachable (connection refused)" in page
+    assert 'name="_addanother"' not in page and 'name="_save"' in page  # one row: no "save and add another"
 
     saved = admin_client.post(
         add, {"org_units_from": "region", "org_unit_parent": "", "decommission_deleted": "on"}
