@@ -345,13 +345,27 @@ def from_hosts(hosts: list[Host]) -> Inventory:
 REDFISH_PLATFORM = "redfish"  # the platform slug discovery gives servers read through their BMC
 
 
+def host_for(name: str, address: str, driver: str, creds: Credentials) -> Host:
+    """A host read with ``driver`` on the port and with the credentials discovery uses for it:
+    servers (``redfish``) through their BMC on DISCOVERY_BMC_PORT with the secrets file's group
+    ``bmc`` and TLS verified against DISCOVERY_BMC_CA_FILE (or the system's CA bundle), SNMP
+    devices (``snmp``) on DISCOVERY_SNMP_PORT, the others over SSH on DISCOVERY_SSH_PORT. For the
+    hosts of the database and of NetBox (``collectors.netbox.seeds``) alike."""
+    if driver == REDFISH_PLATFORM:
+        host = make_host(name, address, REDFISH_PLATFORM, creds, port=settings.DISCOVERY_BMC_PORT,
+                         cred_groups=("bmc",))
+        if settings.DISCOVERY_BMC_CA_FILE:
+            host.data["ca_file"] = settings.DISCOVERY_BMC_CA_FILE
+        return host
+    if driver == SNMP_PLATFORM:
+        return make_host(name, address, SNMP_PLATFORM, creds, port=settings.DISCOVERY_SNMP_PORT)
+    return make_host(name, address, driver, creds, port=settings.DISCOVERY_SSH_PORT)
+
+
 def from_database(creds: Credentials, queryset=None) -> Inventory:
     """Assets with a management address and a platform discovery can talk to (not decommissioned):
-    network devices whose platform has a NAPALM driver, over SSH on DISCOVERY_SSH_PORT, devices
-    whose platform was learnt over SNMP (driver ``snmp``) on DISCOVERY_SNMP_PORT, and servers
-    (platform ``redfish``) through their BMC over HTTPS on DISCOVERY_BMC_PORT, with the credentials
-    of the secrets file's group ``bmc`` and TLS verified against DISCOVERY_BMC_CA_FILE (or the
-    system's CA bundle)."""
+    network devices whose platform has a NAPALM driver, devices whose platform was learnt over
+    SNMP (driver ``snmp``) and servers (platform ``redfish``), each as ``host_for`` reaches it."""
     from django.db.models import Q
 
     from inventory.choices import AssetStatus
@@ -371,27 +385,6 @@ def from_database(creds: Credentials, queryset=None) -> Inventory:
     hosts: dict[str, Host] = {}
     for asset in qs:
         name = asset.name if asset.name not in hosts else f"{asset.name}#{asset.pk}"
-        if asset.platform.slug == REDFISH_PLATFORM:
-            host = make_host(
-                name,
-                asset.management_address,
-                REDFISH_PLATFORM,
-                creds,
-                port=settings.DISCOVERY_BMC_PORT,
-                cred_groups=("bmc",),
-            )
-            if settings.DISCOVERY_BMC_CA_FILE:
-                host.data["ca_file"] = settings.DISCOVERY_BMC_CA_FILE
-        elif asset.platform.napalm_driver == SNMP_PLATFORM:
-            host = make_host(name, asset.management_address, SNMP_PLATFORM, creds,
-                             port=settings.DISCOVERY_SNMP_PORT)
-        else:
-            host = make_host(
-                name,
-                asset.management_address,
-                asset.platform.napalm_driver,
-                creds,
-                port=settings.DISCOVERY_SSH_PORT,
-            )
-        hosts[name] = host
+        driver = REDFISH_PLATFORM if asset.platform.slug == REDFISH_PLATFORM else asset.platform.napalm_driver
+        hosts[name] = host_for(name, asset.management_address, driver, creds)
     return from_hosts(list(hosts.values()))

@@ -7,6 +7,7 @@ the UI and the API all call these. Nothing here talks to Redis.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -14,6 +15,8 @@ from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
 
 
 def check_cron(expression: str) -> None:
@@ -120,9 +123,12 @@ def check_asset_filter(query: str) -> None:
 
 def inventory_for(schedule, credentials):
     """The Nornir inventory of a schedule (or of a run that remembers its schedule's source):
-    its folder, or the assets its filter selects. Raises ``hosts.InventoryError``."""
+    NetBox's devices its NetBox filter selects (action "discover-netbox"), its folder, or the
+    assets its filter selects. Raises ``hosts.InventoryError``."""
     from collectors import hosts
 
+    if getattr(schedule, "action", "discover") == "discover-netbox":
+        return _netbox_inventory(getattr(schedule, "netbox_filter", "") or "", credentials)
     if schedule.inventory_folder:
         try:  # again here: a worker's DISCOVERY_INVENTORY_ROOT is the one that counts
             folder = check_inventory_folder(schedule.inventory_folder)
@@ -139,6 +145,26 @@ def inventory_for(schedule, credentials):
             raise hosts.InventoryError(f"asset filter: {dict(fs.errors)}")
         queryset = fs.qs
     return hosts.from_database(credentials, queryset=queryset)
+
+
+def _netbox_inventory(netbox_filter: str, credentials):
+    """NetBox's devices as hosts (``collectors.netbox.seeds``); the devices skipped are logged (a
+    schedule has no terminal), NetBox's problems are ``hosts.InventoryError``."""
+    from collectors import hosts
+    from collectors.netbox import connection, seeds
+    from collectors.netbox.client import NetBoxError
+
+    try:
+        filters = connection.parse_filters(netbox_filter.split())
+    except ValueError as e:
+        raise hosts.InventoryError(f"NetBox filter: {e}") from None
+    try:
+        inventory, skipped = seeds.from_netbox(connection.client(credentials), credentials, filters)
+    except (connection.NotConfigured, NetBoxError) as e:
+        raise hosts.InventoryError(str(e)) from None
+    for name, why in skipped.items():
+        log.info("NetBox device %s skipped: %s", name, why)
+    return inventory
 
 
 def split(names: list[str], size: int) -> list[list[str]]:

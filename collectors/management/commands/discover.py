@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from collectors import hosts as host_sources
 from collectors.models import DiscoverySchedule
+from collectors.netbox import connection
+from collectors.netbox.client import NetBoxError
 from collectors.normalize import parse_prefixes
 from collectors.runner import HostReport, discover
 from lifecycle import state as lifecycle_state
@@ -16,17 +18,38 @@ MAX_DEPTH = 100  # LLDP hops from the seeds; a campus is a handful
 class Command(argtypes.UsageErrorMixin, BaseCommand):
     help = (
         "Discover network devices over SSH (NAPALM) and sync them into the inventory. Hosts come from "
-        "a Nornir SimpleInventory folder (--inventory) or, without it, from assets with a management "
-        "address and a platform. Only hosts inside DISCOVERY_ALLOW (or --allow) are connected to; the "
-        "others fail as 'not allowed'. Exit 0: every host succeeded; 1: some failed (the others were saved); "
-        "2: bad usage."
+        "a Nornir SimpleInventory folder (--inventory), from NetBox's devices (--from-netbox) or, "
+        "without either, from assets with a management address and a platform. Only hosts inside "
+        "DISCOVERY_ALLOW (or --allow) are connected to; the others fail as 'not allowed'. Exit 0: every "
+        "host succeeded (NetBox devices skipped for want of a primary IP or a readable platform are "
+        "listed, not failures); 1: some failed (the others were saved); 2: bad usage, or NetBox not "
+        "configured, unreachable or refusing the token (then no run is recorded and nothing written)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
+        hosts_from = parser.add_mutually_exclusive_group()
+        hosts_from.add_argument(
             "--inventory",
             metavar="DIR",
             help="Nornir SimpleInventory folder (hosts.yaml, groups.yaml, defaults.yaml)",
+        )
+        hosts_from.add_argument(
+            "--from-netbox",
+            action="store_true",
+            help="NetBox's devices are the hosts: named as in NetBox, at their primary IP, read with "
+            "their platform's driver (the inventory's platform of that slug, else the slug's); devices "
+            "without primary IP or readable platform are skipped and listed. NetBox's URL and token: "
+            "the secrets file's netbox block or NETBOX_URL / NETBOX_TOKEN",
+        )
+        parser.add_argument(
+            "--filter",
+            dest="filters",
+            nargs="+",
+            action="extend",
+            default=[],
+            metavar="KEY=VALUE",
+            help="with --from-netbox: only these NetBox devices, e.g. site=zentrale role=core-switch "
+            f"(NetBox's filters; a key twice: any of its values; keys: {', '.join(connection.FILTER_KEYS)})",
         )
         parser.add_argument(
             "--workers",
@@ -61,7 +84,14 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             help="device credentials YAML (default DEVICE_SECRETS_FILE)",
         )
 
-    def handle(self, *args, inventory, workers, crawl, allow, depth, secrets, **options):
+    def handle(self, *args, inventory, workers, crawl, allow, depth, secrets, from_netbox=False, filters=(),
+               **options):
+        if filters and not from_netbox:
+            raise CommandError("--filter selects NetBox devices: it needs --from-netbox", returncode=2)
+        try:
+            netbox_filters = connection.parse_filters(filters or [])
+        except ValueError as e:
+            raise CommandError(f"--filter: {e}", returncode=2) from None
         try:
             if allow is not None:
                 prefixes = parse_prefixes(allow)
@@ -79,10 +109,13 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
                 returncode=2,
             )
         where = "--secrets" if secrets else "DEVICE_SECRETS_FILE"  # what a problem is named after
+        skipped: dict[str, str] = {}
         try:
             creds = host_sources.load_credentials(secrets)
             where = "--inventory" if inventory else ""
-            if inventory:
+            if from_netbox:
+                nornir_inventory, skipped, source = self._from_netbox(creds, netbox_filters)
+            elif inventory:
                 nornir_inventory = host_sources.from_folder(inventory, creds)
                 source = f"inventory folder {inventory}"
             else:
@@ -95,8 +128,11 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             elif isinstance(e, UnicodeDecodeError):
                 problem = f"not UTF-8 text (byte {e.start})"
             raise CommandError(f"{where}: {problem}" if where else problem, returncode=2) from None
+        for name, why in skipped.items():
+            self.stdout.write(self.style.WARNING(f"skipped {name}: {why}"))
         if not nornir_inventory.hosts:
-            raise CommandError(f"no hosts to discover in the {source}", returncode=2)
+            also = f" ({len(skipped)} NetBox devices skipped)" if skipped else ""
+            raise CommandError(f"no hosts to discover in the {source}{also}", returncode=2)
 
         width = max(len(h) for h in nornir_inventory.hosts) + 2
 
@@ -115,6 +151,7 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         self.stdout.write(
             f"Discovering {len(nornir_inventory.hosts)} hosts from the {source} "
             f"({workers or settings.DISCOVERY_WORKERS} workers{', crawl' if crawl else ''}, {where})"
+            + (f"; {len(skipped)} NetBox devices skipped" if skipped else "")
         )
         from collectors import jobs
 
@@ -136,10 +173,22 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         self.stdout.write(
             f"Run {run.pk}: {run.hosts_tried} hosts tried, {run.hosts_succeeded} succeeded, "
             f"{run.hosts_failed} failed; {run.assets_created} assets created, {run.assets_updated} updated "
-            f"in {seconds:.1f} s"
+            f"in {seconds:.1f} s" + (f"; {len(skipped)} NetBox devices skipped" if skipped else "")
         )
         if report.failed:
             raise CommandError(
                 f"{len(report.failed)} of {run.hosts_tried} hosts failed (the others were saved)",
                 returncode=1,
             )
+
+    def _from_netbox(self, creds, filters):
+        """NetBox's devices as hosts, the ones skipped, and the run's source; NetBox not configured,
+        unreachable or refusing: exit 2 before a run is recorded."""
+        from collectors.netbox import seeds
+
+        try:
+            client = connection.client(creds)
+            nornir_inventory, skipped = seeds.from_netbox(client, creds, filters)
+        except (connection.NotConfigured, NetBoxError) as e:
+            raise CommandError(f"--from-netbox: {e}", returncode=2) from None
+        return nornir_inventory, skipped, seeds.source(client.url, filters)
