@@ -19,11 +19,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from collectors import hosts as host_sources
-from collectors import schedules
-from collectors.choices import HostOutcome, RunStatus
+from collectors import jobs, schedules
+from collectors.choices import HostOutcome, RunStatus, RunTrigger, ScheduleAction
 from collectors.lab import snmp_devices, topology
 from collectors.lab.server import Lab, write_inventory
-from collectors.models import DiscoveryHost, DiscoveryRun
+from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule
 from collectors.netbox import seeds
 from collectors.netbox.client import NetBoxClient
 from inventory.models import Asset, ObjectChange, Platform
@@ -238,6 +238,15 @@ def test_a_device_outside_the_allowed_prefixes_fails_as_not_allowed_and_nothing_
     assert not Asset.objects.exists()
 
 
+def test_a_refused_token_exits_2_and_records_nothing(netbox, tmp_path):
+    _put(netbox.api, [("sw-1", "lab", "access", "cisco-ios", "127.77.1.1")])
+    secrets = _secrets(tmp_path / "secrets.yaml", netbox.url, "nbt_wrongkey.wrongsecret0000000000000000")
+    code, out, err = _discover("--from-netbox", "--secrets", str(secrets))
+    assert code == 2 and "refused the API token" in err and netbox.url in err
+    assert "wrongsecret" not in out + err
+    assert not DiscoveryRun.objects.exists() and not Asset.objects.exists()
+
+
 # --- the acceptance: the lab's devices, seeded from NetBox ---------------------------------------
 
 LAB_SITE = "werterhalt-lab"
@@ -315,6 +324,19 @@ def test_discover_from_netbox_finds_the_lab_and_a_second_run_changes_nothing(
     assert (again.hosts_succeeded, again.assets_created, again.assets_updated) == (lab_hosts, 0, 0)
     assert ObjectChange.objects.count() == changes
     assert Asset.objects.count() == len(expected)
+
+    # a schedule "Discovery from NetBox" takes the same seeds, cut into shards
+    settings.DEVICE_SECRETS_FILE = str(secrets)
+    schedule = DiscoverySchedule(name="lab-from-netbox", interval=60, action=ScheduleAction.DISCOVER_NETBOX,
+                                 netbox_filter=f"site={LAB_SITE}", shard_size=20)
+    schedule.full_clean()
+    schedule.save()
+    changes = ObjectChange.objects.count()  # (the schedule's own row)
+    scheduled = jobs.start_run(schedule, trigger=RunTrigger.MANUAL, inline=True)
+    assert scheduled.status == RunStatus.COMPLETED, scheduled.message
+    assert (scheduled.shards_total, scheduled.hosts_tried, scheduled.hosts_failed) == (3, lab_hosts, 0)
+    assert (scheduled.assets_created, scheduled.assets_updated) == (0, 0)
+    assert ObjectChange.objects.count() == changes
 
 
 # --- what needs no NetBox ------------------------------------------------------------------------
