@@ -90,11 +90,16 @@ def netbox_server():
     NETBOX_TEST_REDIS_DBS (default 10,11)."""
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("a real NetBox runs with the PostgreSQL suite: set DATABASE_URL=postgres://...")
+    import psycopg
+
     from tests.netbox_harness import NetBox
 
     dbs = tuple(int(n) for n in os.environ.get("NETBOX_TEST_REDIS_DBS", "10,11").split(","))
     with NetBox(redis_dbs=dbs) as nb:
         yield nb
+    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres") as c:
+        left = {r[0] for r in c.execute("SELECT datname FROM pg_database")}
+    assert nb.database not in left, f"NetBox's database {nb.database} was left behind"
 
 
 @pytest.fixture

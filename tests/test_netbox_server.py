@@ -2,21 +2,12 @@
 its own Python 3.12 virtualenv (``make netbox``), its own PostgreSQL database and Redis databases,
 started on loopback by ``tests/netbox_harness.py`` and filled through its own REST API.
 
-Runs with the PostgreSQL suite (NetBox needs PostgreSQL; once per CI run is enough)."""
+Runs with the PostgreSQL suite (fixture ``netbox``: NetBox needs PostgreSQL; one per CI run)."""
 
-import os
 import uuid
 
 import psycopg
-import pytest
 import requests
-
-from tests.netbox_harness import NetBox
-
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="runs with the PostgreSQL suite: set DATABASE_URL=postgres://...",
-)
 
 
 def _databases() -> set[str]:
@@ -24,28 +15,31 @@ def _databases() -> set[str]:
         return {r[0] for r in c.execute("SELECT datname FROM pg_database")}
 
 
-def test_a_real_netbox_takes_devices_through_its_api_and_goes_away_cleanly():
+def test_a_real_netbox_takes_devices_through_its_api(netbox):
+    nb = netbox  # the session's NetBox (tests/conftest.py: its teardown checks its database is gone)
     tag = uuid.uuid4().hex[:6]
-    with NetBox(redis_dbs=(12, 13)) as nb:
-        assert nb.database in _databases()
-        assert nb.api("/api/status/")["netbox-version"].startswith("4.7")
-        maker = nb.api("/api/dcim/manufacturers/", "POST", {"name": f"Cisco {tag}", "slug": f"cisco-{tag}"})
-        kind = nb.api("/api/dcim/device-types/", "POST", {
-            "manufacturer": maker["id"], "model": "C9300-48P", "slug": f"c9300-48p-{tag}",
-            "part_number": "C9300-48P"})
-        site = nb.api("/api/dcim/sites/", "POST", {"name": f"Stadthaus {tag}", "slug": f"stadthaus-{tag}"})
-        role = nb.api("/api/dcim/device-roles/", "POST", {"name": f"Access {tag}", "slug": f"access-{tag}"})
-        serials = [f"FCW{tag.upper()}{n}" for n in range(3)]
-        nb.api("/api/dcim/devices/", "POST", [
-            {"name": f"sw-{tag}-{n}", "device_type": kind["id"], "site": site["id"], "role": role["id"],
-             "serial": serial, "status": "active"} for n, serial in enumerate(serials)])
-        found = nb.api(f"/api/dcim/devices/?site_id={site['id']}&limit=50")
-        assert found["count"] == 3
-        assert sorted(d["serial"] for d in found["results"]) == serials
-        assert {d["device_type"]["model"] for d in found["results"]} == {"C9300-48P"}
-        # a wrong token is refused: what the sync must report as a clear error
-        headers = {"Authorization": "Bearer nbt_nothing.wrong", "Accept": "application/json"}
-        wrong = requests.get(f"{nb.url}/api/dcim/devices/", headers=headers, timeout=30)
-        assert wrong.status_code == 403
-        database = nb.database
-    assert database not in _databases()  # its database is gone with it
+    assert nb.database in _databases()
+    assert nb.api("/api/status/")["netbox-version"].startswith("4.7")
+    maker = nb.api("/api/dcim/manufacturers/", "POST", {"name": f"Cisco {tag}", "slug": f"cisco-{tag}"})
+    kind = nb.api("/api/dcim/device-types/", "POST", {
+        "manufacturer": maker["id"], "model": "C9300-48P", "slug": f"c9300-48p-{tag}",
+        "part_number": "C9300-48P"})
+    site = nb.api("/api/dcim/sites/", "POST", {"name": f"Stadthaus {tag}", "slug": f"stadthaus-{tag}"})
+    role = nb.api("/api/dcim/device-roles/", "POST", {"name": f"Access {tag}", "slug": f"access-{tag}"})
+    serials = [f"FCW{tag.upper()}{n}" for n in range(3)]
+    nb.api("/api/dcim/devices/", "POST", [
+        {"name": f"sw-{tag}-{n}", "device_type": kind["id"], "site": site["id"], "role": role["id"],
+         "serial": serial, "status": "active"} for n, serial in enumerate(serials)])
+    found = nb.api(f"/api/dcim/devices/?site_id={site['id']}&limit=50")
+    assert found["count"] == 3
+    assert sorted(d["serial"] for d in found["results"]) == serials
+    assert {d["device_type"]["model"] for d in found["results"]} == {"C9300-48P"}
+    # a wrong token is refused: what the sync must report as a clear error
+    headers = {"Authorization": "Bearer nbt_nothing.wrong", "Accept": "application/json"}
+    wrong = requests.get(f"{nb.url}/api/dcim/devices/", headers=headers, timeout=30)
+    assert wrong.status_code == 403
+    # wipe() empties it for the next test
+    nb.wipe()
+    for path in ("/api/dcim/devices/", "/api/dcim/sites/", "/api/dcim/manufacturers/",
+                 "/api/dcim/device-roles/"):
+        assert nb.api(f"{path}?limit=1")["count"] == 0, path
