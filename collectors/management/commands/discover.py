@@ -81,7 +81,8 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             "--secrets",
             metavar="FILE",
             type=argtypes.readable_file,
-            help="device credentials YAML (default DEVICE_SECRETS_FILE)",
+            help="device credentials YAML, with the netbox block for --from-netbox "
+            "(default DEVICE_SECRETS_FILE)",
         )
 
     def handle(self, *args, inventory, workers, crawl, allow, depth, secrets, from_netbox=False, filters=(),
