@@ -37,6 +37,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def unreachable_url() -> str:
+    """http:// on a loopback port nobody listens on (bound, then let go)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def run_command(name: str, *args: str) -> tuple[int, str, str]:
+    """A management command as the command line runs it: (exit status, stdout, and the error it
+    prints on stderr — a CommandError's message, else what it wrote there)."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(name, *args, stdout=out, stderr=err)
+    except CommandError as e:
+        return e.returncode, out.getvalue(), str(e)
+    return 0, out.getvalue(), err.getvalue()
+
+
 def start_sushy_static(mockup, port: int):
     """sushy-static (sushy-tools) serving the Redfish mockup folder ``mockup`` over HTTP on
     127.0.0.1:``port``, once its service root answers. Returns the process; terminate it."""

@@ -49,6 +49,20 @@ def parse_filters(items: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
     return filters
 
 
+def add_filter_argument(parser, help_text: str) -> None:
+    """``--filter KEY=VALUE …`` (repeatable) for the commands that select NetBox's devices."""
+    parser.add_argument(
+        "--filter",
+        dest="filters",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"{help_text} (NetBox's filters; a key twice: any of its values; "
+        f"keys: {', '.join(FILTER_KEYS)})",
+    )
+
+
 def describe(filters: dict[str, list[str]]) -> str:
     return " ".join(f"{k}={v}" for k, values in filters.items() for v in values)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from collectors import jobs
 from collectors.choices import HostOutcome, NetBoxKind, RunStatus, RunTrigger, ScheduleAction
 from collectors.models import DiscoveryHost, DiscoveryRun, DiscoverySchedule, NetBoxLink, NetBoxSettings
 from inventory.models import Asset, HardwareModel, Manufacturer, OrgUnit, Site
+from tests.helpers import run_command, unreachable_url
 
 pytestmark = pytest.mark.django_db
 
@@ -48,22 +48,9 @@ def _secrets(tmp_path, settings, url: str, token: str = TOKEN) -> Path:
     return path
 
 
-def _unreachable_url() -> str:
-    """A loopback port nobody listens on (bound, then let go)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
 
 def _netbox(*args: str) -> tuple[int, str, str]:
-    """(exit status, stdout, the error the command line prints on stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("netbox", *args, stdout=out, stderr=err)
-    except CommandError as e:
-        return e.returncode, out.getvalue(), str(e)
-    return 0, out.getvalue(), err.getvalue()
+    return run_command("netbox", *args)
 
 
 def _written() -> tuple[int, ...]:
@@ -105,7 +92,7 @@ def test_a_url_without_a_token_is_named(tmp_path, settings):
 
 
 def test_an_unreachable_netbox_fails_the_run_names_the_url_and_writes_nothing(tmp_path, settings):
-    url = _unreachable_url()
+    url = unreachable_url()
     _secrets(tmp_path, settings, url)
     before = _written()
 
@@ -142,7 +129,7 @@ def test_an_unreachable_netbox_fails_the_run_names_the_url_and_writes_nothing(tm
     ],
 )
 def test_a_bad_filter_is_bad_usage_naming_it(filters, named, tmp_path, settings):
-    _secrets(tmp_path, settings, _unreachable_url())
+    _secrets(tmp_path, settings, unreachable_url())
     code, _, err = _netbox("pull", "--filter", *filters)
     assert code == 2
     assert err.startswith("--filter: ") and named in err
@@ -160,7 +147,7 @@ def test_an_unknown_option_or_subcommand_is_bad_usage():
 def test_manage_py_prints_one_line_on_stderr_and_exits_2(migrated_sqlite, tmp_path):
     """For real: the exit status and stderr of ``manage.py netbox pull`` against nobody."""
     db = migrated_sqlite()
-    url = _unreachable_url()
+    url = unreachable_url()
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "REDIS_URL"}}
     env.update(
         SECRET_KEY="test-subprocess-key",
@@ -191,7 +178,7 @@ def test_manage_py_prints_one_line_on_stderr_and_exits_2(migrated_sqlite, tmp_pa
 
 
 def test_a_netbox_schedule_that_cannot_reach_netbox_gives_a_failed_run(tmp_path, settings):
-    url = _unreachable_url()
+    url = unreachable_url()
     _secrets(tmp_path, settings, url)
     schedule = _schedule(ScheduleAction.NETBOX_PULL, "site=zentrale")
 
@@ -220,7 +207,7 @@ def test_a_netbox_schedule_without_netbox_configured_fails_saying_so(settings):
 
 
 def test_a_netbox_schedule_runs_once_at_a_time(tmp_path, settings):
-    _secrets(tmp_path, settings, _unreachable_url())
+    _secrets(tmp_path, settings, unreachable_url())
     schedule = _schedule(ScheduleAction.NETBOX_PULL)
     running = DiscoveryRun.objects.create(
         started=jobs.timezone.now(), heartbeat=jobs.timezone.now(), source="NetBox pull x", schedule=schedule
@@ -239,7 +226,7 @@ def test_with_redis_a_netbox_schedule_is_one_job_on_the_queue(tmp_path, settings
 
     settings.REDIS_URL = os.environ["REDIS_URL"]
     settings.DISCOVERY_QUEUE = f"test-netbox-{uuid.uuid4().hex[:8]}"
-    url = _unreachable_url()
+    url = unreachable_url()
     _secrets(tmp_path, settings, url)
     schedule = _schedule(ScheduleAction.NETBOX_PUSH)
     q = jobs.queue()
@@ -357,7 +344,7 @@ def test_the_schedule_form_and_api_take_action_and_netbox_filter(admin_client):
 
 
 def test_the_netbox_settings_admin_shows_url_and_token_state_and_the_error(admin_client, tmp_path, settings):
-    url = _unreachable_url()
+    url = unreachable_url()
     _secrets(tmp_path, settings, url)
     changelist = reverse("admin:collectors_netboxsettings_changelist")
     add = reverse("admin:collectors_netboxsettings_add")

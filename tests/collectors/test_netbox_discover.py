@@ -7,7 +7,6 @@ devices into it and discovers them through it."""
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 from pathlib import Path
@@ -15,8 +14,6 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from collectors import hosts as host_sources
 from collectors import jobs, schedules
@@ -30,6 +27,7 @@ from inventory.models import Asset, ObjectChange, Platform
 from tests.collectors.conftest import free_port
 from tests.collectors.test_lab_bmc import EXPECTED, HEALTHY
 from tests.collectors.test_redfish_systems import BLADE1, BLADE2
+from tests.helpers import run_command, unreachable_url
 
 pytestmark = pytest.mark.django_db
 
@@ -51,22 +49,9 @@ def _secrets(path: Path, url: str, token: str = TOKEN, **blocks) -> Path:
     return path
 
 
-def _unreachable_url() -> str:
-    """A loopback port nobody listens on (bound, then let go)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
 
 def _discover(*args: str) -> tuple[int, str, str]:
-    """(exit status, stdout, the error the command line prints)."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("discover", *args, stdout=out, stderr=err)
-    except CommandError as e:
-        return e.returncode, out.getvalue(), str(e)
-    return 0, out.getvalue(), err.getvalue()
+    return run_command("discover", *args)
 
 
 # --- NetBox's side: devices made through its API -------------------------------------------------
@@ -357,14 +342,14 @@ def test_from_netbox_and_inventory_together_are_bad_usage(tmp_path):
     ],
 )
 def test_a_bad_filter_is_bad_usage_naming_it(args, named, tmp_path, settings):
-    settings.DEVICE_SECRETS_FILE = str(_secrets(tmp_path / "secrets.yaml", _unreachable_url()))
+    settings.DEVICE_SECRETS_FILE = str(_secrets(tmp_path / "secrets.yaml", unreachable_url()))
     code, _, err = _discover(*args)
     assert code == 2 and named in err and "--filter" in err
     assert not DiscoveryRun.objects.exists()
 
 
 def test_an_unreachable_netbox_exits_2_naming_the_url_and_records_nothing(tmp_path, settings):
-    url = _unreachable_url()
+    url = unreachable_url()
     secrets = _secrets(tmp_path / "secrets.yaml", url)
     code, out, err = _discover("--from-netbox", "--filter", "site=lab", "--secrets", str(secrets))
     assert code == 2
@@ -379,7 +364,7 @@ def test_netbox_not_configured_exits_2_saying_what_is_missing():
 
 
 def test_a_schedule_from_an_unreachable_netbox_or_with_a_bad_filter_cannot_list_its_hosts():
-    url = _unreachable_url()
+    url = unreachable_url()
     creds = host_sources.Credentials(netbox={"url": url, "token": TOKEN})
     spec = SimpleNamespace(action="discover-netbox", netbox_filter="site=lab", inventory_folder="",
                            asset_filter="")

@@ -7,7 +7,6 @@ NetBox (an unreachable one) run everywhere."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from collectors.netbox.push import DEVICE_FIELDS, push
 from inventory.choices import AssetSource, AssetStatus
 from inventory.models import Asset, HardwareModel, Module, ObjectChange, OrgUnit, Site
 from lifecycle.models import Contract, HardwareNotice, LifecycleState
+from tests.helpers import unreachable_url
 from tests.netbox_data import fill
 
 pytestmark = pytest.mark.django_db
@@ -214,14 +214,9 @@ def test_a_wrong_token_fails_the_pull_and_push_and_writes_nothing(netbox):
     assert run.status == RunStatus.FAILED and "refused the API token" in run.message
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_an_unreachable_netbox_fails_the_pull_and_writes_nothing():
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = unreachable_url()
     before = _counts()
     run = pull(NetBoxClient(url, "nbt_a.b", timeout=5))
     assert run.status == RunStatus.FAILED

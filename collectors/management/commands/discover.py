@@ -41,15 +41,8 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
             "without primary IP or readable platform are skipped and listed. NetBox's URL and token: "
             "the secrets file's netbox block or NETBOX_URL / NETBOX_TOKEN",
         )
-        parser.add_argument(
-            "--filter",
-            dest="filters",
-            nargs="+",
-            action="extend",
-            default=[],
-            metavar="KEY=VALUE",
-            help="with --from-netbox: only these NetBox devices, e.g. site=zentrale role=core-switch "
-            f"(NetBox's filters; a key twice: any of its values; keys: {', '.join(connection.FILTER_KEYS)})",
+        connection.add_filter_argument(
+            parser, "with --from-netbox: only these NetBox devices, e.g. site=zentrale role=core-switch"
         )
         parser.add_argument(
             "--workers",

@@ -82,15 +82,9 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{pull,push,status}")
         pull = sub.add_parser("pull", help="pull NetBox's inventory into Werterhalt")
-        pull.add_argument(
-            "--filter",
-            dest="filters",
-            nargs="+",
-            action="extend",
-            default=[],
-            metavar="KEY=VALUE",
-            help="only these NetBox devices, e.g. site=zentrale role=core-switch "
-            f"(keys: {', '.join(connection.FILTER_KEYS)}); a filtered pull decommissions nothing",
+        connection.add_filter_argument(
+            pull, "only these NetBox devices, e.g. site=zentrale role=core-switch; a filtered pull "
+            "decommissions nothing"
         )
         push = sub.add_parser("push", help="push lifecycle answers into NetBox's custom fields")
         status = sub.add_parser("status", help="connection, mapping, links and the last runs")
