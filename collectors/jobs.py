@@ -260,7 +260,8 @@ def start_run(
         run = DiscoveryRun.objects.create(
             started=now,
             heartbeat=now,
-            source=_source(s)[:250],
+            source=_source(s),
+            action=s.action,
             workers=s.workers or settings.DISCOVERY_WORKERS,
             # what this machine allows; each worker checks every host against its own setting
             allowed_prefixes=_allow_setting(),
@@ -318,11 +319,10 @@ def _source(schedule: DiscoverySchedule) -> str:
 
 
 def _netbox_source(action: str, url: str, netbox_filter: str = "") -> str:
+    from collectors.netbox import connection
+
     what = "pull" if action == ScheduleAction.NETBOX_PULL else "push"
-    source = f"NetBox {what} {url}".rstrip()
-    if action == ScheduleAction.NETBOX_PULL and netbox_filter:
-        source += f" ({netbox_filter})"
-    return source[:250]
+    return connection.run_source(what, url, netbox_filter if action == ScheduleAction.NETBOX_PULL else "")
 
 
 def _enqueue_netbox(run: DiscoveryRun) -> None:

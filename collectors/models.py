@@ -267,6 +267,10 @@ class DiscoveryRun(models.Model):
         max_length=250,
         help_text=_("Where the host list came from (inventory folder or database)."),
     )
+    action = models.CharField(
+        _("action"), max_length=20, choices=ScheduleAction.choices, default=ScheduleAction.DISCOVER,
+        help_text=_("What the run did: discovery, or a NetBox pull or push."),
+    )
     workers = models.PositiveIntegerField(_("workers"), default=1)
     crawl = models.BooleanField(_("LLDP crawl"), default=False)
     allowed_prefixes = models.JSONField(_("allowed prefixes"), default=list, blank=True)

@@ -67,6 +67,11 @@ def describe(filters: dict[str, list[str]]) -> str:
     return " ".join(f"{k}={v}" for k, values in filters.items() for v in values)
 
 
+def run_source(what: str, url: str, filter_text: str = "") -> str:
+    """A pull's or push's run source ("NetBox pull <url> (site=…)"), wherever the run is made."""
+    return (f"NetBox {what} {url}".rstrip() + (f" ({filter_text})" if filter_text else ""))[:250]
+
+
 def client(credentials: host_sources.Credentials | None = None) -> NetBoxClient:
     """A client for the configured NetBox; NotConfigured says what is missing."""
     creds = credentials if credentials is not None else host_sources.load_credentials()

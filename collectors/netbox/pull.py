@@ -35,11 +35,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from collectors.choices import HostOutcome, HostReason, NetBoxKind, NetBoxOrgUnits, RunStatus, RunTrigger
+from collectors.choices import (
+    HostOutcome,
+    HostReason,
+    NetBoxKind,
+    NetBoxOrgUnits,
+    RunStatus,
+    RunTrigger,
+    ScheduleAction,
+)
 from collectors.models import DiscoveryHost, DiscoveryRun, NetBoxLink, NetBoxSettings
 from collectors.netbox import mapping
 from collectors.netbox.client import NetBoxClient, NetBoxError
-from collectors.netbox.connection import describe
+from collectors.netbox.connection import describe, run_source
 from inventory import changelog
 from inventory.choices import ActorKind, AssetSource, AssetStatus, ChangeAction
 from inventory.models import Asset, HardwareModel, Manufacturer, Module, OrgUnit, Platform, Site
@@ -160,12 +168,12 @@ def pull(
     writes nothing else; the caller tells the user (run.status, run.message)."""
     now = now or timezone.now()
     options = NetBoxSettings.load()
-    source = f"NetBox pull {client.url}" + (f" ({describe(filters)})" if filters else "")
     if run is None:
         run = DiscoveryRun.objects.create(
             started=now,
             heartbeat=now,
-            source=source[:250],
+            source=run_source("pull", client.url, describe(filters or {})),
+            action=ScheduleAction.NETBOX_PULL,
             workers=client.workers,
             user=user,
             trigger=trigger,

@@ -21,9 +21,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from collectors.choices import HostOutcome, HostReason, NetBoxKind, RunStatus, RunTrigger
+from collectors.choices import HostOutcome, HostReason, NetBoxKind, RunStatus, RunTrigger, ScheduleAction
 from collectors.models import DiscoveryHost, DiscoveryRun, NetBoxLink, NetBoxSettings
 from collectors.netbox.client import NetBoxClient, NetBoxError
+from collectors.netbox.connection import run_source
 from inventory.models import Asset
 from lifecycle import rules
 from lifecycle import state as lifecycle_state
@@ -85,7 +86,8 @@ def push(
         run = DiscoveryRun.objects.create(
             started=now,
             heartbeat=now,
-            source=f"NetBox push {client.url}"[:250],
+            source=run_source("push", client.url),
+            action=ScheduleAction.NETBOX_PUSH,
             workers=client.workers,
             user=user,
             trigger=trigger,

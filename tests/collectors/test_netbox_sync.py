@@ -223,3 +223,7 @@ def test_an_unreachable_netbox_fails_the_pull_and_writes_nothing():
     assert run.message == f"NetBox at {url} is unreachable (connection refused)"
     assert _counts() == before
     assert not DiscoveryHost.objects.filter(run=run).exists()
+    assert (run.action, run.source) == ("netbox-pull", f"NetBox pull {url}")  # what status looks for
+    pushed = push(NetBoxClient(url, "nbt_a.b", timeout=5))
+    assert (pushed.status, pushed.action) == (RunStatus.FAILED, "netbox-push")
+    assert pushed.source == f"NetBox push {url}"

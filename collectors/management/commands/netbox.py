@@ -234,7 +234,7 @@ class Command(argtypes.UsageErrorMixin, BaseCommand):
         out(f"gone:     {gone} devices deleted in NetBox")
         for what in ("pull", "push"):
             run = (
-                DiscoveryRun.objects.filter(source__startswith=f"NetBox {what}")
+                DiscoveryRun.objects.filter(action=f"netbox-{what}")
                 .order_by("-started", "-pk")
                 .first()
             )
